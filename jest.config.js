@@ -1,0 +1,20 @@
+/**
+ * Jest runs in native ESM mode (NestJS 12 ships ESM only): `npm test` sets
+ * NODE_OPTIONS=--experimental-vm-modules and ts-jest compiles with the full
+ * TypeScript program so decorator metadata (design:paramtypes) is emitted.
+ */
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
+  },
+  setupFiles: ['<rootDir>/test/setup.ts'],
+  testTimeout: 30000,
+};

@@ -1,0 +1,59 @@
+import { createHash, createHmac, timingSafeEqual, type BinaryLike, type KeyObject } from 'node:crypto';
+
+/** The HMAC hash functions a sender may use. */
+export type HmacAlgorithm = 'sha256' | 'sha384' | 'sha512';
+
+/** How a signature is written as text. */
+export type SignatureEncoding = 'hex' | 'base64';
+
+const DIGEST_BYTES: Record<HmacAlgorithm, number> = { sha256: 32, sha384: 48, sha512: 64 };
+
+/** The length in bytes of an `algorithm` digest. */
+export function digestLength(algorithm: HmacAlgorithm): number {
+  return DIGEST_BYTES[algorithm];
+}
+
+/** HMAC of the concatenation of `parts`, without copying them into one buffer. */
+export function hmac(algorithm: HmacAlgorithm, key: BinaryLike | KeyObject, ...parts: BinaryLike[]): Buffer {
+  const mac = createHmac(algorithm, key);
+  for (const part of parts) mac.update(part);
+  return mac.digest();
+}
+
+/**
+ * Constant-time equality of two byte strings. Unequal lengths are simply unequal
+ * (Node's `timingSafeEqual` would throw); the length of a digest is public anyway.
+ */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const HEX = /^(?:[0-9a-fA-F]{2})+$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Strictly decodes `text` as `encoding`, expecting `length` bytes. `undefined` for
+ * anything else: Node's own decoders silently skip bad characters, which would let
+ * a malformed signature reach the comparison.
+ */
+export function decodeSignature(text: string, encoding: SignatureEncoding, length: number): Buffer | undefined {
+  const expectedChars = encoding === 'hex' ? length * 2 : Math.ceil(length / 3) * 4;
+  if (text.length !== expectedChars) return undefined;
+  if (!(encoding === 'hex' ? HEX : BASE64).test(text)) return undefined;
+  const bytes = Buffer.from(text, encoding);
+  return bytes.length === length ? bytes : undefined;
+}
+
+/** Strict standard base64 (padded) to bytes, `undefined` when it is not. */
+export function decodeBase64(text: string): Buffer | undefined {
+  return text.length > 0 && BASE64.test(text) ? Buffer.from(text, 'base64') : undefined;
+}
+
+/**
+ * A short, stable id derived from a signature, for senders that send no delivery id.
+ * A digest rather than the signature itself, so it can be logged and shown without
+ * handing out a valid signature.
+ */
+export function signatureDigestId(signature: Uint8Array): string {
+  return createHash('sha256').update(signature).digest('hex').slice(0, 32);
+}

@@ -1,0 +1,83 @@
+import type { WebhookProviderRef } from '../providers/index.js';
+import type { WebhookHeaders } from './headers.js';
+import type { WebhookSecret } from './secrets.js';
+import type { SignedWebhook, VerifiedWebhook } from './webhook-provider.js';
+import { WebhookVerifier, type WebhookSignOptions } from './webhook-verifier.js';
+
+/** Everything {@link verifyWebhook} needs. */
+export interface VerifyWebhookOptions {
+  /** A built-in sender's name (`'usersnap'`, `'guuru'`, `'survicate'`, `'shopsurvey'`, `'standard-webhooks'`) or a provider object. */
+  readonly provider: WebhookProviderRef;
+  /** The secret, or several while rotating. */
+  readonly secret?: WebhookSecret;
+  /** Survicate's verification token. */
+  readonly token?: string;
+  /** The request headers, in any case; repeated headers as arrays. */
+  readonly headers: WebhookHeaders;
+  /** The body exactly as received. */
+  readonly rawBody: Buffer;
+  /** Replay window in seconds (default 300); 0 turns it off. */
+  readonly toleranceSeconds?: number;
+  /** The current time (default: now). */
+  readonly now?: Date;
+}
+
+/** Everything {@link signWebhook} needs. */
+export interface SignWebhookOptions extends WebhookSignOptions {
+  /** A built-in sender's name or a provider object. */
+  readonly provider: WebhookProviderRef;
+  /** The secret to sign with (the first, when several). */
+  readonly secret?: WebhookSecret;
+}
+
+const CACHE_LIMIT = 64;
+const verifiers = new Map<string, WebhookVerifier>();
+
+/** Prepared keys are reused across calls with the same settings, so repeated calls don't re-decode secrets. */
+function verifierFor(options: VerifyWebhookOptions | SignWebhookOptions): WebhookVerifier {
+  const { provider, secret, token } = options;
+  const tolerance = 'toleranceSeconds' in options ? options.toleranceSeconds : undefined;
+  if (typeof provider !== 'string') return new WebhookVerifier({ provider, secret, token, toleranceSeconds: tolerance });
+  const cacheKey = JSON.stringify([provider, secret, token, tolerance]);
+  let verifier = verifiers.get(cacheKey);
+  if (!verifier) {
+    verifier = new WebhookVerifier({ provider, secret, token, toleranceSeconds: tolerance });
+    if (verifiers.size >= CACHE_LIMIT) verifiers.delete(verifiers.keys().next().value!);
+    verifiers.set(cacheKey, verifier);
+  }
+  return verifier;
+}
+
+/**
+ * Proves a delivery authentic, without any framework.
+ *
+ * @returns the delivery id, event type and timestamp the sender wrote.
+ * @throws WebhookVerificationError whose `reason` says why it was refused.
+ *
+ * @example
+ * ```ts
+ * const { deliveryId, event } = verifyWebhook({
+ *   provider: 'standard-webhooks',
+ *   secret: process.env.WEBHOOK_SECRET,
+ *   headers: req.headers,
+ *   rawBody: req.rawBody,
+ * });
+ * ```
+ */
+export function verifyWebhook(options: VerifyWebhookOptions): VerifiedWebhook {
+  return verifierFor(options).verify(options.headers, options.rawBody, options.now);
+}
+
+/**
+ * Produces a delivery exactly as the sender would send it: headers (content-type
+ * included) and body bytes. For tests and local tools.
+ *
+ * @example
+ * ```ts
+ * const { headers, body } = signWebhook({ provider: 'guuru', secret: 'secr3t', payload: { question: 'hi' } });
+ * await request(app.getHttpServer()).post('/webhooks/guuru').set(headers).send(body).expect(200);
+ * ```
+ */
+export function signWebhook(options: SignWebhookOptions): SignedWebhook {
+  return verifierFor(options).sign(options);
+}

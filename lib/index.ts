@@ -1,0 +1,33 @@
+// The one entry point of nestjs-signed-webhooks: the public API and nothing else.
+
+// Framework-free verification core
+export { verifyWebhook, signWebhook } from './core/verify-webhook.js';
+export type { VerifyWebhookOptions, SignWebhookOptions } from './core/verify-webhook.js';
+export { WebhookVerifier, DEFAULT_TOLERANCE_SECONDS } from './core/webhook-verifier.js';
+export type { WebhookVerifierOptions, WebhookSignOptions } from './core/webhook-verifier.js';
+export {
+  WebhookVerificationError,
+  WEBHOOK_VERIFICATION_REASONS,
+  type WebhookVerificationReason,
+} from './core/webhook-verification.error.js';
+export { WebhookPayloadError, type WebhookPayloadReason } from './core/webhook-payload.error.js';
+export { WebhookConfigurationError } from './core/webhook-configuration.error.js';
+export type {
+  WebhookProvider,
+  VerifiedWebhook,
+  SignedWebhook,
+  WebhookCredentials,
+  VerificationPolicy,
+  ProviderSignInput,
+  WebhookMethod,
+} from './core/webhook-provider.js';
+export { IncomingWebhook } from './core/incoming-webhook.js';
+export { HeaderReader, type WebhookHeaders } from './core/headers.js';
+export type { WebhookSecret } from './core/secrets.js';
+export type { WebhookAttachment, WebhookAttachmentInput } from './core/webhook-attachment.js';
+export type { ParsedWebhookBody } from './core/webhook-body.js';
+export type { HmacAlgorithm, SignatureEncoding } from './core/crypto.js';
+
+// Senders
+export { hmacProvider, type HmacProviderOptions } from './providers/hmac.provider.js';
+export { BUILT_IN_PROVIDERS, type BuiltInProviderName, type WebhookProviderRef } from './providers/index.js';

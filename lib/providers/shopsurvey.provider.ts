@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { hmac, type HmacAlgorithm } from '../core/crypto.js';
+import { prepareSharedSecrets, signingKey, verifyHmacSignature } from '../core/hmac-signature.js';
+import type { IncomingWebhook } from '../core/incoming-webhook.js';
+import { assertWithinWindow, parseIsoOrEpochTimestamp } from '../core/timestamp.js';
+import { parseWebhookBody } from '../core/webhook-body.js';
+import type { WebhookProvider } from '../core/webhook-provider.js';
+import { WebhookVerificationError } from '../core/webhook-verification.error.js';
+
+const PREFIX = 'X-SHOPSURVEY-WEBHOOK-';
+const TOPIC = `${PREFIX}TOPIC`;
+const SENT_AT = `${PREFIX}SENT-AT`;
+const REQUEST_ID = `${PREFIX}REQUEST-ID`;
+const ATTEMPT = `${PREFIX}ATTEMPT`;
+const MESSAGE_ID = `${PREFIX}MESSAGE-ID`;
+const WEBHOOK_ID = `${PREFIX}ID`;
+const ALGORITHM = `${PREFIX}HMAC-ALGORITHM`;
+const SIGNATURE = `${PREFIX}HMAC`;
+
+/** The headers that are signed, in the sorted order of the signed JSON. */
+const SIGNED_HEADERS = [ATTEMPT, ALGORITHM, WEBHOOK_ID, MESSAGE_ID, REQUEST_ID, SENT_AT, TOPIC].sort();
+
+/** Algorithms the sender may name; anything else (MD5, SHA1, none) is refused. */
+const ALLOWED_ALGORITHMS: Readonly<Record<string, HmacAlgorithm>> = { SHA256: 'sha256', SHA384: 'sha384', SHA512: 'sha512' };
+
+const lower = (name: string): string => name.toLowerCase();
+
+/**
+ * ShopSurvey: `X-SHOPSURVEY-WEBHOOK-HMAC` is the hex HMAC of the other seven
+ * `X-SHOPSURVEY-WEBHOOK-*` headers, as compact JSON sorted by their upper-case names,
+ * with the algorithm the delivery names (SHA256, SHA384 or SHA512 only).
+ * The body is not signed. `SENT-AT` feeds the replay window, `MESSAGE-ID` is the
+ * delivery id (kept across retries) and `TOPIC` the event type. Deliveries may be GETs.
+ */
+export const shopSurveyProvider: WebhookProvider<Buffer[]> = {
+  name: 'shopsurvey',
+  sensitiveHeaders: [lower(SIGNATURE)],
+  methods: ['POST', 'GET'],
+
+  prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'shopsurvey'),
+
+  verify(delivery, keys, policy) {
+    const algorithm = allowedAlgorithm(delivery.headers.single(lower(ALGORITHM), 'malformed_signature'));
+    const received = delivery.headers.required(lower(SIGNATURE), 'missing_signature', 'malformed_signature');
+    const signed = signedHeaders(delivery);
+    const deliveryId = signed[MESSAGE_ID];
+    if (!deliveryId) {
+      throw new WebhookVerificationError('malformed_signature', `The ${lower(MESSAGE_ID)} header is missing.`);
+    }
+    const sentAt = signed[SENT_AT];
+    if (!sentAt && policy.toleranceSeconds > 0) {
+      throw new WebhookVerificationError('missing_timestamp', `The ${lower(SENT_AT)} header is missing.`);
+    }
+    const timestamp = sentAt ? parseIsoOrEpochTimestamp(sentAt, lower(SENT_AT)) : undefined;
+    if (timestamp) assertWithinWindow(timestamp, policy.now, policy.toleranceSeconds);
+    verifyHmacSignature(received, lower(SIGNATURE), { algorithm, encoding: 'hex' }, keys, [JSON.stringify(signed)]);
+    return { deliveryId, event: signed[TOPIC], timestamp };
+  },
+
+  parse: parseWebhookBody,
+
+  sign(input, keys) {
+    const signed: Record<string, string> = {
+      [ATTEMPT]: '1',
+      [ALGORITHM]: 'SHA256',
+      [WEBHOOK_ID]: randomUUID(),
+      [MESSAGE_ID]: input.id ?? randomUUID(),
+      [REQUEST_ID]: randomUUID(),
+      [SENT_AT]: input.timestamp.toISOString(),
+      [TOPIC]: input.event ?? 'Response.Created',
+    };
+    const sorted = Object.fromEntries(SIGNED_HEADERS.map((name) => [name, signed[name]!]));
+    const signature = hmac('sha256', signingKey(keys, 'shopsurvey'), JSON.stringify(sorted)).toString('hex');
+    const headers: Record<string, string> = {};
+    for (const name of SIGNED_HEADERS) headers[lower(name)] = sorted[name]!;
+    headers[lower(SIGNATURE)] = signature;
+    if (input.payload.length > 0) headers['content-type'] = 'application/json';
+    return { headers, body: input.payload };
+  },
+};
+
+function allowedAlgorithm(named: string | undefined): HmacAlgorithm {
+  const algorithm = named === undefined ? undefined : ALLOWED_ALGORITHMS[named.toUpperCase()];
+  if (!algorithm) {
+    throw new WebhookVerificationError(
+      'unsupported_algorithm',
+      `The ${lower(ALGORITHM)} header must name SHA256, SHA384 or SHA512.`,
+    );
+  }
+  return algorithm;
+}
+
+/**
+ * The signed headers that are present (an empty one included, as the sender would
+ * include it), keyed by upper-case name in sorted order.
+ */
+function signedHeaders(delivery: IncomingWebhook): Record<string, string> {
+  const signed: Record<string, string> = {};
+  for (const name of SIGNED_HEADERS) {
+    const value = delivery.headers.get(lower(name));
+    if (value === undefined) continue;
+    if (typeof value !== 'string') {
+      throw new WebhookVerificationError('malformed_signature', `The ${lower(name)} header was sent more than once.`);
+    }
+    signed[name] = value;
+  }
+  return signed;
+}

@@ -1,0 +1,175 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign as signEd25519,
+  verify as verifyEd25519,
+  type KeyObject,
+} from 'node:crypto';
+import { bytesEqual, decodeBase64, decodeSignature, hmac } from '../core/crypto.js';
+import { fieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { assertWithinWindow, parseEpochTimestamp } from '../core/timestamp.js';
+import { parseWebhookBody } from '../core/webhook-body.js';
+import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import type { WebhookProvider } from '../core/webhook-provider.js';
+import { WebhookVerificationError } from '../core/webhook-verification.error.js';
+
+const ID_HEADER = 'webhook-id';
+const TIMESTAMP_HEADER = 'webhook-timestamp';
+const SIGNATURE_HEADER = 'webhook-signature';
+const HMAC_BYTES = 32;
+const ED25519_SIGNATURE_BYTES = 64;
+const ED25519_KEY_BYTES = 32;
+/** DER prefixes that wrap raw 32-byte ed25519 keys as SPKI (public) and PKCS#8 (private seed). */
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+interface StandardWebhooksKeys {
+  /** `whsec_` secrets: HMAC keys for `v1` signatures. */
+  readonly symmetric: readonly Buffer[];
+  /** `whpk_` public keys (and those of `whsk_` keys): check `v1a` signatures. */
+  readonly publicKeys: readonly KeyObject[];
+  /** The key new deliveries are signed with: the first `whsec_` or `whsk_` entry. */
+  readonly signing?: { readonly version: 'v1'; readonly key: Buffer } | { readonly version: 'v1a'; readonly key: KeyObject };
+}
+
+/**
+ * Standard Webhooks (standardwebhooks.com): `webhook-signature` is a space-separated
+ * list of `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` entries (and `v1a,<base64
+ * ed25519 signature>` entries); any one that matches a configured key makes the
+ * delivery valid. Secrets: `whsec_<base64 key>` (HMAC), `whpk_<base64 public key>`
+ * (verify `v1a`), `whsk_<base64 32-byte seed>` (sign `v1a`). `webhook-id` is the
+ * delivery id, `webhook-timestamp` (seconds) feeds the replay window, and the body's
+ * `type` field is the event type.
+ */
+export const standardWebhooksProvider: WebhookProvider<StandardWebhooksKeys> = {
+  name: 'standard-webhooks',
+  sensitiveHeaders: [SIGNATURE_HEADER],
+  methods: ['POST'],
+
+  prepareKeys({ secrets }) {
+    if (secrets.length === 0) throw new WebhookConfigurationError('The standard-webhooks provider needs a secret.');
+    const symmetric: Buffer[] = [];
+    const publicKeys: KeyObject[] = [];
+    let signing: StandardWebhooksKeys['signing'];
+    for (const secret of secrets) {
+      if (secret.startsWith('whpk_')) {
+        publicKeys.push(publicKeyFrom(decodeKey(secret.slice(5), 'whpk_', ED25519_KEY_BYTES)));
+      } else if (secret.startsWith('whsk_')) {
+        const privateKey = privateKeyFrom(decodeKey(secret.slice(5), 'whsk_', ED25519_KEY_BYTES));
+        publicKeys.push(createPublicKey(privateKey));
+        signing ??= { version: 'v1a', key: privateKey };
+      } else {
+        // Like the reference implementation, a secret without its prefix is the bare base64 key.
+        const key = decodeKey(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'whsec_');
+        symmetric.push(key);
+        signing ??= { version: 'v1', key };
+      }
+    }
+    return { symmetric, publicKeys, signing };
+  },
+
+  verify(delivery, keys, policy) {
+    const id = delivery.headers.required(ID_HEADER, 'malformed_signature', 'malformed_signature');
+    const timestampText = delivery.headers.required(TIMESTAMP_HEADER, 'missing_timestamp', 'malformed_timestamp');
+    const received = delivery.headers.required(SIGNATURE_HEADER, 'missing_signature', 'malformed_signature');
+    const timestamp = parseSeconds(timestampText);
+    assertWithinWindow(timestamp, policy.now, policy.toleranceSeconds);
+    verifySignatures(received, signedContent(id, timestampText, delivery.rawBody), keys);
+    return { deliveryId: id, event: eventTypeOf(delivery), timestamp };
+  },
+
+  parse: parseWebhookBody,
+
+  sign(input, keys) {
+    if (!keys.signing) {
+      throw new WebhookConfigurationError(
+        'The standard-webhooks source has only whpk_ public keys; sign with a whsec_ or whsk_ secret.',
+      );
+    }
+    const id = input.id ?? `msg_${randomBytes(16).toString('base64url')}`;
+    const timestamp = String(Math.floor(input.timestamp.getTime() / 1000));
+    const content = signedContent(id, timestamp, input.payload);
+    const signature =
+      keys.signing.version === 'v1'
+        ? hmac('sha256', keys.signing.key, ...content)
+        : signEd25519(null, Buffer.concat(content), keys.signing.key);
+    return {
+      headers: {
+        'content-type': 'application/json',
+        [ID_HEADER]: id,
+        [TIMESTAMP_HEADER]: timestamp,
+        [SIGNATURE_HEADER]: `${keys.signing.version},${signature.toString('base64')}`,
+      },
+      body: input.payload,
+    };
+  },
+};
+
+function signedContent(id: string, timestamp: string, body: Buffer): Buffer[] {
+  return [Buffer.from(`${id}.${timestamp}.`, 'utf8'), body];
+}
+
+function parseSeconds(text: string): Date {
+  // Seconds by specification: 13 digits would be milliseconds, which no sender writes here.
+  if (text.length >= 13) {
+    throw new WebhookVerificationError('malformed_timestamp', `The ${TIMESTAMP_HEADER} header is not in seconds.`);
+  }
+  return parseEpochTimestamp(text, TIMESTAMP_HEADER);
+}
+
+/** Entries of unknown versions are skipped; a header with no usable entry at all is malformed. */
+function verifySignatures(header: string, content: Buffer[], keys: StandardWebhooksKeys): void {
+  let usable = 0;
+  let matched = false;
+  let joined: Buffer | undefined;
+  for (const entry of header.split(' ')) {
+    const comma = entry.indexOf(',');
+    if (comma <= 0) continue;
+    const version = entry.slice(0, comma);
+    const text = entry.slice(comma + 1);
+    if (version === 'v1') {
+      const signature = decodeSignature(text, 'base64', HMAC_BYTES);
+      if (!signature) continue;
+      usable += 1;
+      for (const key of keys.symmetric) if (bytesEqual(hmac('sha256', key, ...content), signature)) matched = true;
+    } else if (version === 'v1a') {
+      const signature = decodeSignature(text, 'base64', ED25519_SIGNATURE_BYTES);
+      if (!signature) continue;
+      usable += 1;
+      joined ??= Buffer.concat(content);
+      for (const key of keys.publicKeys) if (verifyEd25519(null, joined, key, signature)) matched = true;
+    } else if (/^v\d+[a-z]?$/.test(version)) {
+      usable += 1; // a well-formed entry of a version we do not check
+    }
+    if (matched) return;
+  }
+  if (usable === 0) {
+    throw new WebhookVerificationError('malformed_signature', `The ${SIGNATURE_HEADER} header has no well-formed entry.`);
+  }
+  throw new WebhookVerificationError('invalid_signature', `No entry of the ${SIGNATURE_HEADER} header matches.`);
+}
+
+function eventTypeOf(delivery: IncomingWebhook): string | undefined {
+  const type = fieldOf(delivery.json(), 'type');
+  return typeof type === 'string' ? type : undefined;
+}
+
+function decodeKey(base64: string, kind: string, length?: number): Buffer {
+  const key = decodeBase64(base64);
+  if (!key || (length !== undefined && key.length !== length)) {
+    throw new WebhookConfigurationError(
+      `A standard-webhooks ${kind} secret must be base64${length ? ` of ${length} bytes` : ''}.`,
+    );
+  }
+  return key;
+}
+
+function publicKeyFrom(raw: Buffer): KeyObject {
+  return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
+}
+
+function privateKeyFrom(seed: Buffer): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}
+

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { bytesEqual, hmac, signatureDigestId } from '../core/crypto.js';
+import { prepareSharedSecrets, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
+import { fieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { parseWebhookBody } from '../core/webhook-body.js';
+import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import type { WebhookProvider } from '../core/webhook-provider.js';
+import { WebhookVerificationError } from '../core/webhook-verification.error.js';
+
+const SIGNATURE_HEADER = 'hmac';
+const TOKEN_HEADER = 'token';
+const SCHEME: HmacScheme = { algorithm: 'sha256', encoding: 'hex' };
+
+interface SurvicateKeys {
+  readonly secrets: readonly Buffer[];
+  readonly token?: { readonly value: string; readonly digest: Buffer };
+}
+
+/**
+ * Survicate: the `Hmac` header is the lowercase hex HMAC-SHA256 of the raw body; the
+ * `Token` header carries the workspace's verification token in plain text, checked
+ * as well when a token is configured (or alone, if only a token is configured).
+ * `messageId` in the body identifies the delivery; the single key of `event` names it.
+ */
+export const survicateProvider: WebhookProvider<SurvicateKeys> = {
+  name: 'survicate',
+  sensitiveHeaders: [SIGNATURE_HEADER, TOKEN_HEADER],
+  methods: ['POST'],
+
+  prepareKeys({ secrets, token }) {
+    if (secrets.length === 0 && !token) {
+      throw new WebhookConfigurationError('The survicate provider needs a signing secret (and optionally a token).');
+    }
+    return {
+      secrets: secrets.length > 0 ? prepareSharedSecrets(secrets, 'survicate') : [],
+      token: token ? { value: token, digest: digestOf(token) } : undefined,
+    };
+  },
+
+  credentialWarnings({ secrets, token }) {
+    return secrets.length === 0 && token
+      ? ['verified by its plain-text Token header only; configure the signing secret for an HMAC check.']
+      : [];
+  },
+
+  verify(delivery, keys) {
+    let signature: Buffer | undefined;
+    if (keys.secrets.length > 0) {
+      const received = delivery.headers.required(SIGNATURE_HEADER, 'missing_signature', 'malformed_signature');
+      signature = verifyHmacSignature(received, SIGNATURE_HEADER, SCHEME, keys.secrets, [delivery.rawBody]);
+    }
+    if (keys.token) verifyToken(delivery, keys.token.digest);
+    return {
+      deliveryId: messageIdOf(delivery) ?? signatureDigestId(signature ?? digestOf(delivery.rawBody)),
+      event: eventNameOf(delivery.json()),
+      timestamp: undefined,
+    };
+  },
+
+  parse: parseWebhookBody,
+
+  sign(input, keys) {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const signingSecret = keys.secrets[0];
+    if (signingSecret) headers[SIGNATURE_HEADER] = hmac(SCHEME.algorithm, signingSecret, input.payload).toString('hex');
+    const token = input.token ?? keys.token?.value;
+    if (token) headers[TOKEN_HEADER] = token;
+    return { headers, body: input.payload };
+  },
+};
+
+function verifyToken(delivery: IncomingWebhook, expectedDigest: Buffer): void {
+  const received = delivery.headers.single(TOKEN_HEADER, 'invalid_token');
+  // Comparing digests keeps the comparison constant-time whatever the lengths.
+  if (received === undefined || !bytesEqual(digestOf(received), expectedDigest)) {
+    throw new WebhookVerificationError('invalid_token', 'The Token header is missing or does not match.');
+  }
+}
+
+function digestOf(value: string | Buffer): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function messageIdOf(delivery: IncomingWebhook): string | undefined {
+  const id = fieldOf(delivery.json(), 'messageId');
+  return typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined;
+}
+
+/** The event's name is the single key of the body's `event` object. */
+function eventNameOf(body: unknown): string | undefined {
+  const event = fieldOf(body, 'event');
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return undefined;
+  const names = Object.keys(event);
+  return names.length === 1 ? names[0] : undefined;
+}
