@@ -31,3 +31,27 @@ export type { HmacAlgorithm, SignatureEncoding } from './core/crypto.js';
 // Senders
 export { hmacProvider, type HmacProviderOptions } from './providers/hmac.provider.js';
 export { BUILT_IN_PROVIDERS, type BuiltInProviderName, type WebhookProviderRef } from './providers/index.js';
+
+// The NestJS module
+export { WebhooksModule } from './module/webhooks.module.js';
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_WEBHOOKS_PATH,
+  type WebhooksModuleOptions,
+  type WebhookSourceOptions,
+  type WebhooksModuleExtras,
+  type WebhooksOptionsFactory,
+} from './module/webhooks.options.js';
+export { WEBHOOKS_MODULE_OPTIONS } from './module/webhooks.constants.js';
+export { WebhookHandler, type WebhookHandlerOptions } from './module/webhook-handler.decorator.js';
+export { WebhookSource, WebhookDelivery } from './module/webhook-source.decorator.js';
+export { WebhookSignatureGuard } from './module/webhook-signature.guard.js';
+export { WebhookSigner, type WebhookSignerOptions, type SignedWebhookRequest } from './module/webhook-signer.service.js';
+export type { WebhookContext, VerifiedWebhookRequest } from './module/webhook-context.js';
+export type { WebhookReceipt } from './module/webhooks.controller.js';
+export type { WebhookRejectionReason } from './module/webhook-rejection.js';
+export { WebhookRoutingError, WebhookHandlerError, type WebhookRoutingReason } from './module/webhooks.errors.js';
+export { WebhookBodyError, type WebhookBodyReason } from './http/webhook-body.error.js';
+
+// DTOs of the built-in senders
+export * from './dtos/index.js';

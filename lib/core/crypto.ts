@@ -41,7 +41,10 @@ export function decodeSignature(text: string, encoding: SignatureEncoding, lengt
   if (text.length !== expectedChars) return undefined;
   if (!(encoding === 'hex' ? HEX : BASE64).test(text)) return undefined;
   const bytes = Buffer.from(text, encoding);
-  return bytes.length === length ? bytes : undefined;
+  if (bytes.length !== length) return undefined;
+  // One signature, one spelling: base64 with stray low bits would decode to the same bytes.
+  if (encoding === 'base64' && bytes.toString('base64') !== text) return undefined;
+  return bytes;
 }
 
 /** Strict standard base64 (padded) to bytes, `undefined` when it is not. */

@@ -7,19 +7,21 @@ type HeaderValue = string | readonly string[] | undefined;
 
 /**
  * Case-insensitive, read-only access to a delivery's headers. Node lower-cases names
- * already, so the exact lookup almost always hits; the scan only runs for headers
- * handed in by other code in another case.
+ * already, so its headers are read directly; headers handed in by other code in
+ * other cases are indexed once, merging a name given in two cases into a repeat.
  */
 export class HeaderReader {
-  private lowerCased?: Map<string, HeaderValue>;
+  private lowerCased?: Map<string, HeaderValue> | null;
 
-  constructor(private readonly headers: WebhookHeaders) {}
+  constructor(
+    /** The headers as given. */
+    readonly raw: WebhookHeaders,
+  ) {}
 
   /** The raw value of a header, `undefined` when absent. `name` must be lower-case. */
   get(name: string): HeaderValue {
-    const exact = this.headers[name];
-    if (exact !== undefined) return exact;
-    return this.lowerCaseIndex().get(name);
+    const index = this.lowerCaseIndex();
+    return index ? index.get(name) : this.raw[name];
   }
 
   /**
@@ -46,10 +48,15 @@ export class HeaderReader {
     return value;
   }
 
-  private lowerCaseIndex(): Map<string, HeaderValue> {
-    if (this.lowerCased) return this.lowerCased;
+  /** `null` when every name is lower-case already (always, for Node's own headers). */
+  private lowerCaseIndex(): Map<string, HeaderValue> | null {
+    if (this.lowerCased !== undefined) return this.lowerCased;
+    if (Object.keys(this.raw).every((name) => name === name.toLowerCase())) {
+      this.lowerCased = null;
+      return null;
+    }
     const index = new Map<string, HeaderValue>();
-    for (const [name, value] of Object.entries(this.headers)) {
+    for (const [name, value] of Object.entries(this.raw)) {
       if (value === undefined) continue;
       const key = name.toLowerCase();
       const seen = index.get(key);

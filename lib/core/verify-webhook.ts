@@ -38,7 +38,8 @@ function verifierFor(options: VerifyWebhookOptions | SignWebhookOptions): Webhoo
   const { provider, secret, token } = options;
   const tolerance = 'toleranceSeconds' in options ? options.toleranceSeconds : undefined;
   if (typeof provider !== 'string') return new WebhookVerifier({ provider, secret, token, toleranceSeconds: tolerance });
-  const cacheKey = JSON.stringify([provider, secret, token, tolerance]);
+  // String() keeps NaN and Infinity apart from undefined, so a bad window is never served from the cache.
+  const cacheKey = JSON.stringify([provider, secret, token, String(tolerance)]);
   let verifier = verifiers.get(cacheKey);
   if (!verifier) {
     verifier = new WebhookVerifier({ provider, secret, token, toleranceSeconds: tolerance });

@@ -1,5 +1,6 @@
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { signWebhook, verifyWebhook, WebhookVerificationError } from '../../lib/index.js';
+import { signWebhook, verifyWebhook, WebhookConfigurationError, WebhookVerificationError } from '../../lib/index.js';
 
 // The three published examples from Guuru's documentation (secret "secr3t").
 const EXAMPLES = [
@@ -64,6 +65,66 @@ describe('guuru provider', () => {
   it('round-trips sign then verify', () => {
     const signed = signWebhook({ provider: 'guuru', secret: 's', payload: { question: 'hi' } });
     expect(signed.headers['content-type']).toBe('application/json');
-    expect(() => verifyWebhook({ provider: 'guuru', secret: 's', headers: signed.headers, rawBody: signed.body })).not.toThrow();
+    expect(() =>
+      verifyWebhook({ provider: 'guuru', secret: 's', headers: signed.headers, rawBody: signed.body }),
+    ).not.toThrow();
+  });
+
+  it('round-trips with the delivery id a digest of the signature, no event and no timestamp', () => {
+    const signed = signWebhook({ provider: 'guuru', secret: 's', payload: EXAMPLES[1]!.body });
+    const signature = signed.headers['x-guuru-hmac-sha256']!;
+    expect(signature).toBe(createHmac('sha256', 's').update(Buffer.from(EXAMPLES[1]!.body, 'utf8')).digest('hex'));
+    const result = verifyWebhook({ provider: 'guuru', secret: 's', headers: signed.headers, rawBody: signed.body });
+    expect(result.deliveryId).toMatch(/^[0-9a-f]{32}$/);
+    expect(result.deliveryId).toBe(
+      createHash('sha256').update(Buffer.from(signature, 'hex')).digest('hex').slice(0, 32),
+    );
+    expect(signature).not.toContain(result.deliveryId);
+    expect(result.event).toBeUndefined();
+    expect(result.timestamp).toBeUndefined();
+  });
+
+  it('signs the payload bytes as given (UTF-8 of João), not a re-serialisation', () => {
+    const { body, signature } = EXAMPLES[1]!;
+    const signed = signWebhook({ provider: 'guuru', secret: 'secr3t', payload: Buffer.from(body, 'utf8') });
+    expect(signed.headers['x-guuru-hmac-sha256']).toBe(signature);
+    expect(signed.body.equals(Buffer.from(body, 'utf8'))).toBe(true);
+    const latin1 = Buffer.from(body, 'latin1');
+    expect(
+      reasonOf(() => verifyWebhook({ provider: 'guuru', secret: 'secr3t', headers: signed.headers, rawBody: latin1 })),
+    ).toBe('invalid_signature');
+  });
+
+  it('does not crash when the header is missing, empty or sent twice', () => {
+    const rawBody = Buffer.from(EXAMPLES[0]!.body, 'utf8');
+    const { signature } = EXAMPLES[0]!;
+    const verify = (headers: Record<string, string | string[]>) => () =>
+      verifyWebhook({ provider: 'guuru', secret: 'secr3t', headers, rawBody });
+    expect(reasonOf(verify({}))).toBe('missing_signature');
+    expect(reasonOf(verify({ 'x-guuru-hmac-sha256': '' }))).toBe('missing_signature');
+    expect(reasonOf(verify({ 'x-guuru-hmac-sha256': [signature, signature] }))).toBe('malformed_signature');
+    expect(reasonOf(verify({ 'x-guuru-hmac-sha256': ['a', 'b'] }))).toBe('malformed_signature');
+    expect(reasonOf(verify({ 'x-guuru-hmac-sha256': signature.slice(1) }))).toBe('malformed_signature');
+    expect(reasonOf(verify({ 'x-guuru-hmac-sha256': `${signature.slice(2)}zz` }))).toBe('malformed_signature');
+    expect(reasonOf(verify({ 'x-guuru-hmac-sha256': signature.slice(0, 62) }))).toBe('malformed_signature');
+    expect(verify({ 'x-guuru-hmac-sha256': [signature] })().deliveryId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('verifies with a rotation list where only the second secret matches', () => {
+    const { body, signature } = EXAMPLES[2]!;
+    const result = verifyWebhook({
+      provider: 'guuru',
+      secret: ['retired', 'secr3t'],
+      headers: { 'x-guuru-hmac-sha256': signature },
+      rawBody: Buffer.from(body, 'utf8'),
+    });
+    expect(result.deliveryId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('needs a secret', () => {
+    const rawBody = Buffer.from(EXAMPLES[0]!.body, 'utf8');
+    const headers = { 'x-guuru-hmac-sha256': EXAMPLES[0]!.signature };
+    expect(() => verifyWebhook({ provider: 'guuru', headers, rawBody })).toThrow(WebhookConfigurationError);
+    expect(() => verifyWebhook({ provider: 'guuru', secret: [], headers, rawBody })).toThrow(WebhookConfigurationError);
   });
 });

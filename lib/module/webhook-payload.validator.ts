@@ -1,0 +1,36 @@
+import type { Type } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate, type ValidationError } from 'class-validator';
+import { WebhookPayloadError } from '../core/webhook-payload.error.js';
+
+/**
+ * Builds the payload into its DTO with class-transformer and checks it with
+ * class-validator. Unknown properties are stripped from the DTO (whitelist) but are
+ * never an error: senders add fields without notice.
+ */
+export async function toValidatedDto(dto: Type<object>, payload: unknown): Promise<object> {
+  // A delivery without a body (a ShopSurvey GET) is an empty object to its DTO.
+  if (payload === undefined) payload = {};
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload) || Buffer.isBuffer(payload)) {
+    throw new WebhookPayloadError('invalid_payload', `The payload is not an object and cannot become a ${dto.name}.`, [
+      `payload must be a JSON object to be validated as ${dto.name}`,
+    ]);
+  }
+  const instance = plainToInstance(dto, payload);
+  const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    throw new WebhookPayloadError('invalid_payload', `The payload is not a valid ${dto.name}.`, flatten(errors));
+  }
+  return instance;
+}
+
+/** class-validator's error tree as one line per failed constraint, with its property path. */
+function flatten(errors: readonly ValidationError[], parentPath = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = parentPath ? `${parentPath}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) =>
+      parentPath ? `${parentPath}.${message}` : message,
+    );
+    return [...own, ...flatten(error.children ?? [], path)];
+  });
+}

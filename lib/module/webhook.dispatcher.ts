@@ -1,0 +1,69 @@
+import { Injectable, Logger, type Type } from '@nestjs/common';
+import type { ParsedWebhookBody } from '../core/webhook-body.js';
+import type { VerifiedDelivery } from './verified-requests.js';
+import type { WebhookContext } from './webhook-context.js';
+import { WebhookHandlerRegistry, type WebhookHandlerDefinition } from './webhook-handler.registry.js';
+import { toValidatedDto } from './webhook-payload.validator.js';
+import { WEBHOOKS_LOGGER_CONTEXT } from './webhooks.constants.js';
+import { WebhookHandlerError } from './webhooks.errors.js';
+import { handlerFailedLine } from './webhooks.messages.js';
+
+/** Hands a verified delivery to every handler of its source and event. */
+@Injectable()
+export class WebhookDispatcher {
+  private readonly logger = new Logger(WEBHOOKS_LOGGER_CONTEXT);
+
+  constructor(private readonly registry: WebhookHandlerRegistry) {}
+
+  /**
+   * Parses the body, validates every handler's DTO before any handler runs (so a bad
+   * payload runs none of them), then runs them all. Throws `WebhookPayloadError`, or
+   * `WebhookHandlerError` when any handler failed.
+   */
+  async dispatch({ source, delivery, verified }: VerifiedDelivery): Promise<number> {
+    const handlers = this.registry.handlersFor(source.name, verified.event);
+    if (handlers.length === 0) return 0;
+    const parsed = await source.provider.parse(delivery);
+    const payloads = await payloadsFor(handlers, parsed);
+    const context: WebhookContext = {
+      source: source.name,
+      provider: source.provider.name,
+      event: verified.event,
+      deliveryId: verified.deliveryId,
+      timestamp: verified.timestamp,
+      headers: delivery.headers.raw,
+      rawBody: delivery.rawBody,
+      attachments: parsed.attachments,
+    };
+    const outcomes = await Promise.allSettled(
+      handlers.map(async (handler, index) => handler.invoke(payloads[index], context)),
+    );
+    const failures = outcomes.flatMap((outcome, index) => {
+      if (outcome.status === 'fulfilled') return [];
+      const error: unknown = outcome.reason;
+      this.logger.error(
+        handlerFailedLine(source.name, verified.deliveryId, handlers[index]!.name),
+        error instanceof Error ? error.stack : String(error),
+      );
+      return [error];
+    });
+    if (failures.length > 0) throw new WebhookHandlerError(failures, verified.deliveryId);
+    return handlers.length;
+  }
+}
+
+/** Each handler's argument: its validated DTO (one per DTO class) or the parsed payload. */
+async function payloadsFor(handlers: readonly WebhookHandlerDefinition[], parsed: ParsedWebhookBody): Promise<unknown[]> {
+  const byDto = new Map<Type<object>, Promise<object>>();
+  return Promise.all(
+    handlers.map((handler) => {
+      if (!handler.dto) return parsed.payload;
+      let dto = byDto.get(handler.dto);
+      if (!dto) {
+        dto = toValidatedDto(handler.dto, parsed.payload);
+        byDto.set(handler.dto, dto);
+      }
+      return dto;
+    }),
+  );
+}

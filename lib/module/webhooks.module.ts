@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { WebhookDispatcher } from './webhook.dispatcher.js';
+import { WebhookHandlerMetadataAccessor } from './webhook-handler.accessor.js';
+import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
+import { WebhookHttpAdapterHost } from './webhook-http-adapter.host.js';
+import { WebhookRejections } from './webhook-rejections.service.js';
+import { WebhookSignatureGuard } from './webhook-signature.guard.js';
+import { WebhookSigner } from './webhook-signer.service.js';
+import { WebhookSources } from './webhook-sources.js';
+import { ConfigurableWebhooksModule } from './webhooks.module-definition.js';
+import { WebhooksExplorer } from './webhooks.explorer.js';
+
+/**
+ * Receives signed webhooks: serves `POST /webhooks/:source`, verifies every delivery
+ * from its raw bytes, and dispatches it to `@WebhookHandler()` methods.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [WebhooksModule.forRoot({ sources: { guuru: { secret: process.env.GUURU_SECRET } } })],
+ *   providers: [ChatHandlers],
+ * })
+ * export class AppModule {}
+ * ```
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    WebhookSources,
+    WebhookHandlerMetadataAccessor,
+    WebhookHandlerRegistry,
+    WebhooksExplorer,
+    WebhookDispatcher,
+    WebhookHttpAdapterHost,
+    WebhookRejections,
+    WebhookSignatureGuard,
+    WebhookSigner,
+  ],
+  exports: [WebhookSigner, WebhookSignatureGuard, WebhookSources, WebhookHttpAdapterHost, WebhookRejections],
+})
+export class WebhooksModule extends ConfigurableWebhooksModule {}

@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
+import { sampleConfig } from './sample.config.js';
+
+async function bootstrap(): Promise<void> {
+  // rawBody: true keeps the exact bytes of JSON and urlencoded bodies for verification.
+  const app = await NestFactory.create(AppModule, { rawBody: true });
+  app.enableShutdownHooks();
+  await app.listen(sampleConfig.port, '127.0.0.1');
+  console.log(`Sample listening on http://127.0.0.1:${sampleConfig.port}/webhooks/:source`);
+  console.log('Send one signed delivery per sender with: npm run sample:send');
+}
+
+void bootstrap();

@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import type { App } from 'supertest/types.js';
+import { WebhookSigner, WebhooksModule } from '../../lib/index.js';
+import { guuruChatBody, screenshotPng, usersnapFeedback } from '../../sample/payloads.js';
+import { deliver } from './fixtures/deliver.js';
+import { startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
+
+describe('raw bodies and size limits', () => {
+  let testApp: TestApp | undefined;
+
+  afterEach(async () => {
+    await testApp?.app.close();
+    testApp = undefined;
+  });
+
+  describe('an app created without rawBody: true', () => {
+    it('answers 500 for JSON and logs one line that says how to fix it', async () => {
+      testApp = await startTestApp(undefined, { rawBody: false });
+      const signer = testApp.app.get(WebhookSigner);
+      const server = testApp.app.getHttpServer() as App;
+      const signed = signer.sign('guuru', guuruChatBody);
+      const response = await deliver(server, '/webhooks/guuru', signed).expect(500);
+      expect(response.body.reason).toBe('raw_body_unavailable');
+      const lines = testApp.logs.find('error', 'reason=raw_body_unavailable');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('rawBody: true');
+      expect(testApp.calls.calls).toHaveLength(0);
+    });
+
+    it('still verifies and handles multipart, which the module reads itself', async () => {
+      testApp = await startTestApp(undefined, { rawBody: false });
+      const signer = testApp.app.get(WebhookSigner);
+      const signed = signer.sign('usersnap', usersnapFeedback, {
+        attachments: [{ name: 'screenshot', filename: 's.png', contentType: 'image/png', data: screenshotPng }],
+      });
+      await request(testApp.app.getHttpServer() as App)
+        .post('/webhooks/usersnap')
+        .set(signed.headers)
+        .send(signed.body)
+        .expect(200);
+      expect(testApp.calls.of('usersnap')).toHaveLength(1);
+    });
+  });
+
+  describe('maxBodyBytes', () => {
+    const limit = 4096;
+
+    async function start(): Promise<{ signer: WebhookSigner; server: App }> {
+      testApp = await startTestApp(WebhooksModule.forRoot({ ...testWebhooksOptions(), maxBodyBytes: limit }));
+      return { signer: testApp.app.get(WebhookSigner), server: testApp.app.getHttpServer() as App };
+    }
+
+    /** A Guuru chat whose JSON is exactly `size` bytes. */
+    function chatOfSize(size: number): string {
+      const base = JSON.stringify({ question: '' });
+      return JSON.stringify({ question: 'q'.repeat(size - base.length) });
+    }
+
+    it('accepts a JSON body of exactly the limit and answers 413 one byte over', async () => {
+      const { signer, server } = await start();
+      const atLimit = signer.sign('flaky', chatOfSize(limit));
+      expect(atLimit.body).toHaveLength(limit);
+      await deliver(server, '/webhooks/flaky', atLimit).expect(200);
+      const over = signer.sign('flaky', chatOfSize(limit + 1));
+      const response = await deliver(server, '/webhooks/flaky', over).expect(413);
+      expect(response.body.reason).toBe('body_too_large');
+      expect(testApp!.calls.of('flaky')).toHaveLength(1);
+    });
+
+    it('answers 413 to a multipart body over the limit, refused while streaming', async () => {
+      const { signer, server } = await start();
+      const signed = signer.sign('usersnap', usersnapFeedback, {
+        attachments: [{ name: 'screenshot', filename: 'big.bin', data: Buffer.alloc(limit * 2, 7) }],
+      });
+      const response = await deliver(server, '/webhooks/usersnap', signed);
+      expect(response.status).toBe(413);
+      expect(response.body.reason).toBe('body_too_large');
+      expect(testApp!.calls.calls).toHaveLength(0);
+    });
+
+    it('answers 413 to a chunked body (no content-length) as soon as it grows over the limit', async () => {
+      await start();
+      await testApp!.app.listen(0, '127.0.0.1');
+      const { port } = testApp!.app.getHttpServer().address() as AddressInfo;
+      let sent = 0;
+      const { status, sentWhenAnswered } = await new Promise<{ status: number; sentWhenAnswered: number }>((resolve, reject) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port, method: 'POST', path: '/webhooks/usersnap', headers: { 'content-type': 'text/plain' } },
+          (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0, sentWhenAnswered: sent });
+          },
+        );
+        req.on('error', reject);
+        // Chunks keep coming: the answer must not wait for the end of the body.
+        const chunk = Buffer.alloc(1024, 0x61);
+        const timer = setInterval(() => {
+          if (sent > limit * 4 || req.destroyed) {
+            clearInterval(timer);
+            req.end();
+            return;
+          }
+          req.write(chunk);
+          sent += chunk.length;
+        }, 5);
+      });
+      expect(status).toBe(413);
+      expect(sentWhenAnswered).toBeLessThan(limit * 4);
+      expect(testApp!.calls.calls).toHaveLength(0);
+    });
+  });
+});
