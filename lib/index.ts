@@ -46,7 +46,11 @@ export { WEBHOOKS_MODULE_OPTIONS } from './module/webhooks.constants.js';
 export { WebhookHandler, type WebhookHandlerOptions } from './module/webhook-handler.decorator.js';
 export { WebhookSource, WebhookDelivery } from './module/webhook-source.decorator.js';
 export { WebhookSignatureGuard } from './module/webhook-signature.guard.js';
-export { WebhookSigner, type WebhookSignerOptions, type SignedWebhookRequest } from './module/webhook-signer.service.js';
+export {
+  WebhookSigner,
+  type WebhookSignerOptions,
+  type SignedWebhookRequest,
+} from './module/webhook-signer.service.js';
 export type { WebhookContext, VerifiedWebhookRequest } from './module/webhook-context.js';
 export type { WebhookReceipt } from './module/webhooks.controller.js';
 export type { WebhookRejectionReason } from './module/webhook-rejection.js';

@@ -25,7 +25,12 @@ export class FeedbackHandlers {
 
   @WebhookHandler('usersnap')
   onFeedback(feedback: UsersnapFeedbackDto, context: WebhookContext): void {
-    this.record('onFeedback', feedback, context, `feedback #${feedback.feedback_number}: ${feedback.comment?.text ?? ''}`);
+    this.record(
+      'onFeedback',
+      feedback,
+      context,
+      `feedback #${feedback.feedback_number}: ${feedback.comment?.text ?? ''}`,
+    );
   }
 
   @WebhookHandler('guuru')
@@ -62,7 +67,9 @@ export class FeedbackHandlers {
       handler,
       payloadType: payload.constructor.name,
       summary,
-      attachments: (context.attachments ?? []).map((a) => `${a.filename ?? a.name} (${a.contentType}, ${a.data.length} bytes)`),
+      attachments: (context.attachments ?? []).map(
+        (a) => `${a.filename ?? a.name} (${a.contentType}, ${a.data.length} bytes)`,
+      ),
       receivedAt: new Date().toISOString(),
     });
   }

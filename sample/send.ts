@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { WebhookSigner, type SignedWebhook } from '../lib/index.js';
+import { WebhookSigner, type SignedWebhookRequest } from '../lib/index.js';
 import { AppModule } from './app.module.js';
 import {
   billingInvoicePaid,
@@ -21,11 +21,13 @@ async function main(): Promise<void> {
   const context = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
   const signer = context.get(WebhookSigner);
   const base = process.env.SAMPLE_URL ?? `http://127.0.0.1:${sampleConfig.port}`;
-  const deliveries: [string, SignedWebhook][] = [
+  const deliveries: [string, SignedWebhookRequest][] = [
     [
       'usersnap',
       signer.sign('usersnap', usersnapFeedback, {
-        attachments: [{ name: 'screenshot', filename: 'screenshot.png', contentType: 'image/png', data: screenshotPng }],
+        attachments: [
+          { name: 'screenshot', filename: 'screenshot.png', contentType: 'image/png', data: screenshotPng },
+        ],
       }),
     ],
     ['guuru', signer.sign('guuru', guuruChatBody)],

@@ -1,5 +1,12 @@
 import type { BinaryLike } from 'node:crypto';
-import { bytesEqual, decodeSignature, digestLength, hmac, type HmacAlgorithm, type SignatureEncoding } from './crypto.js';
+import {
+  bytesEqual,
+  decodeSignature,
+  digestLength,
+  hmac,
+  type HmacAlgorithm,
+  type SignatureEncoding,
+} from './crypto.js';
 import { WebhookConfigurationError } from './webhook-configuration.error.js';
 import { WebhookVerificationError } from './webhook-verification.error.js';
 
@@ -49,6 +56,7 @@ export function prepareSharedSecrets(secrets: readonly string[], providerName: s
 /** The first key, the one new deliveries are signed with. */
 export function signingKey<T>(keys: readonly T[], providerName: string): T {
   const key = keys[0];
-  if (key === undefined) throw new WebhookConfigurationError(`The ${providerName} provider has no secret to sign with.`);
+  if (key === undefined)
+    throw new WebhookConfigurationError(`The ${providerName} provider has no secret to sign with.`);
   return key;
 }

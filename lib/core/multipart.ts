@@ -58,7 +58,9 @@ export function parseMultipart(body: Buffer, contentType: string): Promise<Multi
       );
     });
     parser.on('error', (error) => reject(unparseable(error)));
-    parser.on('close', () => Promise.all(parts).then(resolve, (error) => reject(unparseable(error))));
+    parser.on('close', () => {
+      Promise.all(parts).then(resolve, (error: unknown) => reject(unparseable(error)));
+    });
     parser.end(body);
   });
 }

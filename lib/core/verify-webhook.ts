@@ -37,7 +37,8 @@ const verifiers = new Map<string, WebhookVerifier>();
 function verifierFor(options: VerifyWebhookOptions | SignWebhookOptions): WebhookVerifier {
   const { provider, secret, token } = options;
   const tolerance = 'toleranceSeconds' in options ? options.toleranceSeconds : undefined;
-  if (typeof provider !== 'string') return new WebhookVerifier({ provider, secret, token, toleranceSeconds: tolerance });
+  if (typeof provider !== 'string')
+    return new WebhookVerifier({ provider, secret, token, toleranceSeconds: tolerance });
   // String() keeps NaN and Infinity apart from undefined, so a bad window is never served from the cache.
   const cacheKey = JSON.stringify([provider, secret, token, String(tolerance)]);
   let verifier = verifiers.get(cacheKey);

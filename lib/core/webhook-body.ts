@@ -38,7 +38,9 @@ export async function parseWebhookBody(delivery: IncomingWebhook): Promise<Parse
   }
   if (mediaType === 'multipart/form-data') {
     const parts = await parseMultipart(delivery.rawBody, String(delivery.headers.get('content-type')));
-    const fields = Object.fromEntries(parts.filter((part) => part.isField).map((p) => [p.name, p.data.toString('utf8')]));
+    const fields = Object.fromEntries(
+      parts.filter((part) => part.isField).map((p) => [p.name, p.data.toString('utf8')]),
+    );
     return { payload: fields, attachments: parts.filter((part) => !part.isField).map(toAttachment) };
   }
   if (mediaType.startsWith('text/')) return { payload: delivery.rawBody.toString('utf8') };

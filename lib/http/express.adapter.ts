@@ -41,7 +41,8 @@ export class ExpressWebhookAdapter implements WebhookHttpAdapter {
       return await readBodyStream(req, maxBytes);
     } catch (error) {
       // The rest of an oversized body is never read: close the connection after answering.
-      if (error instanceof WebhookBodyError && error.reason === 'body_too_large') req.res?.setHeader('connection', 'close');
+      if (error instanceof WebhookBodyError && error.reason === 'body_too_large')
+        req.res?.setHeader('connection', 'close');
       throw error;
     }
   }

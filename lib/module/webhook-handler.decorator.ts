@@ -40,12 +40,17 @@ export interface WebhookHandlerMetadata {
 export function WebhookHandler(source: string, options: WebhookHandlerOptions = {}): MethodDecorator {
   const entry: WebhookHandlerMetadata = {
     source,
-    events: options.event === undefined ? undefined : typeof options.event === 'string' ? [options.event] : [...options.event],
+    events:
+      options.event === undefined
+        ? undefined
+        : typeof options.event === 'string'
+          ? [options.event]
+          : [...options.event],
     dto: options.dto,
   };
   return (_target, _key, descriptor) => {
     const method = descriptor.value as object;
-    const existing: readonly WebhookHandlerMetadata[] = Reflect.getMetadata(WEBHOOK_HANDLER_METADATA, method) ?? [];
+    const existing = (Reflect.getMetadata(WEBHOOK_HANDLER_METADATA, method) ?? []) as readonly WebhookHandlerMetadata[];
     Reflect.defineMetadata(WEBHOOK_HANDLER_METADATA, [...existing, entry], method);
     return descriptor;
   };

@@ -6,11 +6,7 @@ import { WebhookHandlerError, WebhookRoutingError, type WebhookRoutingReason } f
 
 /** Every reason the module answers a delivery with something other than 200. */
 export type WebhookRejectionReason =
-  | WebhookVerificationReason
-  | WebhookPayloadReason
-  | WebhookBodyReason
-  | WebhookRoutingReason
-  | 'handler_failed';
+  WebhookVerificationReason | WebhookPayloadReason | WebhookBodyReason | WebhookRoutingReason | 'handler_failed';
 
 /** The one table from reason to HTTP status. */
 const STATUS_BY_REASON: Readonly<Record<WebhookRejectionReason, HttpStatus>> = {
@@ -34,11 +30,7 @@ const STATUS_BY_REASON: Readonly<Record<WebhookRejectionReason, HttpStatus>> = {
 
 /** A module error that answers a delivery. */
 export type WebhookRejectionError =
-  | WebhookVerificationError
-  | WebhookPayloadError
-  | WebhookBodyError
-  | WebhookRoutingError
-  | WebhookHandlerError;
+  WebhookVerificationError | WebhookPayloadError | WebhookBodyError | WebhookRoutingError | WebhookHandlerError;
 
 /** Whether `error` is one of the module's own rejections. */
 export function isWebhookRejection(error: unknown): error is WebhookRejectionError {
@@ -52,7 +44,7 @@ export function isWebhookRejection(error: unknown): error is WebhookRejectionErr
 }
 
 /** The HTTP status a rejection answers with. */
-export function statusOf(reason: WebhookRejectionReason): HttpStatus {
+export function statusOf(reason: WebhookRejectionReason): number {
   return STATUS_BY_REASON[reason];
 }
 

@@ -25,4 +25,3 @@ export class WebhookRejections {
     return toHttpException(error);
   }
 }
-

@@ -6,7 +6,12 @@ import { DEFAULT_TOLERANCE_SECONDS, WebhookVerifier } from '../core/webhook-veri
 import { BUILT_IN_PROVIDERS, builtInProvider, resolveProvider } from '../providers/index.js';
 import { WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
 import { WebhookRoutingError } from './webhooks.errors.js';
-import { credentialWarning, invalidSourceName, missingProvider, sourceConfigurationError } from './webhooks.messages.js';
+import {
+  credentialWarning,
+  invalidSourceName,
+  missingProvider,
+  sourceConfigurationError,
+} from './webhooks.messages.js';
 import { DEFAULT_MAX_BODY_BYTES, type WebhookSourceOptions, type WebhooksModuleOptions } from './webhooks.options.js';
 
 /** A configured source, ready to verify and sign. */

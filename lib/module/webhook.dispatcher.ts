@@ -36,7 +36,8 @@ export class WebhookDispatcher {
       attachments: parsed.attachments,
     };
     const outcomes = await Promise.allSettled(
-      handlers.map(async (handler, index) => handler.invoke(payloads[index], context)),
+      // Promise.resolve().then also turns a synchronous throw into a rejection.
+      handlers.map((handler, index) => Promise.resolve().then(() => handler.invoke(payloads[index], context))),
     );
     const failures = outcomes.flatMap((outcome, index) => {
       if (outcome.status === 'fulfilled') return [];
@@ -53,7 +54,10 @@ export class WebhookDispatcher {
 }
 
 /** Each handler's argument: its validated DTO (one per DTO class) or the parsed payload. */
-async function payloadsFor(handlers: readonly WebhookHandlerDefinition[], parsed: ParsedWebhookBody): Promise<unknown[]> {
+async function payloadsFor(
+  handlers: readonly WebhookHandlerDefinition[],
+  parsed: ParsedWebhookBody,
+): Promise<unknown[]> {
   const byDto = new Map<Type<object>, Promise<object>>();
   return Promise.all(
     handlers.map((handler) => {

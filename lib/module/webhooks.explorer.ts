@@ -9,7 +9,16 @@ import { WEBHOOKS_LOGGER_CONTEXT } from './webhooks.constants.js';
 import { handlerForUnknownSource, requestScopedHandler } from './webhooks.messages.js';
 
 /** Parameter types that carry no shape to validate: the handler gets the parsed payload as is. */
-const UNVALIDATED_TYPES: ReadonlySet<unknown> = new Set([Object, String, Number, Boolean, Array, Buffer, Function, Promise]);
+const UNVALIDATED_TYPES: ReadonlySet<unknown> = new Set([
+  Object,
+  String,
+  Number,
+  Boolean,
+  Array,
+  Buffer,
+  Function,
+  Promise,
+]);
 
 type HandlerMethod = (...args: never[]) => unknown;
 
@@ -81,7 +90,7 @@ export class WebhooksExplorer implements OnModuleInit {
 
 /** The class of the method's first parameter, when it is one worth validating as a DTO. */
 function payloadTypeOf(prototype: object, methodName: string): Type<object> | undefined {
-  const types: unknown[] | undefined = Reflect.getMetadata('design:paramtypes', prototype, methodName);
+  const types = Reflect.getMetadata('design:paramtypes', prototype, methodName) as unknown[] | undefined;
   const first = types?.[0];
   return typeof first === 'function' && !UNVALIDATED_TYPES.has(first) ? (first as Type<object>) : undefined;
 }

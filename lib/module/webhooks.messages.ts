@@ -18,7 +18,8 @@ export const handlerForUnknownSource = (handler: string, source: string, configu
 export const requestScopedHandler = (className: string): string =>
   `${className} has @WebhookHandler methods but is request-scoped; webhook handlers must be singletons, so they are ignored.`;
 
-export const credentialWarning = (source: string, warning: string): string => `Webhook source "${source}" is ${warning}`;
+export const credentialWarning = (source: string, warning: string): string =>
+  `Webhook source "${source}" is ${warning}`;
 
 export const noSourceForGuard = (handler: string): string =>
   `WebhookSignatureGuard on ${handler} does not know which source to verify: add @WebhookSource('<name>') or a :source route parameter.`;

@@ -62,9 +62,13 @@ export function hmacProvider(options: HmacProviderOptions): WebhookProvider<Buff
     verify(delivery, keys, policy) {
       const received = delivery.headers.required(signatureHeader, 'missing_signature', 'malformed_signature');
       if (!received.startsWith(prefix)) {
-        throw new WebhookVerificationError('malformed_signature', `The ${signatureHeader} header must start with "${prefix}".`);
+        throw new WebhookVerificationError(
+          'malformed_signature',
+          `The ${signatureHeader} header must start with "${prefix}".`,
+        );
       }
-      const deliveryIdHeader = idHeader && delivery.headers.required(idHeader, 'malformed_signature', 'malformed_signature');
+      const deliveryIdHeader =
+        idHeader && delivery.headers.required(idHeader, 'malformed_signature', 'malformed_signature');
       const timestamp = timestampHeader ? readTimestamp(delivery, timestampHeader) : undefined;
       if (timestamp) assertWithinWindow(timestamp, policy.now, policy.toleranceSeconds);
       const signature = verifyHmacSignature(received.slice(prefix.length), signatureHeader, scheme, keys, [

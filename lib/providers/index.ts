@@ -29,7 +29,7 @@ export function builtInProvider(name: string): WebhookProvider | undefined {
 }
 
 /** The provider a reference names; throws for an unknown name. */
-export function resolveProvider(ref: WebhookProviderRef | string): WebhookProvider {
+export function resolveProvider(ref: WebhookProviderRef): WebhookProvider {
   if (typeof ref !== 'string') return ref;
   const provider = builtInProvider(ref);
   if (!provider) {

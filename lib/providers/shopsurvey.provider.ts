@@ -21,7 +21,11 @@ const SIGNATURE = `${PREFIX}HMAC`;
 const SIGNED_HEADERS = [ATTEMPT, ALGORITHM, WEBHOOK_ID, MESSAGE_ID, REQUEST_ID, SENT_AT, TOPIC].sort();
 
 /** Algorithms the sender may name; anything else (MD5, SHA1, none) is refused. */
-const ALLOWED_ALGORITHMS: Readonly<Record<string, HmacAlgorithm>> = { SHA256: 'sha256', SHA384: 'sha384', SHA512: 'sha512' };
+const ALLOWED_ALGORITHMS: Readonly<Record<string, HmacAlgorithm>> = {
+  SHA256: 'sha256',
+  SHA384: 'sha384',
+  SHA512: 'sha512',
+};
 
 const lower = (name: string): string => name.toLowerCase();
 

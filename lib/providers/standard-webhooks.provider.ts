@@ -30,7 +30,8 @@ interface StandardWebhooksKeys {
   /** `whpk_` public keys (and those of `whsk_` keys): check `v1a` signatures. */
   readonly publicKeys: readonly KeyObject[];
   /** The key new deliveries are signed with: the first `whsec_` or `whsk_` entry. */
-  readonly signing?: { readonly version: 'v1'; readonly key: Buffer } | { readonly version: 'v1a'; readonly key: KeyObject };
+  readonly signing?:
+    { readonly version: 'v1'; readonly key: Buffer } | { readonly version: 'v1a'; readonly key: KeyObject };
 }
 
 /**
@@ -145,7 +146,10 @@ function verifySignatures(header: string, content: Buffer[], keys: StandardWebho
     if (matched) return;
   }
   if (usable === 0) {
-    throw new WebhookVerificationError('malformed_signature', `The ${SIGNATURE_HEADER} header has no well-formed entry.`);
+    throw new WebhookVerificationError(
+      'malformed_signature',
+      `The ${SIGNATURE_HEADER} header has no well-formed entry.`,
+    );
   }
   throw new WebhookVerificationError('invalid_signature', `No entry of the ${SIGNATURE_HEADER} header matches.`);
 }
@@ -172,4 +176,3 @@ function publicKeyFrom(raw: Buffer): KeyObject {
 function privateKeyFrom(seed: Buffer): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
 }
-

@@ -72,11 +72,17 @@ export const usersnapProvider: WebhookProvider<Buffer[]> = {
 /** The timestamp header as the 32 little-endian bytes that are signed. */
 function encodeTimestamp(text: string): Buffer {
   if (!/^\d+$/.test(text)) {
-    throw new WebhookVerificationError('malformed_timestamp', `The ${TIMESTAMP_HEADER} header is not a non-negative integer.`);
+    throw new WebhookVerificationError(
+      'malformed_timestamp',
+      `The ${TIMESTAMP_HEADER} header is not a non-negative integer.`,
+    );
   }
   let value = BigInt(text);
   if (value > MAX_TIMESTAMP) {
-    throw new WebhookVerificationError('malformed_timestamp', `The ${TIMESTAMP_HEADER} header does not fit in 32 bytes.`);
+    throw new WebhookVerificationError(
+      'malformed_timestamp',
+      `The ${TIMESTAMP_HEADER} header does not fit in 32 bytes.`,
+    );
   }
   const bytes = Buffer.alloc(TIMESTAMP_BYTES);
   for (let index = 0; value > 0n; index += 1, value >>= 8n) bytes[index] = Number(value & 0xffn);

@@ -203,7 +203,7 @@ describe('UsersnapFeedbackDto', () => {
     const payload = JSON.parse(USERSNAP_FEEDBACK) as Record<string, unknown>;
     payload['labels'] = ['bug'];
     (payload['client'] as Record<string, unknown>)['os'] = 'Windows';
-    (payload['fields'] as Record<string, unknown>[])[0]['hidden'] = true;
+    (payload['fields'] as Record<string, unknown>[])[0]!['hidden'] = true;
 
     const { dto, failed } = await toDto(UsersnapFeedbackDto, payload);
 
@@ -270,7 +270,7 @@ describe('GuuruChatDto', () => {
   );
 
   it('keeps non-ASCII text (example 2)', async () => {
-    const { dto } = await toDto(GuuruChatDto, JSON.parse(GUURU_EXAMPLES[1]));
+    const { dto } = await toDto(GuuruChatDto, JSON.parse(GUURU_EXAMPLES[1]!));
     expect(dto.user?.name).toBe('João');
     expect(dto.question).toBe('Is shipping free for Portugal?');
     expect(dto.ratedAt).toBe(1551456472882);
@@ -288,7 +288,7 @@ describe('GuuruChatDto', () => {
   });
 
   it('strips unknown properties without failing', async () => {
-    const payload = JSON.parse(GUURU_EXAMPLES[0]) as Record<string, unknown>;
+    const payload = JSON.parse(GUURU_EXAMPLES[0]!) as Record<string, unknown>;
     const { dto, failed } = await toDto(GuuruChatDto, {
       ...payload,
       expert: { name: 'Ana' },
@@ -302,7 +302,7 @@ describe('GuuruChatDto', () => {
   });
 
   it('fails on a value of the wrong type', async () => {
-    const payload = JSON.parse(GUURU_EXAMPLES[0]) as Record<string, unknown>;
+    const payload = JSON.parse(GUURU_EXAMPLES[0]!) as Record<string, unknown>;
     expect((await toDto(GuuruChatDto, { ...payload, rating: 'x' })).failed).toEqual(['rating']);
     expect((await toDto(GuuruChatDto, { ...payload, createdAt: '2019-03-01' })).failed).toEqual(['createdAt']);
     expect((await toDto(GuuruChatDto, { ...payload, user: 'joao' })).failed).toContain('user');

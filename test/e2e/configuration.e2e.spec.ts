@@ -1,7 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { WebhookConfigurationError, WebhookHandler, WebhooksModule, type WebhooksModuleOptions } from '../../lib/index.js';
+import {
+  WebhookConfigurationError,
+  WebhookHandler,
+  WebhooksModule,
+  type WebhooksModuleOptions,
+} from '../../lib/index.js';
 
 @Injectable()
 class StrayHandlers {
@@ -50,9 +55,7 @@ describe('start-up checks', () => {
   });
 
   it('fails for an unknown provider name', async () => {
-    const error = await failureOf(() =>
-      boot({ sources: { pay: { provider: 'stripe' as 'guuru', secret: 's' } } }),
-    );
+    const error = await failureOf(() => boot({ sources: { pay: { provider: 'stripe' as 'guuru', secret: 's' } } }));
     expect(error.message).toContain('Unknown webhook provider "stripe"');
   });
 
@@ -86,4 +89,3 @@ describe('start-up checks', () => {
     await expect(boot({ sources: { guuru: { secret: 's' } } })).resolves.toBeUndefined();
   });
 });
-

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { App } from 'supertest/types.js';
@@ -84,29 +84,37 @@ describe('raw bodies and size limits', () => {
     it('answers 413 to a chunked body (no content-length) as soon as it grows over the limit', async () => {
       await start();
       await testApp!.app.listen(0, '127.0.0.1');
-      const { port } = testApp!.app.getHttpServer().address() as AddressInfo;
+      const { port } = (testApp!.app.getHttpServer() as Server).address() as AddressInfo;
       let sent = 0;
-      const { status, sentWhenAnswered } = await new Promise<{ status: number; sentWhenAnswered: number }>((resolve, reject) => {
-        const req = httpRequest(
-          { host: '127.0.0.1', port, method: 'POST', path: '/webhooks/usersnap', headers: { 'content-type': 'text/plain' } },
-          (res) => {
-            res.resume();
-            resolve({ status: res.statusCode ?? 0, sentWhenAnswered: sent });
-          },
-        );
-        req.on('error', reject);
-        // Chunks keep coming: the answer must not wait for the end of the body.
-        const chunk = Buffer.alloc(1024, 0x61);
-        const timer = setInterval(() => {
-          if (sent > limit * 4 || req.destroyed) {
-            clearInterval(timer);
-            req.end();
-            return;
-          }
-          req.write(chunk);
-          sent += chunk.length;
-        }, 5);
-      });
+      const { status, sentWhenAnswered } = await new Promise<{ status: number; sentWhenAnswered: number }>(
+        (resolve, reject) => {
+          const req = httpRequest(
+            {
+              host: '127.0.0.1',
+              port,
+              method: 'POST',
+              path: '/webhooks/usersnap',
+              headers: { 'content-type': 'text/plain' },
+            },
+            (res) => {
+              res.resume();
+              resolve({ status: res.statusCode ?? 0, sentWhenAnswered: sent });
+            },
+          );
+          req.on('error', reject);
+          // Chunks keep coming: the answer must not wait for the end of the body.
+          const chunk = Buffer.alloc(1024, 0x61);
+          const timer = setInterval(() => {
+            if (sent > limit * 4 || req.destroyed) {
+              clearInterval(timer);
+              req.end();
+              return;
+            }
+            req.write(chunk);
+            sent += chunk.length;
+          }, 5);
+        },
+      );
       expect(status).toBe(413);
       expect(sentWhenAnswered).toBeLessThan(limit * 4);
       expect(testApp!.calls.calls).toHaveLength(0);

@@ -151,7 +151,9 @@ describe('WebhooksModule end to end (Express, real HTTP)', () => {
   describe('usersnap multipart', () => {
     it('verifies the whole multipart body and hands over the feedback DTO and the attachment bytes', async () => {
       const signed = signer.sign('usersnap', usersnapFeedback, {
-        attachments: [{ name: 'screenshot', filename: 'screenshot.png', contentType: 'image/png', data: screenshotPng }],
+        attachments: [
+          { name: 'screenshot', filename: 'screenshot.png', contentType: 'image/png', data: screenshotPng },
+        ],
       });
       expect(signed.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
       await send('usersnap', signed).expect(200);
