@@ -21,7 +21,8 @@ export class HeaderReader {
   /** The raw value of a header, `undefined` when absent. `name` must be lower-case. */
   get(name: string): HeaderValue {
     const index = this.lowerCaseIndex();
-    return index ? index.get(name) : this.raw[name];
+    if (index) return index.get(name);
+    return Object.prototype.hasOwnProperty.call(this.raw, name) ? this.raw[name] : undefined;
   }
 
   /**

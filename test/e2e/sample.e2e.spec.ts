@@ -35,7 +35,9 @@ describe('the sample app', () => {
     const server = app.getHttpServer() as App;
     const deliveries = {
       usersnap: signer.sign('usersnap', usersnapFeedback, {
-        attachments: [{ name: 'screenshot', filename: 'screenshot.png', contentType: 'image/png', data: screenshotPng }],
+        attachments: [
+          { name: 'screenshot', filename: 'screenshot.png', contentType: 'image/png', data: screenshotPng },
+        ],
       }),
       guuru: signer.sign('guuru', guuruChatBody),
       survicate: signer.sign('survicate', survicateQuestionAnswered),
