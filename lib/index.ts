@@ -57,5 +57,14 @@ export type { WebhookRejectionReason } from './module/webhook-rejection.js';
 export { WebhookRoutingError, WebhookHandlerError, type WebhookRoutingReason } from './module/webhooks.errors.js';
 export { WebhookBodyError, type WebhookBodyReason } from './http/webhook-body.error.js';
 
+// Never twice, never lost: de-duplication, queue mode, dead letters
+export { WebhookDeliveries, type ReplayResult, type ReplayOptions } from './module/webhook-deliveries.service.js';
+export type { WebhookDeliveriesOptions } from './module/webhooks.options.js';
+export { deliveryKey, type DeliveryClaim, type DeliveryStore } from './deliveries/delivery-store.js';
+export { MemoryDeliveryStore, type MemoryDeliveryStoreOptions } from './deliveries/memory-delivery.store.js';
+export type { RedisConnection, RedisConnectionOptions } from './deliveries/redis-connection.js';
+export type { WebhookQueueOptions, FailedDelivery, JobRetention } from './deliveries/webhook-queue.js';
+export { WebhookDeliveryError, type WebhookDeliveryReason } from './deliveries/webhook-delivery.error.js';
+
 // DTOs of the built-in senders
 export * from './dtos/index.js';

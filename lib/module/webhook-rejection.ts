@@ -1,12 +1,18 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { WebhookPayloadError, type WebhookPayloadReason } from '../core/webhook-payload.error.js';
 import { WebhookVerificationError, type WebhookVerificationReason } from '../core/webhook-verification.error.js';
+import { WebhookDeliveryError, type WebhookDeliveryReason } from '../deliveries/webhook-delivery.error.js';
 import { WebhookBodyError, type WebhookBodyReason } from '../http/webhook-body.error.js';
 import { WebhookHandlerError, WebhookRoutingError, type WebhookRoutingReason } from './webhooks.errors.js';
 
 /** Every reason the module answers a delivery with something other than 200. */
 export type WebhookRejectionReason =
-  WebhookVerificationReason | WebhookPayloadReason | WebhookBodyReason | WebhookRoutingReason | 'handler_failed';
+  | WebhookVerificationReason
+  | WebhookPayloadReason
+  | WebhookBodyReason
+  | WebhookRoutingReason
+  | WebhookDeliveryReason
+  | 'handler_failed';
 
 /** The one table from reason to HTTP status. */
 const STATUS_BY_REASON: Readonly<Record<WebhookRejectionReason, HttpStatus>> = {
@@ -26,6 +32,9 @@ const STATUS_BY_REASON: Readonly<Record<WebhookRejectionReason, HttpStatus>> = {
   unknown_source: HttpStatus.NOT_FOUND,
   method_not_allowed: HttpStatus.METHOD_NOT_ALLOWED,
   handler_failed: HttpStatus.INTERNAL_SERVER_ERROR,
+  delivery_in_progress: HttpStatus.CONFLICT,
+  delivery_store_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  delivery_queue_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 /** A module error that answers a delivery. */
@@ -39,6 +48,7 @@ export function isWebhookRejection(error: unknown): error is WebhookRejectionErr
     error instanceof WebhookPayloadError ||
     error instanceof WebhookBodyError ||
     error instanceof WebhookRoutingError ||
+    error instanceof WebhookDeliveryError ||
     error instanceof WebhookHandlerError
   );
 }

@@ -42,11 +42,12 @@ export class WebhookDispatcher {
     const failures = outcomes.flatMap((outcome, index) => {
       if (outcome.status === 'fulfilled') return [];
       const error: unknown = outcome.reason;
+      const handler = handlers[index]!.name;
       this.logger.error(
-        handlerFailedLine(source.name, verified.deliveryId, handlers[index]!.name),
+        handlerFailedLine(source.name, verified.deliveryId, handler),
         error instanceof Error ? error.stack : String(error),
       );
-      return [error];
+      return [{ handler, error }];
     });
     if (failures.length > 0) throw new WebhookHandlerError(failures, verified.deliveryId);
     return handlers.length;

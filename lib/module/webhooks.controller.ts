@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, HttpStatus, Post, Req, UseGuards, type Type } from '@nestjs/common';
 import { verifiedOf } from './verified-requests.js';
-import { WebhookDispatcher } from './webhook.dispatcher.js';
+import { WebhookProcessing } from './webhook-processing.service.js';
 import { WebhookRejections } from './webhook-rejections.service.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
 
@@ -8,8 +8,12 @@ import { WebhookSignatureGuard } from './webhook-signature.guard.js';
 export interface WebhookReceipt {
   readonly received: true;
   readonly deliveryId: string;
-  /** How many handlers ran. */
+  /** How many handlers ran (0 when queued or a duplicate). */
   readonly handled: number;
+  /** Set when the delivery was handled before: no handler ran again. */
+  readonly duplicate?: true;
+  /** Set in queue mode: the delivery is safely queued and the workers will handle it. */
+  readonly queued?: true;
 }
 
 /**
@@ -21,7 +25,7 @@ export function createWebhooksController(path: string): Type<unknown> {
   @UseGuards(WebhookSignatureGuard)
   class WebhooksController {
     constructor(
-      readonly dispatcher: WebhookDispatcher,
+      readonly processing: WebhookProcessing,
       readonly rejections: WebhookRejections,
     ) {}
 
@@ -41,8 +45,7 @@ export function createWebhooksController(path: string): Type<unknown> {
       const verified = verifiedOf(request);
       if (!verified) throw new Error('WebhookSignatureGuard did not run before the webhook route.');
       try {
-        const handled = await this.dispatcher.dispatch(verified);
-        return { received: true, deliveryId: verified.verified.deliveryId, handled };
+        return await this.processing.receive(verified);
       } catch (error) {
         throw this.rejections.toException(error, verified.source.name, verified.verified.deliveryId);
       }

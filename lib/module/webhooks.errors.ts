@@ -14,18 +14,34 @@ export class WebhookRoutingError extends Error {
   }
 }
 
-/** Thrown when one or more handlers of a verified delivery failed (HTTP 500, so the sender retries). */
+/** One handler's failure. */
+export interface WebhookHandlerFailure {
+  /** `Class.method`. */
+  readonly handler: string;
+  readonly error: unknown;
+}
+
+/**
+ * Thrown when one or more handlers of a verified delivery failed (HTTP 500, so the
+ * sender retries). Its message names each handler and its error, for logs and dead
+ * letters; the sender is never told more than the reason.
+ */
 export class WebhookHandlerError extends AggregateError {
   override readonly name = 'WebhookHandlerError';
   /** Always `handler_failed`. */
   readonly reason = 'handler_failed' as const;
 
   constructor(
-    /** Each handler's error. */
-    errors: readonly unknown[],
+    /** Each failed handler and its error. */
+    readonly failures: readonly WebhookHandlerFailure[],
     /** The delivery whose handlers failed. */
     readonly deliveryId: string,
   ) {
-    super(errors, `${errors.length} webhook handler(s) failed for delivery ${deliveryId}.`);
+    super(
+      failures.map((failure) => failure.error),
+      failures
+        .map(({ handler, error }) => `${handler}: ${error instanceof Error ? error.message : String(error)}`)
+        .join('; '),
+    );
   }
 }

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { WebhookDispatcher } from './webhook.dispatcher.js';
+import { WebhookDeliveries } from './webhook-deliveries.service.js';
+import { WebhookProcessing } from './webhook-processing.service.js';
 import { WebhookHandlerMetadataAccessor } from './webhook-handler.accessor.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
 import { WebhookHttpAdapterHost } from './webhook-http-adapter.host.js';
@@ -32,11 +34,20 @@ import { WebhooksExplorer } from './webhooks.explorer.js';
     WebhookHandlerRegistry,
     WebhooksExplorer,
     WebhookDispatcher,
+    WebhookProcessing,
+    WebhookDeliveries,
     WebhookHttpAdapterHost,
     WebhookRejections,
     WebhookSignatureGuard,
     WebhookSigner,
   ],
-  exports: [WebhookSigner, WebhookSignatureGuard, WebhookSources, WebhookHttpAdapterHost, WebhookRejections],
+  exports: [
+    WebhookSigner,
+    WebhookDeliveries,
+    WebhookSignatureGuard,
+    WebhookSources,
+    WebhookHttpAdapterHost,
+    WebhookRejections,
+  ],
 })
 export class WebhooksModule extends ConfigurableWebhooksModule {}

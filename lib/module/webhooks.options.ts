@@ -1,4 +1,7 @@
 import type { WebhookSecret } from '../core/secrets.js';
+import type { DeliveryStore } from '../deliveries/delivery-store.js';
+import type { RedisConnection } from '../deliveries/redis-connection.js';
+import type { WebhookQueueOptions } from '../deliveries/webhook-queue.js';
 import type { WebhookProviderRef } from '../providers/index.js';
 
 /** One sender the application receives from. */
@@ -24,6 +27,33 @@ export interface WebhooksModuleOptions {
   readonly toleranceSeconds?: number;
   /** Largest body accepted, in bytes (default 5 MiB); larger bodies get 413. */
   readonly maxBodyBytes?: number;
+  /** De-duplication: where deliveries are remembered so each is handled once. */
+  readonly deliveries?: WebhookDeliveriesOptions;
+  /**
+   * `'inline'` (default): handlers run in the request, whose answer waits for them.
+   * `'queue'`: a verified delivery is put on a BullMQ queue and answered 200 at once;
+   * workers run the handlers with retries, and what still fails becomes a dead letter.
+   */
+  readonly processing?: 'inline' | 'queue';
+  /** Queue-mode settings (required with `processing: 'queue'`). */
+  readonly queue?: WebhookQueueOptions;
+}
+
+/** `forRoot({ deliveries })`: the de-duplication store. */
+export interface WebhookDeliveriesOptions {
+  /**
+   * `'memory'` (default: this process only, bounded), `'redis'` (shared by every app
+   * instance; needs `connection`), or your own {@link DeliveryStore}.
+   */
+  readonly store?: 'memory' | 'redis' | DeliveryStore;
+  /** The Redis of the `'redis'` store. */
+  readonly connection?: RedisConnection;
+  /** How long a handled delivery is remembered, in seconds (default one day; never less than the longest replay window). */
+  readonly ttlSeconds?: number;
+  /** How long a claim protects a delivery being handled, in seconds (default 120), in case its process dies. */
+  readonly leaseSeconds?: number;
+  /** The memory store's bound (default 100 000 deliveries). */
+  readonly maxEntries?: number;
 }
 
 /**

@@ -1,0 +1,90 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+
+/** Redis connection settings as ioredis takes them (`host`, `port`, `password`, `db`, `tls`, …). */
+export interface RedisConnectionOptions {
+  readonly host?: string;
+  readonly port?: number;
+  readonly username?: string;
+  readonly password?: string;
+  readonly db?: number;
+  readonly tls?: Readonly<Record<string, unknown>>;
+  readonly [option: string]: unknown;
+}
+
+/** A Redis URL (`redis://user:pass@host:6379/0`) or connection options. */
+export type RedisConnection = string | RedisConnectionOptions;
+
+/** How long start-up waits for Redis before failing. */
+export const REDIS_STARTUP_TIMEOUT_MS = 10_000;
+
+/** Where a connection points, for messages (never the password). */
+export function describeRedis(connection: RedisConnection): string {
+  if (typeof connection === 'string') {
+    try {
+      const url = new URL(connection);
+      return `${url.hostname}:${url.port || '6379'}`;
+    } catch {
+      return 'the configured Redis URL';
+    }
+  }
+  return `${connection.host ?? '127.0.0.1'}:${connection.port ?? 6379}`;
+}
+
+/** Connection settings as plain ioredis options (a URL becomes `url`, which BullMQ also reads). */
+export function toRedisOptions(connection: RedisConnection): RedisOptions & { url?: string } {
+  return typeof connection === 'string' ? { url: connection } : { ...(connection as RedisOptions) };
+}
+
+/**
+ * Opens an ioredis client and proves Redis answers, or fails with a message that names
+ * Redis and where it was looked for. ioredis is an optional peer dependency.
+ */
+export async function connectRedis(
+  connection: RedisConnection,
+  purpose: string,
+  overrides: RedisOptions = {},
+): Promise<Redis> {
+  const Redis = await importIoredis(purpose);
+  const options = { ...toRedisOptions(connection), lazyConnect: true, ...overrides };
+  const client = options.url ? new Redis(options.url, options) : new Redis(options);
+  client.on('error', () => {
+    // ioredis reconnects by itself; a failing command reports its own error.
+  });
+  try {
+    await withTimeout(
+      client.connect().then(() => client.ping()),
+      REDIS_STARTUP_TIMEOUT_MS,
+    );
+    return client;
+  } catch (error) {
+    client.disconnect();
+    throw unreachable(connection, purpose, error);
+  }
+}
+
+/** The error for a Redis that does not answer at start-up. */
+export function unreachable(connection: RedisConnection, purpose: string, error: unknown): WebhookConfigurationError {
+  const cause = error instanceof Error ? error.message : String(error);
+  return new WebhookConfigurationError(
+    `Redis at ${describeRedis(connection)} is unreachable (needed for ${purpose}): ${cause}. ` +
+      'Start Redis or fix the connection settings.',
+  );
+}
+
+async function importIoredis(purpose: string): Promise<typeof Redis> {
+  try {
+    return (await import('ioredis')).Redis;
+  } catch {
+    throw new WebhookConfigurationError(`${purpose} needs the "ioredis" package: npm install ioredis`);
+  }
+}
+
+/** Rejects after `ms` unless `promise` settles first. */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000}s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,201 @@
+import type { ConnectionOptions, Job, Queue, QueueEvents, Worker } from 'bullmq';
+import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import type { DeliveryJobData } from './delivery-job.js';
+import {
+  REDIS_STARTUP_TIMEOUT_MS,
+  toRedisOptions,
+  unreachable,
+  withTimeout,
+  type RedisConnection,
+} from './redis-connection.js';
+
+/** How long BullMQ keeps finished jobs: `true` removes at once, `false` keeps all, a number keeps that many, `{ age, count }` keeps them `age` seconds (and at most `count`). */
+export type JobRetention = boolean | number | { readonly age: number; readonly count?: number };
+
+/** Queue-mode settings: `forRoot({ processing: 'queue', queue: { ... } })`. */
+export interface WebhookQueueOptions {
+  /** The Redis that holds the queue. */
+  readonly connection: RedisConnection;
+  /** The BullMQ queue name (default `nestjs-signed-webhooks`). */
+  readonly name?: string;
+  /** Attempts per delivery before it becomes a dead letter (default 5). */
+  readonly attempts?: number;
+  /** First delay of the exponential back-off between attempts, in ms (default 1000). */
+  readonly backoffMs?: number;
+  /** Deliveries one worker handles at once (default 5). */
+  readonly concurrency?: number;
+  /** Run a worker in this process (default `true`); `false` for a web process whose workers run elsewhere. */
+  readonly worker?: boolean;
+  /** Retention of completed jobs (default: one day, at most 1000). */
+  readonly removeOnComplete?: JobRetention;
+  /** Retention of failed jobs, the dead letters (default: kept until replayed or removed). */
+  readonly removeOnFail?: JobRetention;
+}
+
+/** A delivery that failed all its attempts. */
+export interface FailedDelivery {
+  /** The entry's id, for `get`, `replay`. */
+  readonly id: string;
+  readonly source: string;
+  readonly deliveryId: string;
+  readonly event: string | undefined;
+  /** The last attempt's error. */
+  readonly error: string;
+  readonly attempts: number;
+  readonly failedAt: Date;
+}
+
+/** Processes one job; throws to retry, or a `permanent` error to fail at once. */
+export type DeliveryProcessor = (data: DeliveryJobData, jobId: string) => Promise<unknown>;
+
+type BullMQ = typeof import('bullmq');
+
+/** BullMQ underneath queue mode: one queue, an optional worker, and the dead-letter queries. */
+export class WebhookQueue {
+  private worker?: Worker;
+  private events?: QueueEvents;
+
+  private constructor(
+    private readonly bullmq: BullMQ,
+    private readonly queue: Queue,
+    private readonly options: WebhookQueueOptions,
+  ) {}
+
+  /** Opens the queue, failing within seconds with a message that names Redis when it is unreachable. */
+  static async open(options: WebhookQueueOptions): Promise<WebhookQueue> {
+    const bullmq = await importBullmq();
+    const queue = new bullmq.Queue(queueName(options), {
+      connection: bullConnection(options.connection, { enableOfflineQueue: false }),
+    });
+    queue.on('error', () => {
+      // BullMQ reconnects by itself; an add that fails reports its own error.
+    });
+    try {
+      await withTimeout(queue.waitUntilReady(), REDIS_STARTUP_TIMEOUT_MS);
+    } catch (error) {
+      await queue.close().catch(() => undefined);
+      throw unreachable(options.connection, 'processing: "queue"', error);
+    }
+    return new WebhookQueue(bullmq, queue, options);
+  }
+
+  /** Adds a delivery; a repeat of a delivery still in the queue adds nothing. */
+  async enqueue(jobId: string, data: DeliveryJobData): Promise<void> {
+    await this.queue.add(data.source, data, {
+      jobId,
+      attempts: this.options.attempts ?? 5,
+      backoff: { type: 'exponential', delay: this.options.backoffMs ?? 1000 },
+      removeOnComplete: retention(this.options.removeOnComplete ?? { age: 24 * 3600, count: 1000 }),
+      removeOnFail: retention(this.options.removeOnFail ?? false),
+    });
+  }
+
+  /** Starts this process's worker. Errors for which `isPermanent` is true fail the job without retries. */
+  async startWorker(processor: DeliveryProcessor, isPermanent: (error: unknown) => boolean): Promise<void> {
+    const { Worker, UnrecoverableError } = this.bullmq;
+    this.worker = new Worker(
+      queueName(this.options),
+      async (job: Job) => {
+        try {
+          return await processor(job.data as DeliveryJobData, job.id ?? '');
+        } catch (error) {
+          if (isPermanent(error)) throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
+          throw error;
+        }
+      },
+      { connection: bullConnection(this.options.connection), concurrency: this.options.concurrency ?? 5 },
+    );
+    this.worker.on('error', () => {
+      // Connection errors: the worker reconnects by itself.
+    });
+    await withTimeout(this.worker.waitUntilReady(), REDIS_STARTUP_TIMEOUT_MS).catch((error: unknown) => {
+      throw unreachable(this.options.connection, 'the webhook queue worker', error);
+    });
+  }
+
+  /** The dead letters, newest first, optionally of one source. */
+  async failed(source?: string): Promise<FailedDelivery[]> {
+    const jobs = await this.queue.getFailed();
+    return jobs
+      .map((job) => toFailedDelivery(job as Job))
+      .filter((entry) => source === undefined || entry.source === source)
+      .sort((a, b) => b.failedAt.getTime() - a.failedAt.getTime());
+  }
+
+  /** A dead letter by id, `undefined` when there is none (or it is not failed). */
+  async getFailed(id: string): Promise<FailedDelivery | undefined> {
+    const job = (await this.queue.getJob(id)) as Job | undefined;
+    if (!job || (await job.getState()) !== 'failed') return undefined;
+    return toFailedDelivery(job);
+  }
+
+  /**
+   * Sends a dead letter through the workers again, with fresh attempts, and waits for
+   * the outcome: `undefined` when handled, the error when it failed again.
+   */
+  async replay(id: string, timeoutMs: number): Promise<string | undefined> {
+    const job = (await this.queue.getJob(id)) as Job | undefined;
+    if (!job || (await job.getState()) !== 'failed') {
+      throw new WebhookConfigurationError(`No failed webhook delivery has the id "${id}".`);
+    }
+    this.events ??= await this.openEvents();
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    try {
+      await job.waitUntilFinished(this.events, timeoutMs);
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /** Stops the worker after its in-flight jobs finish, then closes the connections. */
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.events?.close();
+    await this.queue.close();
+  }
+
+  private async openEvents(): Promise<QueueEvents> {
+    const events = new this.bullmq.QueueEvents(queueName(this.options), {
+      connection: bullConnection(this.options.connection),
+    });
+    events.on('error', () => undefined);
+    await events.waitUntilReady();
+    return events;
+  }
+}
+
+function queueName(options: WebhookQueueOptions): string {
+  return options.name ?? 'nestjs-signed-webhooks';
+}
+
+function retention(value: JobRetention): boolean | number | { age: number; count?: number } {
+  return typeof value === 'object' ? { ...value } : value;
+}
+
+function bullConnection(connection: RedisConnection, extra: Record<string, unknown> = {}): ConnectionOptions {
+  return { ...toRedisOptions(connection), ...extra } as ConnectionOptions;
+}
+
+function toFailedDelivery(job: Job): FailedDelivery {
+  const data = job.data as DeliveryJobData;
+  return {
+    id: job.id ?? '',
+    source: data.source,
+    deliveryId: data.deliveryId,
+    event: data.event ?? undefined,
+    error: job.failedReason ?? '',
+    attempts: job.attemptsMade,
+    failedAt: new Date(job.finishedOn ?? job.processedOn ?? job.timestamp),
+  };
+}
+
+async function importBullmq(): Promise<BullMQ> {
+  try {
+    return await import('bullmq');
+  } catch {
+    throw new WebhookConfigurationError(
+      'processing: "queue" needs the "bullmq" and "ioredis" packages: npm install bullmq ioredis',
+    );
+  }
+}

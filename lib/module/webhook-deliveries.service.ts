@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import type { FailedDelivery, WebhookQueue } from '../deliveries/webhook-queue.js';
+import { WebhookProcessing } from './webhook-processing.service.js';
+
+/** The outcome of replaying a dead letter. */
+export interface ReplayResult {
+  /** The dead letter's id. */
+  readonly id: string;
+  /** `handled`: it left the failed list; `failed`: it failed again and stays there. */
+  readonly status: 'handled' | 'failed';
+  /** The new error, when it failed again. */
+  readonly error?: string;
+}
+
+/** Options of {@link WebhookDeliveries.replay}. */
+export interface ReplayOptions {
+  /** How long to wait for the workers' outcome, in ms (default 60 000). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The dead letters of queue mode: deliveries whose handlers still failed after every
+ * attempt. List them, look at one, and replay them once the handler is fixed: a replay
+ * runs the same handlers with the same validated DTO, through the workers.
+ *
+ * @example
+ * ```ts
+ * for (const entry of await deliveries.listFailed({ source: 'shopsurvey' })) {
+ *   console.log(entry.deliveryId, entry.error);
+ * }
+ * await deliveries.replayFailed({ source: 'shopsurvey' });
+ * ```
+ */
+@Injectable()
+export class WebhookDeliveries {
+  constructor(private readonly processing: WebhookProcessing) {}
+
+  /** Failed deliveries, newest first, optionally of one source. */
+  listFailed(filter: { source?: string } = {}): Promise<FailedDelivery[]> {
+    return this.queue().failed(filter.source);
+  }
+
+  /** One failed delivery by its entry id, or `undefined`. */
+  get(id: string): Promise<FailedDelivery | undefined> {
+    return this.queue().getFailed(id);
+  }
+
+  /** Runs a failed delivery's handlers again, with fresh attempts, and reports the outcome. */
+  async replay(id: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+    const error = await this.queue().replay(id, options.timeoutMs ?? 60_000);
+    return error === undefined ? { id, status: 'handled' } : { id, status: 'failed', error };
+  }
+
+  /** Replays every failed delivery (of one source), one after another. */
+  async replayFailed(filter: { source?: string } = {}, options: ReplayOptions = {}): Promise<ReplayResult[]> {
+    const results: ReplayResult[] = [];
+    for (const entry of await this.listFailed(filter)) results.push(await this.replay(entry.id, options));
+    return results;
+  }
+
+  private queue(): WebhookQueue {
+    const queue = this.processing.deliveryQueue;
+    if (!queue) {
+      throw new WebhookConfigurationError(
+        'Dead letters exist in queue mode only: WebhooksModule.forRoot({ processing: "queue", queue: { connection } }).',
+      );
+    }
+    return queue;
+  }
+}

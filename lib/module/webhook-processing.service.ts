@@ -1,0 +1,212 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { IncomingWebhook } from '../core/incoming-webhook.js';
+import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import { WebhookPayloadError } from '../core/webhook-payload.error.js';
+import { jobIdFor, storableHeaders, type DeliveryJobData } from '../deliveries/delivery-job.js';
+import { deliveryKey, type DeliveryStore } from '../deliveries/delivery-store.js';
+import { MemoryDeliveryStore } from '../deliveries/memory-delivery.store.js';
+import { RedisDeliveryStore } from '../deliveries/redis-delivery.store.js';
+import { WebhookDeliveryError } from '../deliveries/webhook-delivery.error.js';
+import { WebhookQueue } from '../deliveries/webhook-queue.js';
+import type { VerifiedDelivery } from './verified-requests.js';
+import { WebhookDispatcher } from './webhook.dispatcher.js';
+import { WebhookSources } from './webhook-sources.js';
+import { WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
+import type { WebhookReceipt } from './webhooks.controller.js';
+import type { WebhooksModuleOptions } from './webhooks.options.js';
+
+const DEFAULT_TTL_SECONDS = 24 * 3600;
+const DEFAULT_LEASE_SECONDS = 120;
+
+/**
+ * Takes verified deliveries on: claims each in the delivery store so it is handled
+ * once, then either runs the handlers in the request (`inline`) or queues it for the
+ * workers (`queue`). Owns the store's and the queue's connections and their shutdown.
+ */
+@Injectable()
+export class WebhookProcessing
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  private readonly logger = new Logger(WEBHOOKS_LOGGER_CONTEXT);
+  private store!: DeliveryStore;
+  private queue?: WebhookQueue;
+  private readonly ttlSeconds: number;
+  private readonly leaseSeconds: number;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    @Inject(WEBHOOKS_MODULE_OPTIONS) private readonly options: WebhooksModuleOptions,
+    private readonly sources: WebhookSources,
+    private readonly dispatcher: WebhookDispatcher,
+  ) {
+    const deliveries = options.deliveries ?? {};
+    this.leaseSeconds = positive(deliveries.leaseSeconds ?? DEFAULT_LEASE_SECONDS, 'deliveries.leaseSeconds');
+    this.ttlSeconds = positive(deliveries.ttlSeconds ?? DEFAULT_TTL_SECONDS, 'deliveries.ttlSeconds');
+    const longestWindow = Math.max(0, ...sources.names().map((name) => sources.find(name)!.verifier.toleranceSeconds));
+    if (this.ttlSeconds < longestWindow) {
+      throw new WebhookConfigurationError(
+        `deliveries.ttlSeconds (${this.ttlSeconds}) must be at least the longest replay window (${longestWindow}s): ` +
+          'a repeat inside the window must still be recognised.',
+      );
+    }
+    if (options.processing === 'queue' && !options.queue?.connection) {
+      throw new WebhookConfigurationError(
+        'processing: "queue" needs queue.connection (the Redis that holds the queue).',
+      );
+    }
+  }
+
+  /** Whether handlers run on the queue's workers rather than in the request. */
+  get queued(): boolean {
+    return this.options.processing === 'queue';
+  }
+
+  /** The queue, in queue mode. */
+  get deliveryQueue(): WebhookQueue | undefined {
+    return this.queue;
+  }
+
+  /** Connects to Redis where configured, so a missing Redis fails start-up, not the first delivery. */
+  async onModuleInit(): Promise<void> {
+    this.store = await this.openStore();
+    if (this.queued) this.queue = await WebhookQueue.open(this.options.queue!);
+  }
+
+  /** Workers start once every handler has been discovered. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.queue && this.options.queue?.worker !== false) {
+      await this.queue.startWorker(
+        (data, jobId) => this.processJob(data, `job:${jobId}`),
+        (error) => error instanceof WebhookPayloadError || error instanceof WebhookConfigurationError,
+      );
+    }
+  }
+
+  /** In-flight handlers finish, and the worker finishes its jobs, before the app exits. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+    await this.queue?.close();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store?.close?.();
+  }
+
+  /** Takes a verified delivery on: handled now (inline) or queued. */
+  async receive(delivery: VerifiedDelivery): Promise<WebhookReceipt> {
+    const { deliveryId } = delivery.verified;
+    if (this.queued) {
+      await this.enqueue(delivery);
+      return { received: true, deliveryId, handled: 0, queued: true };
+    }
+    const run = this.handleOnce(delivery, `request:${randomUUID()}`);
+    this.inFlight.add(run);
+    try {
+      const handled = await run;
+      return handled === 'duplicate'
+        ? { received: true, deliveryId, handled: 0, duplicate: true }
+        : { received: true, deliveryId, handled };
+    } finally {
+      this.inFlight.delete(run);
+    }
+  }
+
+  /** A queued delivery, as a worker runs it. */
+  async processJob(data: DeliveryJobData, owner: string): Promise<number | 'duplicate'> {
+    const source = this.sources.find(data.source);
+    if (!source) throw new WebhookConfigurationError(`No webhook source "${data.source}" is configured any more.`);
+    const delivery: VerifiedDelivery = {
+      source,
+      delivery: new IncomingWebhook(data.headers, Buffer.from(data.body, 'base64')),
+      verified: {
+        deliveryId: data.deliveryId,
+        event: data.event ?? undefined,
+        timestamp: data.timestamp === null ? undefined : new Date(data.timestamp),
+      },
+    };
+    const outcome = await this.handleOnce(delivery, owner);
+    return outcome;
+  }
+
+  /**
+   * Claims, runs every handler, then marks the delivery done; on failure the claim is
+   * released so the retry runs it. Never both skipped and unhandled.
+   */
+  private async handleOnce(delivery: VerifiedDelivery, owner: string): Promise<number | 'duplicate'> {
+    const key = deliveryKey(delivery.source.name, delivery.verified.deliveryId);
+    const claim = await this.storeCall(() => this.store.claim(key, owner, this.leaseSeconds));
+    if (claim === 'done') return 'duplicate';
+    if (claim === 'in_progress') {
+      throw new WebhookDeliveryError('delivery_in_progress', 'This delivery is being handled right now; retry later.');
+    }
+    let handled: number;
+    try {
+      handled = await this.dispatcher.dispatch(delivery);
+    } catch (error) {
+      await this.store.release(key, owner).catch((releaseError: unknown) => this.logStoreFailure(releaseError));
+      throw error;
+    }
+    // The handlers ran: a store that fails now must not make the sender send it again.
+    await this.store.complete(key, this.ttlSeconds).catch((error: unknown) => this.logStoreFailure(error));
+    return handled;
+  }
+
+  private async enqueue({ source, delivery, verified }: VerifiedDelivery): Promise<void> {
+    const data: DeliveryJobData = {
+      source: source.name,
+      deliveryId: verified.deliveryId,
+      event: verified.event ?? null,
+      timestamp: verified.timestamp?.getTime() ?? null,
+      headers: storableHeaders(delivery.headers.raw, source.provider.sensitiveHeaders),
+      body: delivery.rawBody.toString('base64'),
+      receivedAt: Date.now(),
+    };
+    try {
+      await this.queue!.enqueue(jobIdFor(source.name, verified.deliveryId), data);
+    } catch (error) {
+      throw new WebhookDeliveryError('delivery_queue_unavailable', 'The delivery queue did not accept the delivery.', {
+        cause: error,
+      });
+    }
+  }
+
+  private async storeCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      this.logStoreFailure(error);
+      throw new WebhookDeliveryError('delivery_store_unavailable', 'The delivery store did not answer.', {
+        cause: error,
+      });
+    }
+  }
+
+  private logStoreFailure(error: unknown): void {
+    this.logger.error(`webhook delivery store failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  private async openStore(): Promise<DeliveryStore> {
+    const { store = 'memory', connection, maxEntries } = this.options.deliveries ?? {};
+    if (store === 'memory') return new MemoryDeliveryStore({ maxEntries });
+    if (store === 'redis') {
+      if (!connection) throw new WebhookConfigurationError('deliveries.store "redis" needs deliveries.connection.');
+      return RedisDeliveryStore.connect(connection);
+    }
+    return store;
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0)
+    throw new WebhookConfigurationError(`${name} must be a positive number of seconds.`);
+  return value;
+}
