@@ -65,7 +65,7 @@ export async function connectRedis(
 
 /** The error for a Redis that does not answer at start-up. */
 export function unreachable(connection: RedisConnection, purpose: string, error: unknown): WebhookConfigurationError {
-  const cause = error instanceof Error ? error.message : String(error);
+  const cause = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
   return new WebhookConfigurationError(
     `Redis at ${describeRedis(connection)} is unreachable (needed for ${purpose}): ${cause}. ` +
       'Start Redis or fix the connection settings.',

@@ -37,13 +37,13 @@ export class WebhookDeliveries {
   constructor(private readonly processing: WebhookProcessing) {}
 
   /** Failed deliveries, newest first, optionally of one source. */
-  listFailed(filter: { source?: string } = {}): Promise<FailedDelivery[]> {
-    return this.queue().failed(filter.source);
+  async listFailed(filter: { source?: string } = {}): Promise<FailedDelivery[]> {
+    return await this.queue().failed(filter.source);
   }
 
   /** One failed delivery by its entry id, or `undefined`. */
-  get(id: string): Promise<FailedDelivery | undefined> {
-    return this.queue().getFailed(id);
+  async get(id: string): Promise<FailedDelivery | undefined> {
+    return await this.queue().getFailed(id);
   }
 
   /** Runs a failed delivery's handlers again, with fresh attempts, and reports the outcome. */

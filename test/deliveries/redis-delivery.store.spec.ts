@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RedisDeliveryStore } from '../../lib/deliveries/redis-delivery.store.js';
+import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+
+describe('RedisDeliveryStore (real redis-server)', () => {
+  let redis: TestRedis;
+  let store: RedisDeliveryStore;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    store = await RedisDeliveryStore.connect(redis.url, { keyPrefix: 'test:' });
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await redis.stop();
+  });
+
+  it('lets exactly one of many concurrent owners claim a delivery', async () => {
+    const claims = await Promise.all(Array.from({ length: 50 }, (_, index) => store.claim('s:race', `o${index}`, 60)));
+    expect(claims.filter((claim) => claim === 'claimed')).toHaveLength(1);
+    expect(claims.filter((claim) => claim === 'in_progress')).toHaveLength(49);
+  });
+
+  it('renews the same owner’s claim, reports done after completion, and releases only its owner', async () => {
+    expect(await store.claim('s:1', 'a', 60)).toBe('claimed');
+    expect(await store.claim('s:1', 'a', 60)).toBe('claimed');
+    await store.release('s:1', 'b');
+    expect(await store.claim('s:1', 'b', 60)).toBe('in_progress');
+    await store.release('s:1', 'a');
+    expect(await store.claim('s:1', 'b', 60)).toBe('claimed');
+    await store.complete('s:1', 60);
+    expect(await store.claim('s:1', 'c', 60)).toBe('done');
+  });
+
+  it('lets a claim expire after its lease', async () => {
+    expect(await store.claim('s:lease', 'a', 0.2)).toBe('claimed');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await store.claim('s:lease', 'b', 60)).toBe('claimed');
+  });
+
+  it('fails start-up with a message that names Redis when it is unreachable', async () => {
+    await expect(RedisDeliveryStore.connect('redis://127.0.0.1:1')).rejects.toThrow(
+      /Redis at 127\.0\.0\.1:1 is unreachable \(needed for the Redis delivery store\)/,
+    );
+  });
+});
