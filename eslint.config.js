@@ -5,7 +5,17 @@ import tseslint from 'typescript-eslint';
 
 // The NestJS starter's set-up: typescript-eslint's type-checked rules plus Prettier.
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-sample/**', 'dist-test/**', 'coverage/**', 'node_modules/**', 'eslint.config.js', 'jest.config.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist-sample/**',
+      'dist-test/**',
+      'coverage/**',
+      'node_modules/**',
+      'eslint.config.js',
+      'jest.config.js',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   eslintPluginPrettierRecommended,
