@@ -2,7 +2,11 @@ import type { IncomingWebhook } from './incoming-webhook.js';
 import type { WebhookAttachmentInput } from './webhook-attachment.js';
 import type { ParsedWebhookBody } from './webhook-body.js';
 
-/** What a delivery was proven to be. */
+/**
+ * What a delivery was proven to be. Fields a sender puts in the body (Standard
+ * Webhooks' `type`, Survicate's `messageId`) are read on first access, so verifying
+ * does not pay for parsing a body nobody looks into.
+ */
 export interface VerifiedWebhook {
   /** The sender's id for this delivery (or a digest of its signature), for de-duplication. */
   readonly deliveryId: string;

@@ -77,7 +77,14 @@ export const standardWebhooksProvider: WebhookProvider<StandardWebhooksKeys> = {
     const timestamp = parseSeconds(timestampText);
     assertWithinWindow(timestamp, policy.now, policy.toleranceSeconds);
     verifySignatures(received, signedContent(id, timestampText, delivery.rawBody), keys);
-    return { deliveryId: id, event: eventTypeOf(delivery), timestamp };
+    return {
+      deliveryId: id,
+      timestamp,
+      // Read from the body only when asked for: verifying a large body need not parse it.
+      get event() {
+        return eventTypeOf(delivery);
+      },
+    };
   },
 
   parse: parseWebhookBody,

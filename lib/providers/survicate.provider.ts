@@ -50,9 +50,15 @@ export const survicateProvider: WebhookProvider<SurvicateKeys> = {
       signature = verifyHmacSignature(received, SIGNATURE_HEADER, SCHEME, keys.secrets, [delivery.rawBody]);
     }
     if (keys.token) verifyToken(delivery, keys.token.digest);
+    const fallbackId = signatureDigestId(signature ?? digestOf(delivery.rawBody));
+    // Read from the body only when asked for: verifying a large body need not parse it.
     return {
-      deliveryId: messageIdOf(delivery) ?? signatureDigestId(signature ?? digestOf(delivery.rawBody)),
-      event: eventNameOf(delivery.json()),
+      get deliveryId() {
+        return messageIdOf(delivery) ?? fallbackId;
+      },
+      get event() {
+        return eventNameOf(delivery.json());
+      },
       timestamp: undefined,
     };
   },
