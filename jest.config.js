@@ -19,5 +19,6 @@ export default {
     ],
   },
   setupFiles: ['<rootDir>/test/setup.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup-after-env.ts'],
   testTimeout: 30000,
 };

@@ -1,0 +1,35 @@
+import { format } from 'node:util';
+
+/**
+ * Everything the test process writes (stdout, stderr, console) and every line the
+ * test apps log, kept so the suite can prove that no secret ever reaches a log.
+ */
+const captured: string[] = [];
+
+/** Adds text to the record. */
+export function recordLog(text: string): void {
+  captured.push(text);
+}
+
+/** All text recorded so far in this test file. */
+export function capturedLogs(): string {
+  return captured.join('\n');
+}
+
+/** Starts recording the process's own output and the console (once per test file). */
+export function captureProcessOutput(): void {
+  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    const original = console[method].bind(console);
+    console[method] = (...args: unknown[]) => {
+      recordLog(format(...args));
+      original(...args);
+    };
+  }
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      recordLog(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof stream.write;
+  }
+}
