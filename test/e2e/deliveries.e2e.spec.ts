@@ -80,6 +80,21 @@ describe.each(stores)('de-duplication with the %s', (_name, storeOptions) => {
   });
 });
 
+describe('graceful shutdown in inline mode', () => {
+  it('lets an in-flight handler finish, and answer 200, before the app closes', async () => {
+    const testApp = await startTestApp();
+    testApp.handlers.slowMs = 500;
+    const signed = testApp.app.get(WebhookSigner).sign('slow', { question: 'finish me' });
+    const pending = deliver(testApp.app.getHttpServer() as App, '/webhooks/slow', signed);
+    const answered = pending.then((response) => response);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(testApp.calls.of('slow')).toHaveLength(0);
+    await testApp.app.close();
+    expect(testApp.calls.of('slow')).toHaveLength(1);
+    expect((await answered).status).toBe(200);
+  });
+});
+
 describe('two app instances sharing one Redis', () => {
   it('run the handler once for 10 copies of a delivery spread over both', async () => {
     const options = WebhooksModule.forRoot({
