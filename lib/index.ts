@@ -62,7 +62,7 @@ export { WebhookDeliveries, type ReplayResult, type ReplayOptions } from './modu
 export type { WebhookDeliveriesOptions } from './module/webhooks.options.js';
 export { deliveryKey, type DeliveryClaim, type DeliveryStore } from './deliveries/delivery-store.js';
 export { MemoryDeliveryStore, type MemoryDeliveryStoreOptions } from './deliveries/memory-delivery.store.js';
-export type { RedisConnection, RedisConnectionOptions } from './deliveries/redis-connection.js';
+export type { RedisConnection, RedisConnectionOptions } from './deliveries/redis-connection.options.js';
 export type { WebhookQueueOptions, FailedDelivery, JobRetention } from './deliveries/webhook-queue.js';
 export { WebhookDeliveryError, type WebhookDeliveryReason } from './deliveries/webhook-delivery.error.js';
 

@@ -1,19 +1,8 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import type { RedisConnection } from './redis-connection.options.js';
 
-/** Redis connection settings as ioredis takes them (`host`, `port`, `password`, `db`, `tls`, …). */
-export interface RedisConnectionOptions {
-  readonly host?: string;
-  readonly port?: number;
-  readonly username?: string;
-  readonly password?: string;
-  readonly db?: number;
-  readonly tls?: Readonly<Record<string, unknown>>;
-  readonly [option: string]: unknown;
-}
-
-/** A Redis URL (`redis://user:pass@host:6379/0`) or connection options. */
-export type RedisConnection = string | RedisConnectionOptions;
+export type { RedisConnection, RedisConnectionOptions } from './redis-connection.options.js';
 
 /** How long start-up waits for Redis before failing. */
 export const REDIS_STARTUP_TIMEOUT_MS = 10_000;

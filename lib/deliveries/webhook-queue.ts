@@ -1,13 +1,8 @@
 import type { ConnectionOptions, Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
 import type { DeliveryJobData } from './delivery-job.js';
-import {
-  REDIS_STARTUP_TIMEOUT_MS,
-  toRedisOptions,
-  unreachable,
-  withTimeout,
-  type RedisConnection,
-} from './redis-connection.js';
+import { REDIS_STARTUP_TIMEOUT_MS, toRedisOptions, unreachable, withTimeout } from './redis-connection.js';
+import type { RedisConnection } from './redis-connection.options.js';
 
 /** How long BullMQ keeps finished jobs: `true` removes at once, `false` keeps all, a number keeps that many, `{ age, count }` keeps them `age` seconds (and at most `count`). */
 export type JobRetention = boolean | number | { readonly age: number; readonly count?: number };

@@ -1,6 +1,6 @@
 import type { WebhookSecret } from '../core/secrets.js';
 import type { DeliveryStore } from '../deliveries/delivery-store.js';
-import type { RedisConnection } from '../deliveries/redis-connection.js';
+import type { RedisConnection } from '../deliveries/redis-connection.options.js';
 import type { WebhookQueueOptions } from '../deliveries/webhook-queue.js';
 import type { WebhookProviderRef } from '../providers/index.js';
 

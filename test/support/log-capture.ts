@@ -27,9 +27,9 @@ export function captureProcessOutput(): void {
   }
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    stream.write = (chunk: unknown, ...rest: unknown[]) => {
       recordLog(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
       return write(chunk, ...rest);
-    }) as typeof stream.write;
+    };
   }
 }
