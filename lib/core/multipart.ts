@@ -28,13 +28,14 @@ export function parseMultipart(body: Buffer, contentType: string): Promise<Multi
       return;
     }
     const parts: Promise<MultipartPart>[] = [];
-    parser.on('field', (name, value, info) => {
+    parser.on('field', (name, value: string | undefined, info) => {
       parts.push(
         Promise.resolve({
           name,
           filename: undefined,
           contentType: info.mimeType,
-          data: Buffer.from(value, 'utf8'),
+          // busboy gives no text for a charset it does not know.
+          data: Buffer.from(value ?? '', 'utf8'),
           isField: true,
         }),
       );

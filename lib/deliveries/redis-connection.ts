@@ -35,26 +35,29 @@ export async function connectRedis(
   overrides: RedisOptions = {},
 ): Promise<Redis> {
   const Redis = await importIoredis(purpose);
-  const options = { ...toRedisOptions(connection), lazyConnect: true, ...overrides };
-  const client = options.url ? new Redis(options.url, options) : new Redis(options);
-  client.on('error', () => {
-    // ioredis reconnects by itself; a failing command reports its own error.
-  });
+  let client: Redis | undefined;
   try {
+    // Inside the try: a malformed URL throws an error that carries the URL, password included.
+    const options = { ...toRedisOptions(connection), lazyConnect: true, ...overrides };
+    const created = options.url ? new Redis(options.url, options) : new Redis(options);
+    client = created;
+    created.on('error', () => {
+      // ioredis reconnects by itself; a failing command reports its own error.
+    });
     await withTimeout(
-      client.connect().then(() => client.ping()),
+      created.connect().then(() => created.ping()),
       REDIS_STARTUP_TIMEOUT_MS,
     );
-    return client;
+    return created;
   } catch (error) {
-    client.disconnect();
+    client?.disconnect();
     throw unreachable(connection, purpose, error);
   }
 }
 
 /** The error for a Redis that does not answer at start-up. */
 export function unreachable(connection: RedisConnection, purpose: string, error: unknown): WebhookConfigurationError {
-  const cause = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
+  const cause = redact((error instanceof Error ? error.message : String(error)).replace(/\.$/, ''), connection);
   return new WebhookConfigurationError(
     `Redis at ${describeRedis(connection)} is unreachable (needed for ${purpose}): ${cause}. ` +
       'Start Redis or fix the connection settings.',
@@ -76,4 +79,9 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000}s`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The error text without the connection URL, which may hold a password. */
+function redact(text: string, connection: RedisConnection): string {
+  return typeof connection === 'string' ? text.split(connection).join('<redis url>') : text;
 }

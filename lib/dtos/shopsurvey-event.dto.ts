@@ -85,9 +85,8 @@ export class ShopSurveySurveyDto {
  * `Survey.*` topics (`{ "survey": { ... } }`) is typed, and the whole body is kept
  * unvalidated in {@link ShopSurveyEventDto.raw} for every other topic.
  *
- * A GET delivery has no body and cannot become this DTO: give the handler of a GET
- * webhook an `object` parameter (it receives `undefined`) and read the topic from the
- * context.
+ * A GET delivery has no body: its DTO is built from `{}` (so `raw` is empty); read the
+ * topic and message id from the `WebhookContext`.
  */
 export class ShopSurveyEventDto {
   /** The survey, for the `Survey.Created` and `Survey.Updated` topics. */

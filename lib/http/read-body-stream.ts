@@ -14,6 +14,12 @@ export function isStreamUntouched(request: IncomingMessage): boolean {
 export function readBodyStream(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  // A client gone before we got here would never emit another event: answer now rather than wait forever.
+  if (request.destroyed || request.readableAborted) {
+    return Promise.reject(
+      new WebhookBodyError('body_unreadable', 'The client closed the connection before the body was read.'),
+    );
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -49,6 +55,8 @@ export function readBodyStream(request: IncomingMessage, maxBytes: number): Prom
     request.on('end', onEnd);
     request.on('error', onError);
     request.on('close', onClose);
+    // A stream paused by earlier code would not flow by itself.
+    request.resume();
   });
 }
 

@@ -10,6 +10,7 @@ import {
   credentialWarning,
   invalidSourceName,
   missingProvider,
+  requestValue,
   sourceConfigurationError,
 } from './webhooks.messages.js';
 import { DEFAULT_MAX_BODY_BYTES, type WebhookSourceOptions, type WebhooksModuleOptions } from './webhooks.options.js';
@@ -64,7 +65,12 @@ export class WebhookSources implements OnModuleInit {
   /** The source a request names, accepting only the methods its sender uses. */
   route(name: string | undefined, method: string): WebhookSource {
     const source = name === undefined ? undefined : this.sources.get(name);
-    if (!source) throw new WebhookRoutingError('unknown_source', `No webhook source is configured as "${name ?? ''}".`);
+    if (!source) {
+      throw new WebhookRoutingError(
+        'unknown_source',
+        `No webhook source is configured as ${requestValue(name ?? '')}.`,
+      );
+    }
     if (!source.provider.methods.includes(method as WebhookMethod)) {
       throw new WebhookRoutingError('method_not_allowed', `${source.provider.name} does not deliver with ${method}.`);
     }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type Type } from '@nestjs/common';
 import type { ParsedWebhookBody } from '../core/webhook-body.js';
+import { WebhookPayloadError, type WebhookPayloadReason } from '../core/webhook-payload.error.js';
 import type { VerifiedDelivery } from './verified-requests.js';
 import type { WebhookContext } from './webhook-context.js';
 import { WebhookHandlerRegistry, type WebhookHandlerDefinition } from './webhook-handler.registry.js';
@@ -23,8 +24,8 @@ export class WebhookDispatcher {
   async dispatch({ source, delivery, verified }: VerifiedDelivery): Promise<number> {
     const handlers = this.registry.handlersFor(source.name, verified.event);
     if (handlers.length === 0) return 0;
-    const parsed = await source.provider.parse(delivery);
-    const payloads = await payloadsFor(handlers, parsed);
+    const parsed = await asPayloadError('unparseable_payload', () => source.provider.parse(delivery));
+    const payloads = await asPayloadError('invalid_payload', () => payloadsFor(handlers, parsed));
     const context: WebhookContext = {
       source: source.name,
       provider: source.provider.name,
@@ -51,6 +52,20 @@ export class WebhookDispatcher {
     });
     if (failures.length > 0) throw new WebhookHandlerError(failures, verified.deliveryId);
     return handlers.length;
+  }
+}
+
+/**
+ * Runs a step on the sender's bytes; anything it throws that is not already a payload
+ * error (a parser's TypeError, a stack overflow on absurdly deep JSON) is one: 400, not 500.
+ */
+async function asPayloadError<T>(reason: WebhookPayloadReason, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof WebhookPayloadError) throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new WebhookPayloadError(reason, `The payload could not be read: ${detail}`);
   }
 }
 

@@ -50,8 +50,14 @@ const MAX_LOG_VALUE = 128;
 function logValue(value: string): string {
   if (PLAIN_LOG_VALUE.test(value)) return value;
   const cut = value.length > MAX_LOG_VALUE ? `${value.slice(0, MAX_LOG_VALUE)}…` : value;
-  return JSON.stringify(cut);
+  // JSON leaves the Unicode line and paragraph separators as they are; some log viewers break lines on them.
+  return JSON.stringify(cut)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
+
+/** A request value inside a sentence: cut short and quoted like {@link logValue}. */
+export const requestValue = (value: string): string => logValue(value);
 
 export const handlerFailedLine = (source: string, deliveryId: string, handler: string): string =>
   `webhook handler failed source=${source} deliveryId=${logValue(deliveryId)} handler=${handler}`;

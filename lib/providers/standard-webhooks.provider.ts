@@ -126,12 +126,30 @@ function parseSeconds(text: string): Date {
   return parseEpochTimestamp(text, TIMESTAMP_HEADER);
 }
 
-/** Entries of unknown versions are skipped; a header with no usable entry at all is malformed. */
+/** More entries than any rotation needs: a longer header is refused before any work is done for it. */
+const MAX_SIGNATURE_ENTRIES = 16;
+
+/**
+ * Entries of unknown versions are skipped; a header with no usable entry at all is
+ * malformed. The body's HMAC is computed once per key, however many entries there are,
+ * and each distinct `v1a` signature is checked once.
+ */
 function verifySignatures(header: string, content: Buffer[], keys: StandardWebhooksKeys): void {
+  const entries = header.split(' ').filter((entry) => entry !== '');
+  if (entries.length > MAX_SIGNATURE_ENTRIES) {
+    throw new WebhookVerificationError('malformed_signature', `The ${SIGNATURE_HEADER} header has too many entries.`);
+  }
+  // Node joins a repeated header with ", ": an entry ending in a comma is a header sent twice.
+  if (entries.some((entry) => entry.endsWith(','))) {
+    throw new WebhookVerificationError(
+      'malformed_signature',
+      `The ${SIGNATURE_HEADER} header was sent more than once.`,
+    );
+  }
   let usable = 0;
-  let matched = false;
-  let joined: Buffer | undefined;
-  for (const entry of header.split(' ')) {
+  let expectedHmacs: Buffer[] | undefined;
+  const checkedV1a = new Set<string>();
+  for (const entry of entries) {
     const comma = entry.indexOf(',');
     if (comma <= 0) continue;
     const version = entry.slice(0, comma);
@@ -140,17 +158,18 @@ function verifySignatures(header: string, content: Buffer[], keys: StandardWebho
       const signature = decodeSignature(text, 'base64', HMAC_BYTES);
       if (!signature) continue;
       usable += 1;
-      for (const key of keys.symmetric) if (bytesEqual(hmac('sha256', key, ...content), signature)) matched = true;
+      expectedHmacs ??= keys.symmetric.map((key) => hmac('sha256', key, ...content));
+      if (matchesAny(expectedHmacs, signature)) return;
     } else if (version === 'v1a') {
       const signature = decodeSignature(text, 'base64', ED25519_SIGNATURE_BYTES);
-      if (!signature) continue;
+      if (!signature || checkedV1a.has(text)) continue;
       usable += 1;
-      joined ??= Buffer.concat(content);
-      for (const key of keys.publicKeys) if (verifyEd25519(null, joined, key, signature)) matched = true;
+      checkedV1a.add(text);
+      const signed = Buffer.concat(content);
+      if (keys.publicKeys.some((key) => verifyEd25519(null, signed, key, signature))) return;
     } else if (/^v\d+[a-z]?$/.test(version)) {
       usable += 1; // a well-formed entry of a version we do not check
     }
-    if (matched) return;
   }
   if (usable === 0) {
     throw new WebhookVerificationError(
@@ -159,6 +178,13 @@ function verifySignatures(header: string, content: Buffer[], keys: StandardWebho
     );
   }
   throw new WebhookVerificationError('invalid_signature', `No entry of the ${SIGNATURE_HEADER} header matches.`);
+}
+
+/** Compares against every expected digest, so the time taken does not tell which key matched. */
+function matchesAny(expected: readonly Buffer[], signature: Buffer): boolean {
+  let matched = false;
+  for (const digest of expected) if (bytesEqual(digest, signature)) matched = true;
+  return matched;
 }
 
 function eventTypeOf(delivery: IncomingWebhook): string | undefined {

@@ -45,3 +45,14 @@ describe('RedisDeliveryStore (real redis-server)', () => {
     );
   });
 });
+
+describe('Redis connection errors', () => {
+  it('never repeat a password from a malformed Redis URL', async () => {
+    const error = await RedisDeliveryStore.connect('redis://:s3cr#tPass@127.0.0.1:6399').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(String((error as Error).message)).toContain('is unreachable');
+    expect(JSON.stringify(error)).not.toContain('s3cr');
+    expect(String((error as Error).message)).not.toContain('s3cr');
+    expect((error as Error).stack ?? '').not.toContain('s3cr');
+  });
+});

@@ -142,6 +142,35 @@ describe('hostile input (fast-check over real HTTP)', () => {
     expect(testApp.calls.calls).toHaveLength(0);
   }, 120_000);
 
+  it('answers 400, not 500, to signed bodies that break parsers: unknown charsets, absurdly deep JSON', async () => {
+    const signer = testApp.app.get(WebhookSigner);
+    const feedbackPart = Buffer.from(
+      '--b\r\nContent-Disposition: form-data; name="feedback"\r\nContent-Type: text/plain; charset=x-bogus\r\n\r\n{}\r\n--b--\r\n',
+    );
+    const timestamp = String(Date.now());
+    const timestampBytes = Buffer.alloc(32);
+    timestampBytes.writeBigUInt64LE(BigInt(timestamp));
+    const signature = createHmac('sha256', SECRETS.usersnap).update(feedbackPart).update(timestampBytes).digest('hex');
+    const bogus = await client.send(
+      'POST',
+      '/webhooks/usersnap',
+      {
+        'content-type': 'multipart/form-data; boundary=b',
+        'x-usersnap-signature': signature,
+        'x-usersnap-timestamp': timestamp,
+      },
+      feedbackPart,
+    );
+    expect(bogus.status).toBe(400);
+    expect(JSON.parse(bogus.body)).toMatchObject({ reason: 'unparseable_payload' });
+
+    const deep = `{"question":"q","user":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const signed = signer.sign('guuru', deep);
+    const response = await client.send('POST', '/webhooks/guuru', signed.headers, signed.body);
+    expect(response.status).toBe(400);
+    expect(testApp.calls.calls).toHaveLength(0);
+  });
+
   it('refuses truncated multipart: 401 when the signature no longer matches, 400 (never 5xx) when re-signed', async () => {
     const signer = testApp.app.get(WebhookSigner);
     const signed = signer.sign('usersnap', usersnapFeedback, {

@@ -390,4 +390,25 @@ describe('standard-webhooks provider', () => {
     }
     expect(accepted).toEqual([]);
   });
+
+  it('refuses a header sent twice (Node joins it with ", ") and one with too many entries', () => {
+    const secret = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');
+    const signed = signWebhook({ provider: 'standard-webhooks', secret, payload: { type: 'x' } });
+    const good = signed.headers['webhook-signature']!;
+    const joined = { ...signed.headers, 'webhook-signature': `v1,${'A'.repeat(43)}=, ${good}` };
+    expect(
+      reasonOf(() => verifyWebhook({ provider: 'standard-webhooks', secret, headers: joined, rawBody: signed.body })),
+    ).toBe('malformed_signature');
+    const many = {
+      ...signed.headers,
+      'webhook-signature': [...Array.from({ length: 16 }, () => `v1,${'A'.repeat(43)}=`), good].join(' '),
+    };
+    expect(
+      reasonOf(() => verifyWebhook({ provider: 'standard-webhooks', secret, headers: many, rawBody: signed.body })),
+    ).toBe('malformed_signature');
+    const rotation = { ...signed.headers, 'webhook-signature': `v1,${'A'.repeat(43)}= v2,xyz ${good}` };
+    expect(() =>
+      verifyWebhook({ provider: 'standard-webhooks', secret, headers: rotation, rawBody: signed.body }),
+    ).not.toThrow();
+  });
 });
