@@ -60,7 +60,13 @@ export { WebhookBodyError, type WebhookBodyReason } from './http/webhook-body.er
 // Never twice, never lost: de-duplication, queue mode, dead letters
 export { WebhookDeliveries, type ReplayResult, type ReplayOptions } from './module/webhook-deliveries.service.js';
 export type { WebhookDeliveriesOptions } from './module/webhooks.options.js';
-export { deliveryKey, type DeliveryClaim, type DeliveryStore } from './deliveries/delivery-store.js';
+export {
+  deliveryKey,
+  type DeliveryClaim,
+  type DeliveryClaimState,
+  type DeliveryProgress,
+  type DeliveryStore,
+} from './deliveries/delivery-store.js';
 export { MemoryDeliveryStore, type MemoryDeliveryStoreOptions } from './deliveries/memory-delivery.store.js';
 export type { RedisConnection, RedisConnectionOptions } from './deliveries/redis-connection.options.js';
 export type { WebhookQueueOptions, FailedDelivery, JobRetention } from './deliveries/webhook-queue.js';

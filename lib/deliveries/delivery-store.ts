@@ -2,7 +2,25 @@
  * What a claim found: `claimed` (process it now), `done` (handled before: skip it),
  * `in_progress` (someone else is processing it right now).
  */
-export type DeliveryClaim = 'claimed' | 'done' | 'in_progress';
+export type DeliveryClaimState = 'claimed' | 'done' | 'in_progress';
+
+/** The answer to {@link DeliveryStore.claim}. */
+export interface DeliveryClaim {
+  readonly state: DeliveryClaimState;
+  /**
+   * Handlers (`Class.method`) that already succeeded in an earlier attempt whose other
+   * handlers failed: a retry runs only the rest, so no handler runs twice.
+   */
+  readonly handledBy: readonly string[];
+}
+
+/** Progress kept when a claim is released after some handlers succeeded and others failed. */
+export interface DeliveryProgress {
+  /** The handlers that succeeded. */
+  readonly handledBy: readonly string[];
+  /** How long to remember them, in seconds. */
+  readonly ttlSeconds: number;
+}
 
 /**
  * Remembers deliveries by `source:deliveryId`, so each is handled once. Implement it
@@ -12,14 +30,17 @@ export type DeliveryClaim = 'claimed' | 'done' | 'in_progress';
 export interface DeliveryStore {
   /**
    * Claims a delivery for `owner` for `leaseSeconds`. A claim the same owner already
-   * holds is renewed and counts as `claimed` (a job retried after its worker died);
-   * an expired claim is free again.
+   * holds is renewed and counts as `claimed` (a job retried after its worker died, or a
+   * long handler's lease being extended); an expired claim is free again.
    */
   claim(key: string, owner: string, leaseSeconds: number): Promise<DeliveryClaim>;
   /** Marks the delivery done, remembered for `ttlSeconds`. */
   complete(key: string, ttlSeconds: number): Promise<void>;
-  /** Drops `owner`'s claim after a failure, so the sender's retry is processed normally. */
-  release(key: string, owner: string): Promise<void>;
+  /**
+   * Drops `owner`'s claim after a failure, so the sender's retry is processed normally,
+   * keeping `progress` (the handlers that did succeed) for that retry.
+   */
+  release(key: string, owner: string, progress?: DeliveryProgress): Promise<void>;
   /** Frees connections at shutdown. */
   close?(): Promise<void>;
 }

@@ -1,7 +1,13 @@
-import type { DeliveryClaim, DeliveryStore } from './delivery-store.js';
+import type { DeliveryClaim, DeliveryProgress, DeliveryStore } from './delivery-store.js';
 
 type Entry =
-  | { readonly state: 'processing'; readonly owner: string; readonly expiresAt: number }
+  | {
+      readonly state: 'processing';
+      readonly owner: string;
+      readonly expiresAt: number;
+      readonly handledBy: readonly string[];
+    }
+  | { readonly state: 'released'; readonly expiresAt: number; readonly handledBy: readonly string[] }
   | { readonly state: 'done'; readonly expiresAt: number };
 
 /** Options of {@link MemoryDeliveryStore}. */
@@ -11,6 +17,8 @@ export interface MemoryDeliveryStoreOptions {
   /** The clock, in milliseconds (for tests). */
   readonly now?: () => number;
 }
+
+const NONE: readonly string[] = [];
 
 /**
  * The default store: one process's memory. Bounded: when full it forgets the oldest
@@ -35,10 +43,13 @@ export class MemoryDeliveryStore implements DeliveryStore {
   claim(key: string, owner: string, leaseSeconds: number): Promise<DeliveryClaim> {
     const now = this.now();
     const entry = this.live(key, now);
-    if (entry?.state === 'done') return Promise.resolve('done');
-    if (entry && entry.owner !== owner) return Promise.resolve('in_progress');
-    this.put(key, { state: 'processing', owner, expiresAt: now + leaseSeconds * 1000 }, now);
-    return Promise.resolve('claimed');
+    if (entry?.state === 'done') return Promise.resolve({ state: 'done', handledBy: NONE });
+    if (entry?.state === 'processing' && entry.owner !== owner) {
+      return Promise.resolve({ state: 'in_progress', handledBy: NONE });
+    }
+    const handledBy = entry?.handledBy ?? NONE;
+    this.put(key, { state: 'processing', owner, expiresAt: now + leaseSeconds * 1000, handledBy }, now);
+    return Promise.resolve({ state: 'claimed', handledBy });
   }
 
   complete(key: string, ttlSeconds: number): Promise<void> {
@@ -47,9 +58,19 @@ export class MemoryDeliveryStore implements DeliveryStore {
     return Promise.resolve();
   }
 
-  release(key: string, owner: string): Promise<void> {
+  release(key: string, owner: string, progress?: DeliveryProgress): Promise<void> {
     const entry = this.entries.get(key);
-    if (entry?.state === 'processing' && entry.owner === owner) this.entries.delete(key);
+    if (entry?.state !== 'processing' || entry.owner !== owner) return Promise.resolve();
+    if (progress && progress.handledBy.length > 0) {
+      const now = this.now();
+      this.put(
+        key,
+        { state: 'released', handledBy: progress.handledBy, expiresAt: now + progress.ttlSeconds * 1000 },
+        now,
+      );
+    } else {
+      this.entries.delete(key);
+    }
     return Promise.resolve();
   }
 

@@ -1,20 +1,37 @@
 import type { Redis } from 'ioredis';
-import type { DeliveryClaim, DeliveryStore } from './delivery-store.js';
+import type { DeliveryClaim, DeliveryClaimState, DeliveryProgress, DeliveryStore } from './delivery-store.js';
 import { connectRedis, type RedisConnection } from './redis-connection.js';
 
-/** Claim in one round trip: free or own claim → claimed; done → done; another's claim → in_progress. */
+/**
+ * Claim in one round trip: free or own claim → claimed (with the handlers an earlier
+ * attempt completed, kept in KEYS[2]); done → done; another's claim → in_progress.
+ */
 const CLAIM_SCRIPT = `
 local value = redis.call('GET', KEYS[1])
 if not value or value == 'p:' .. ARGV[1] then
   redis.call('SET', KEYS[1], 'p:' .. ARGV[1], 'PX', ARGV[2])
-  return 'claimed'
+  return {'claimed', redis.call('SMEMBERS', KEYS[2])}
 end
-if value == 'done' then return 'done' end
-return 'in_progress'`;
+if value == 'done' then return {'done', {}} end
+return {'in_progress', {}}`;
 
-/** Release only our own claim, never one that expired and was taken by someone else. */
+/**
+ * Release only our own claim, never one that expired and was taken by someone else,
+ * recording the handlers that succeeded (ARGV[2] = ttl in seconds, ARGV[3..] = handlers).
+ */
 const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == 'p:' .. ARGV[1] then redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) ~= 'p:' .. ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+if #ARGV > 2 then
+  redis.call('SADD', KEYS[2], unpack(ARGV, 3))
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+end
+return 1`;
+
+/** Done: remembered for ARGV[1] seconds; the partial progress is no longer needed. */
+const COMPLETE_SCRIPT = `
+redis.call('SET', KEYS[1], 'done', 'EX', ARGV[1])
+redis.call('DEL', KEYS[2])
 return 1`;
 
 /** Options of {@link RedisDeliveryStore}. */
@@ -48,19 +65,49 @@ export class RedisDeliveryStore implements DeliveryStore {
   }
 
   async claim(key: string, owner: string, leaseSeconds: number): Promise<DeliveryClaim> {
-    const result = await this.client.eval(CLAIM_SCRIPT, 1, this.prefix + key, owner, Math.ceil(leaseSeconds * 1000));
-    return result as DeliveryClaim;
+    const [state, handledBy] = (await this.client.eval(
+      CLAIM_SCRIPT,
+      2,
+      this.mainKey(key),
+      this.progressKey(key),
+      owner,
+      Math.ceil(leaseSeconds * 1000),
+    )) as [DeliveryClaimState, string[]];
+    return { state, handledBy };
   }
 
   async complete(key: string, ttlSeconds: number): Promise<void> {
-    await this.client.set(this.prefix + key, 'done', 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+    await this.client.eval(COMPLETE_SCRIPT, 2, this.mainKey(key), this.progressKey(key), seconds(ttlSeconds));
   }
 
-  async release(key: string, owner: string): Promise<void> {
-    await this.client.eval(RELEASE_SCRIPT, 1, this.prefix + key, owner);
+  async release(key: string, owner: string, progress?: DeliveryProgress): Promise<void> {
+    const ttl = seconds(progress?.ttlSeconds ?? 1);
+    await this.client.eval(
+      RELEASE_SCRIPT,
+      2,
+      this.mainKey(key),
+      this.progressKey(key),
+      owner,
+      ttl,
+      ...(progress?.handledBy ?? []),
+    );
+  }
+
+  /** The braces make both keys of a delivery hash to one Redis Cluster slot, as a script needs. */
+  private mainKey(key: string): string {
+    return `${this.prefix}{${key}}`;
+  }
+
+  /** The set of handlers that succeeded in an earlier, partly failed attempt. */
+  private progressKey(key: string): string {
+    return `${this.prefix}{${key}}#handled`;
   }
 
   async close(): Promise<void> {
     await this.client.quit().catch(() => this.client.disconnect());
   }
+}
+
+function seconds(value: number): number {
+  return Math.max(1, Math.ceil(value));
 }

@@ -22,6 +22,8 @@ import { WebhookDispatcher } from './webhook.dispatcher.js';
 import { WebhookSources } from './webhook-sources.js';
 import { WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
 import type { WebhookReceipt } from './webhooks.controller.js';
+import { WebhookHandlerError } from './webhooks.errors.js';
+import { requestValue } from './webhooks.messages.js';
 import type { WebhooksModuleOptions } from './webhooks.options.js';
 
 const DEFAULT_TTL_SECONDS = 24 * 3600;
@@ -138,26 +140,52 @@ export class WebhookProcessing
   }
 
   /**
-   * Claims, runs every handler, then marks the delivery done; on failure the claim is
-   * released so the retry runs it. Never both skipped and unhandled.
+   * Claims, runs every handler, then marks the delivery done. On failure the claim is
+   * released, remembering the handlers that did succeed, so the retry runs only the
+   * others. The claim's lease is renewed while handlers run. Never both skipped and
+   * unhandled, and no handler twice.
    */
   private async handleOnce(delivery: VerifiedDelivery, owner: string): Promise<number | 'duplicate'> {
     const key = deliveryKey(delivery.source.name, delivery.verified.deliveryId);
     const claim = await this.storeCall(() => this.store.claim(key, owner, this.leaseSeconds));
-    if (claim === 'done') return 'duplicate';
-    if (claim === 'in_progress') {
+    if (claim.state === 'done') return 'duplicate';
+    if (claim.state === 'in_progress') {
       throw new WebhookDeliveryError('delivery_in_progress', 'This delivery is being handled right now; retry later.');
     }
+    const renewal = this.renewWhileRunning(key, owner);
     let handled: number;
     try {
-      handled = await this.dispatcher.dispatch(delivery);
+      handled = await this.dispatcher.dispatch(delivery, claim.handledBy);
     } catch (error) {
-      await this.store.release(key, owner).catch((releaseError: unknown) => this.logStoreFailure(releaseError));
+      const handledBy = [...claim.handledBy, ...(error instanceof WebhookHandlerError ? error.succeeded : [])];
+      await this.store
+        .release(key, owner, { handledBy, ttlSeconds: this.ttlSeconds })
+        .catch((releaseError: unknown) => this.logStoreFailure(releaseError));
       throw error;
+    } finally {
+      clearInterval(renewal);
     }
     // The handlers ran: a store that fails now must not make the sender send it again.
     await this.store.complete(key, this.ttlSeconds).catch((error: unknown) => this.logStoreFailure(error));
     return handled;
+  }
+
+  /** Extends the claim at a third of its lease, so a long handler is never run a second time beside itself. */
+  private renewWhileRunning(key: string, owner: string): NodeJS.Timeout {
+    const timer = setInterval(
+      () => {
+        this.store.claim(key, owner, this.leaseSeconds).then(
+          (claim) => {
+            if (claim.state !== 'claimed')
+              this.logger.warn(`webhook delivery claim lost while its handlers ran key=${requestValue(key)}`);
+          },
+          (error: unknown) => this.logStoreFailure(error),
+        );
+      },
+      (this.leaseSeconds * 1000) / 3,
+    );
+    timer.unref();
+    return timer;
   }
 
   private async enqueue({ source, delivery, verified }: VerifiedDelivery): Promise<void> {
@@ -195,7 +223,16 @@ export class WebhookProcessing
   }
 
   private async openStore(): Promise<DeliveryStore> {
-    const { store = 'memory', connection, maxEntries } = this.options.deliveries ?? {};
+    const { connection, maxEntries } = this.options.deliveries ?? {};
+    // Queue workers often run in other processes: by default they share the queue's Redis as their store.
+    const store = this.options.deliveries?.store ?? (this.queued ? 'redis' : 'memory');
+    if (store === 'redis' && !connection && this.queued)
+      return RedisDeliveryStore.connect(this.options.queue!.connection);
+    if (store === 'memory' && this.queued) {
+      this.logger.warn(
+        'deliveries.store "memory" with processing "queue": workers in other processes will not share it; use "redis".',
+      );
+    }
     if (store === 'memory') return new MemoryDeliveryStore({ maxEntries });
     if (store === 'redis') {
       if (!connection) throw new WebhookConfigurationError('deliveries.store "redis" needs deliveries.connection.');

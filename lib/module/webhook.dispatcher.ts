@@ -18,11 +18,17 @@ export class WebhookDispatcher {
 
   /**
    * Parses the body, validates every handler's DTO before any handler runs (so a bad
-   * payload runs none of them), then runs them all. Throws `WebhookPayloadError`, or
-   * `WebhookHandlerError` when any handler failed.
+   * payload runs none of them), then runs them all, except those an earlier attempt
+   * already ran successfully. Throws `WebhookPayloadError`, or `WebhookHandlerError`
+   * (naming the handlers that did succeed) when any handler failed.
    */
-  async dispatch({ source, delivery, verified }: VerifiedDelivery): Promise<number> {
-    const handlers = this.registry.handlersFor(source.name, verified.event);
+  async dispatch(
+    { source, delivery, verified }: VerifiedDelivery,
+    alreadyHandledBy: readonly string[] = [],
+  ): Promise<number> {
+    const handlers = this.registry
+      .handlersFor(source.name, verified.event)
+      .filter((handler) => !alreadyHandledBy.includes(handler.name));
     if (handlers.length === 0) return 0;
     const parsed = await asPayloadError('unparseable_payload', () => source.provider.parse(delivery));
     const payloads = await asPayloadError('invalid_payload', () => payloadsFor(handlers, parsed));
@@ -50,7 +56,10 @@ export class WebhookDispatcher {
       );
       return [{ handler, error }];
     });
-    if (failures.length > 0) throw new WebhookHandlerError(failures, verified.deliveryId);
+    if (failures.length > 0) {
+      const succeeded = handlers.filter((_, index) => outcomes[index]!.status === 'fulfilled').map((h) => h.name);
+      throw new WebhookHandlerError(failures, verified.deliveryId, succeeded);
+    }
     return handlers.length;
   }
 }

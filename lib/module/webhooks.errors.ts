@@ -36,6 +36,8 @@ export class WebhookHandlerError extends AggregateError {
     readonly failures: readonly WebhookHandlerFailure[],
     /** The delivery whose handlers failed. */
     readonly deliveryId: string,
+    /** The handlers (`Class.method`) that succeeded in this attempt. */
+    readonly succeeded: readonly string[] = [],
   ) {
     super(
       failures.map((failure) => failure.error),

@@ -18,25 +18,35 @@ describe('RedisDeliveryStore (real redis-server)', () => {
 
   it('lets exactly one of many concurrent owners claim a delivery', async () => {
     const claims = await Promise.all(Array.from({ length: 50 }, (_, index) => store.claim('s:race', `o${index}`, 60)));
-    expect(claims.filter((claim) => claim === 'claimed')).toHaveLength(1);
-    expect(claims.filter((claim) => claim === 'in_progress')).toHaveLength(49);
+    expect(claims.filter((claim) => claim.state === 'claimed')).toHaveLength(1);
+    expect(claims.filter((claim) => claim.state === 'in_progress')).toHaveLength(49);
   });
 
   it('renews the same owner’s claim, reports done after completion, and releases only its owner', async () => {
-    expect(await store.claim('s:1', 'a', 60)).toBe('claimed');
-    expect(await store.claim('s:1', 'a', 60)).toBe('claimed');
+    expect((await store.claim('s:1', 'a', 60)).state).toBe('claimed');
+    expect((await store.claim('s:1', 'a', 60)).state).toBe('claimed');
     await store.release('s:1', 'b');
-    expect(await store.claim('s:1', 'b', 60)).toBe('in_progress');
+    expect((await store.claim('s:1', 'b', 60)).state).toBe('in_progress');
     await store.release('s:1', 'a');
-    expect(await store.claim('s:1', 'b', 60)).toBe('claimed');
+    expect((await store.claim('s:1', 'b', 60)).state).toBe('claimed');
     await store.complete('s:1', 60);
-    expect(await store.claim('s:1', 'c', 60)).toBe('done');
+    expect((await store.claim('s:1', 'c', 60)).state).toBe('done');
   });
 
   it('lets a claim expire after its lease', async () => {
-    expect(await store.claim('s:lease', 'a', 0.2)).toBe('claimed');
+    expect((await store.claim('s:lease', 'a', 0.2)).state).toBe('claimed');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await store.claim('s:lease', 'b', 60)).toBe('claimed');
+    expect((await store.claim('s:lease', 'b', 60)).state).toBe('claimed');
+  });
+
+  it('keeps the handlers that succeeded when a claim is released, and forgets them once done', async () => {
+    await store.claim('s:progress', 'a', 60);
+    await store.release('s:progress', 'a', { handledBy: ['A.one', 'A.two'], ttlSeconds: 60 });
+    const retry = await store.claim('s:progress', 'b', 60);
+    expect(retry.state).toBe('claimed');
+    expect([...retry.handledBy].sort()).toEqual(['A.one', 'A.two']);
+    await store.complete('s:progress', 60);
+    expect(await store.claim('s:progress', 'c', 60)).toEqual({ state: 'done', handledBy: [] });
   });
 
   it('fails start-up with a message that names Redis when it is unreachable', async () => {

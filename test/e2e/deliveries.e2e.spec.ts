@@ -71,6 +71,41 @@ describe.each(stores)('de-duplication with the %s', (_name, storeOptions) => {
     expect(testApp.calls.of('flaky')).toHaveLength(1);
   });
 
+  it('reruns only the handler that failed: a sibling that succeeded never runs twice', async () => {
+    const testApp = await start();
+    const server = testApp.app.getHttpServer() as App;
+    testApp.handlers.failAnyBillingNext = true;
+    const signed = testApp.app
+      .get(WebhookSigner)
+      .sign('billing', { type: 'invoice.paid', timestamp: '2026-11-23T10:00:00Z', data: { id: 'partial' } });
+    await deliver(server, '/webhooks/billing', signed).expect(500);
+    expect(testApp.calls.calls.map((call) => call.handler)).toEqual(['billing.invoice.paid']);
+    const retry = await deliver(server, '/webhooks/billing', signed).expect(200);
+    expect(retry.body.handled).toBe(1);
+    expect(testApp.calls.calls.map((call) => call.handler).sort()).toEqual(['billing.*', 'billing.invoice.paid']);
+    await deliver(server, '/webhooks/billing', signed).expect(200);
+    expect(testApp.calls.calls).toHaveLength(2);
+  });
+
+  it('renews the claim while a handler outlives its lease, so a retry meanwhile is 409, not a second run', async () => {
+    const testApp = await startTestApp(
+      WebhooksModule.forRoot({
+        ...testWebhooksOptions(),
+        ...storeOptions(),
+        deliveries: { ...storeOptions().deliveries, leaseSeconds: 1 },
+      }),
+    );
+    apps.push(testApp);
+    testApp.handlers.slowMs = 2_500;
+    const server = testApp.app.getHttpServer() as App;
+    const signed = testApp.app.get(WebhookSigner).sign('slow', { question: 'long handler' });
+    const first = deliver(server, '/webhooks/slow', signed).then((response) => response);
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    await deliver(server, '/webhooks/slow', signed).expect(409);
+    expect((await first).status).toBe(200);
+    expect(testApp.calls.of('slow')).toHaveLength(1);
+  }, 15_000);
+
   it('releases the claim when the payload is refused, so nothing is both skipped and unprocessed', async () => {
     const testApp = await start();
     const server = testApp.app.getHttpServer() as App;
