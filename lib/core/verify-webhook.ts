@@ -31,21 +31,35 @@ export interface SignWebhookOptions extends WebhookSignOptions {
 }
 
 const CACHE_LIMIT = 64;
+/** Per provider (a name, or a provider object), the verifiers by their settings. */
 const verifiers = new Map<string, WebhookVerifier>();
+const verifiersOfObjects = new WeakMap<object, Map<string, WebhookVerifier>>();
 
-/** Prepared keys are reused across calls with the same settings, so repeated calls don't re-decode secrets. */
+/**
+ * Prepared keys are reused across calls with the same settings, so repeated calls don't
+ * re-decode secrets. The key is plain concatenation: this runs on every call.
+ */
 function verifierFor(options: VerifyWebhookOptions | SignWebhookOptions): WebhookVerifier {
   const { provider, secret, token } = options;
   const tolerance = 'toleranceSeconds' in options ? options.toleranceSeconds : undefined;
-  if (typeof provider !== 'string')
-    return new WebhookVerifier({ provider, secret, token, toleranceSeconds: tolerance });
   // String() keeps NaN and Infinity apart from undefined, so a bad window is never served from the cache.
-  const cacheKey = JSON.stringify([provider, secret, token, String(tolerance)]);
-  let verifier = verifiers.get(cacheKey);
+  const secretPart = typeof secret === 'string' ? `s${secret}` : secret ? `a${secret.join('\u0001')}` : '-';
+  const settings = `${secretPart}\u0000${token ?? ''}\u0000${String(tolerance)}`;
+  let cache: Map<string, WebhookVerifier>;
+  let cacheKey: string;
+  if (typeof provider === 'string') {
+    cache = verifiers;
+    cacheKey = `${provider}\u0000${settings}`;
+  } else {
+    cache = verifiersOfObjects.get(provider) ?? new Map<string, WebhookVerifier>();
+    verifiersOfObjects.set(provider, cache);
+    cacheKey = settings;
+  }
+  let verifier = cache.get(cacheKey);
   if (!verifier) {
     verifier = new WebhookVerifier({ provider, secret, token, toleranceSeconds: tolerance });
-    if (verifiers.size >= CACHE_LIMIT) verifiers.delete(verifiers.keys().next().value!);
-    verifiers.set(cacheKey, verifier);
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+    cache.set(cacheKey, verifier);
   }
   return verifier;
 }

@@ -19,6 +19,16 @@ const SIGNATURE = `${PREFIX}HMAC`;
 
 /** The headers that are signed, in the sorted order of the signed JSON. */
 const SIGNED_HEADERS = [ATTEMPT, ALGORITHM, WEBHOOK_ID, MESSAGE_ID, REQUEST_ID, SENT_AT, TOPIC].sort();
+/** Each signed header's lower-case name (as Node gives it) and its JSON key, worked out once. */
+const SIGNED_FIELDS = SIGNED_HEADERS.map((name) => ({
+  name,
+  header: name.toLowerCase(),
+  jsonKey: `${JSON.stringify(name)}:`,
+}));
+const ALGORITHM_HEADER = ALGORITHM.toLowerCase();
+const SIGNATURE_HEADER = SIGNATURE.toLowerCase();
+const SENT_AT_HEADER = SENT_AT.toLowerCase();
+const MESSAGE_ID_HEADER = MESSAGE_ID.toLowerCase();
 
 /** Algorithms the sender may name; anything else (MD5, SHA1, none) is refused. */
 const ALLOWED_ALGORITHMS: Readonly<Record<string, HmacAlgorithm>> = {
@@ -38,26 +48,26 @@ const lower = (name: string): string => name.toLowerCase();
  */
 export const shopSurveyProvider: WebhookProvider<Buffer[]> = {
   name: 'shopsurvey',
-  sensitiveHeaders: [lower(SIGNATURE)],
+  sensitiveHeaders: [SIGNATURE_HEADER],
   methods: ['POST', 'GET'],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'shopsurvey'),
 
   verify(delivery, keys, policy) {
-    const algorithm = allowedAlgorithm(delivery.headers.single(lower(ALGORITHM), 'malformed_signature'));
-    const received = delivery.headers.required(lower(SIGNATURE), 'missing_signature', 'malformed_signature');
-    const signed = signedHeaders(delivery);
+    const algorithm = allowedAlgorithm(delivery.headers.single(ALGORITHM_HEADER, 'malformed_signature'));
+    const received = delivery.headers.required(SIGNATURE_HEADER, 'missing_signature', 'malformed_signature');
+    const { signed, json } = signedHeaders(delivery);
     const deliveryId = signed[MESSAGE_ID];
     if (!deliveryId) {
-      throw new WebhookVerificationError('malformed_signature', `The ${lower(MESSAGE_ID)} header is missing.`);
+      throw new WebhookVerificationError('malformed_signature', `The ${MESSAGE_ID_HEADER} header is missing.`);
     }
     const sentAt = signed[SENT_AT];
     if (!sentAt && policy.toleranceSeconds > 0) {
-      throw new WebhookVerificationError('missing_timestamp', `The ${lower(SENT_AT)} header is missing.`);
+      throw new WebhookVerificationError('missing_timestamp', `The ${SENT_AT_HEADER} header is missing.`);
     }
-    const timestamp = sentAt ? parseIsoOrEpochTimestamp(sentAt, lower(SENT_AT)) : undefined;
+    const timestamp = sentAt ? parseIsoOrEpochTimestamp(sentAt, SENT_AT_HEADER) : undefined;
     if (timestamp) assertWithinWindow(timestamp, policy.now, policy.toleranceSeconds);
-    verifyHmacSignature(received, lower(SIGNATURE), { algorithm, encoding: 'hex' }, keys, [JSON.stringify(signed)]);
+    verifyHmacSignature(received, SIGNATURE_HEADER, { algorithm, encoding: 'hex' }, keys, [json]);
     return { deliveryId, event: signed[TOPIC], timestamp };
   },
 
@@ -96,17 +106,19 @@ function allowedAlgorithm(named: string | undefined): HmacAlgorithm {
 
 /**
  * The signed headers that are present (an empty one included, as the sender would
- * include it), keyed by upper-case name in sorted order.
+ * include it), and their compact JSON sorted by upper-case name: the signed bytes.
  */
-function signedHeaders(delivery: IncomingWebhook): Record<string, string> {
+function signedHeaders(delivery: IncomingWebhook): { signed: Record<string, string>; json: string } {
   const signed: Record<string, string> = {};
-  for (const name of SIGNED_HEADERS) {
-    const value = delivery.headers.get(lower(name));
+  let json = '';
+  for (const { name, header, jsonKey } of SIGNED_FIELDS) {
+    const value = delivery.headers.get(header);
     if (value === undefined) continue;
     if (typeof value !== 'string') {
-      throw new WebhookVerificationError('malformed_signature', `The ${lower(name)} header was sent more than once.`);
+      throw new WebhookVerificationError('malformed_signature', `The ${header} header was sent more than once.`);
     }
     signed[name] = value;
+    json += `${json === '' ? '{' : ','}${jsonKey}${JSON.stringify(value)}`;
   }
-  return signed;
+  return { signed, json: json === '' ? '{}' : `${json}}` };
 }
