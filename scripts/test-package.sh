@@ -66,6 +66,7 @@ test_app() {
   local name=$1 dir
   dir=$(mktemp -d "$WORK/$name.XXXXXX")
   cp -R "$APPS_DIR/$name/." "$dir/"
+  mkdir -p "$dir/src" && cp "$APPS_DIR/main.ts" "$dir/src/main.ts"
   echo "==> $name in $dir"
   cd "$dir" || return 1
   step "npm install (the app's dependencies)" "$dir/install-deps.log" npm install --no-audit --no-fund || return 1

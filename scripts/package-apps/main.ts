@@ -1,5 +1,6 @@
-// The package as users get it, in a NestJS 12 app (ESM): receive one delivery signed by the
-// package's own WebhookSigner and check that the handler got it as a validated GuuruChatDto.
+// The package as users get it: receive one delivery signed by the package's own WebhookSigner and check
+// that the handler got it as a validated GuuruChatDto. The same source is compiled in both apps: as ESM
+// (NestJS 12, module NodeNext) and as CommonJS (NestJS 11, module commonjs, moduleResolution node).
 // Run by scripts/test-package.sh; exits 0 only when everything checks out.
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
