@@ -18,7 +18,7 @@ export interface VerifiedWebhook {
 
 /** The secrets of one source, as configured. */
 export interface WebhookCredentials {
-  /** Every secret currently valid (rotation: any one of them may match). Possibly empty. */
+  /** Every secret currently valid (rotation: a delivery is valid if one of them matches). Possibly empty. */
   readonly secrets: readonly string[];
   /** Survicate's verification token, when configured. */
   readonly token?: string;
