@@ -39,7 +39,7 @@ export function rejectionLine(fields: {
     `status=${fields.status}`,
   ];
   if (fields.deliveryId) parts.push(`deliveryId=${logValue(fields.deliveryId)}`);
-  parts.push(`detail=${JSON.stringify(fields.detail)}`);
+  parts.push(`detail=${quoted(fields.detail)}`);
   return parts.join(' ');
 }
 
@@ -49,9 +49,15 @@ const MAX_LOG_VALUE = 128;
 /** A value from the request as one safe token: quoted and cut short unless plainly safe, so it cannot forge a log line. */
 function logValue(value: string): string {
   if (PLAIN_LOG_VALUE.test(value)) return value;
-  const cut = value.length > MAX_LOG_VALUE ? `${value.slice(0, MAX_LOG_VALUE)}…` : value;
-  // JSON leaves the Unicode line and paragraph separators as they are; some log viewers break lines on them.
-  return JSON.stringify(cut)
+  return quoted(value.length > MAX_LOG_VALUE ? `${value.slice(0, MAX_LOG_VALUE)}…` : value);
+}
+
+/**
+ * A JSON string literal, with the Unicode line and paragraph separators escaped too
+ * (JSON leaves them raw, and some log viewers break lines on them).
+ */
+function quoted(text: string): string {
+  return JSON.stringify(text)
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
 }

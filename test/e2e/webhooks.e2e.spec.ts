@@ -305,6 +305,10 @@ describe('WebhooksModule end to end (Express, real HTTP)', () => {
       const line = testApp.logs.find('warn', 'reason=unknown_source').at(-1)!;
       expect(line).not.toContain('\n');
       expect(line).toContain('source="evil\\nfake line"');
+      await request(server).post('/webhooks/evil%E2%80%A8line').send('x').expect(404);
+      const separatorLine = testApp.logs.find('warn', 'reason=unknown_source').at(-1)!;
+      expect(separatorLine).not.toContain('\u2028');
+      expect(separatorLine).toContain('source="evil\\u2028line"');
     });
   });
 
