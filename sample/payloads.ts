@@ -1,3 +1,5 @@
+import type { SignedWebhookRequest, WebhookSigner } from '../lib/index.js';
+
 /** Realistic deliveries, one per sender, shaped like the senders' documented examples. */
 
 /** Usersnap's documented feedback document (the `feedback` part of its multipart delivery). */
@@ -77,3 +79,22 @@ export const screenshotPng = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
   'base64',
 );
+
+/** One realistic signed delivery per sender of the sample, as `npm run sample:send` sends them. */
+export function signSampleDeliveries(signer: WebhookSigner): [source: string, delivery: SignedWebhookRequest][] {
+  return [
+    [
+      'usersnap',
+      signer.sign('usersnap', usersnapFeedback, {
+        attachments: [
+          { name: 'screenshot', filename: 'screenshot.png', contentType: 'image/png', data: screenshotPng },
+        ],
+      }),
+    ],
+    ['guuru', signer.sign('guuru', guuruChatBody)],
+    ['survicate', signer.sign('survicate', survicateQuestionAnswered)],
+    ['shopsurvey', signer.sign('shopsurvey', shopSurveyResponse, { event: 'Response.Created' })],
+    ['billing', signer.sign('billing', billingInvoicePaid)],
+    ['github', signer.sign('github', githubPush, { event: 'push' })],
+  ];
+}

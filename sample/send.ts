@@ -1,16 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { WebhookSigner, type SignedWebhookRequest } from '../lib/index.js';
+import { WebhookSigner } from '../lib/index.js';
 import { AppModule } from './app.module.js';
-import {
-  billingInvoicePaid,
-  githubPush,
-  guuruChatBody,
-  screenshotPng,
-  shopSurveyResponse,
-  survicateQuestionAnswered,
-  usersnapFeedback,
-} from './payloads.js';
+import { signSampleDeliveries } from './payloads.js';
 import { sampleConfig } from './sample.config.js';
 
 /**
@@ -21,21 +13,7 @@ async function main(): Promise<void> {
   const context = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
   const signer = context.get(WebhookSigner);
   const base = process.env.SAMPLE_URL ?? `http://127.0.0.1:${sampleConfig.port}`;
-  const deliveries: [string, SignedWebhookRequest][] = [
-    [
-      'usersnap',
-      signer.sign('usersnap', usersnapFeedback, {
-        attachments: [
-          { name: 'screenshot', filename: 'screenshot.png', contentType: 'image/png', data: screenshotPng },
-        ],
-      }),
-    ],
-    ['guuru', signer.sign('guuru', guuruChatBody)],
-    ['survicate', signer.sign('survicate', survicateQuestionAnswered)],
-    ['shopsurvey', signer.sign('shopsurvey', shopSurveyResponse, { event: 'Response.Created' })],
-    ['billing', signer.sign('billing', billingInvoicePaid)],
-    ['github', signer.sign('github', githubPush, { event: 'push' })],
-  ];
+  const deliveries = signSampleDeliveries(signer);
   await context.close();
 
   let failures = 0;

@@ -5,15 +5,7 @@ import request from 'supertest';
 import type { App } from 'supertest/types.js';
 import { WebhookSigner } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
-import {
-  billingInvoicePaid,
-  githubPush,
-  guuruChatBody,
-  screenshotPng,
-  shopSurveyResponse,
-  survicateQuestionAnswered,
-  usersnapFeedback,
-} from '../../sample/payloads.js';
+import { signSampleDeliveries } from '../../sample/payloads.js';
 import type { ReceivedDelivery } from '../../sample/received.log.js';
 import { deliver } from './fixtures/deliver.js';
 
@@ -33,19 +25,7 @@ describe('the sample app', () => {
   it('accepts one realistic delivery per sender, as npm run sample:send sends them', async () => {
     const signer = app.get(WebhookSigner);
     const server = app.getHttpServer() as App;
-    const deliveries = {
-      usersnap: signer.sign('usersnap', usersnapFeedback, {
-        attachments: [
-          { name: 'screenshot', filename: 'screenshot.png', contentType: 'image/png', data: screenshotPng },
-        ],
-      }),
-      guuru: signer.sign('guuru', guuruChatBody),
-      survicate: signer.sign('survicate', survicateQuestionAnswered),
-      shopsurvey: signer.sign('shopsurvey', shopSurveyResponse, { event: 'Response.Created' }),
-      billing: signer.sign('billing', billingInvoicePaid),
-      github: signer.sign('github', githubPush, { event: 'push' }),
-    };
-    for (const [source, signed] of Object.entries(deliveries)) {
+    for (const [source, signed] of signSampleDeliveries(signer)) {
       await deliver(server, `/webhooks/${source}`, signed).expect(200);
     }
     const received = (await request(server).get('/received').expect(200)).body as ReceivedDelivery[];
