@@ -135,8 +135,7 @@ export class WebhookProcessing
         timestamp: data.timestamp === null ? undefined : new Date(data.timestamp),
       },
     };
-    const outcome = await this.handleOnce(delivery, owner);
-    return outcome;
+    return this.handleOnce(delivery, owner);
   }
 
   /**
