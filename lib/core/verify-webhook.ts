@@ -1,6 +1,6 @@
 import type { WebhookProviderRef } from '../providers/index.js';
 import type { WebhookHeaders } from './headers.js';
-import type { WebhookSecret } from './secrets.js';
+import type { WebhookSecret, WebhookSecretEntry } from './secrets.js';
 import type { SignedWebhook, VerifiedWebhook } from './webhook-provider.js';
 import { WebhookVerifier, type WebhookSignOptions } from './webhook-verifier.js';
 
@@ -43,7 +43,7 @@ function verifierFor(options: VerifyWebhookOptions | SignWebhookOptions): Webhoo
   const { provider, secret, token } = options;
   const tolerance = 'toleranceSeconds' in options ? options.toleranceSeconds : undefined;
   // String() keeps NaN and Infinity apart from undefined, so a bad window is never served from the cache.
-  const secretPart = typeof secret === 'string' ? `s${secret}` : secret ? `a${secret.join('\u0001')}` : '-';
+  const secretPart = typeof secret === 'string' ? `s${secret}` : secret ? `a${secretKey(secret)}` : '-';
   const settings = `${secretPart}\u0000${token ?? ''}\u0000${String(tolerance)}`;
   let cache: Map<string, WebhookVerifier>;
   let cacheKey: string;
@@ -62,6 +62,14 @@ function verifierFor(options: VerifyWebhookOptions | SignWebhookOptions): Webhoo
     cache.set(cacheKey, verifier);
   }
   return verifier;
+}
+
+/** A secret setting as cache-key text: values and end dates, so a changed end date is a different verifier. */
+function secretKey(secret: Exclude<WebhookSecret, string>): string {
+  const entries = Array.isArray(secret) ? (secret as readonly WebhookSecretEntry[]) : [secret as WebhookSecretEntry];
+  return entries
+    .map((entry) => (typeof entry === 'string' ? entry : `${entry?.value}\u0002${String(entry?.notAfter?.getTime?.())}`))
+    .join('\u0001');
 }
 
 /**

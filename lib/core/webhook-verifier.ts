@@ -1,9 +1,10 @@
 import { resolveProvider, type WebhookProviderRef } from '../providers/index.js';
 import type { WebhookHeaders } from './headers.js';
 import { IncomingWebhook } from './incoming-webhook.js';
-import { secretList, type WebhookSecret } from './secrets.js';
+import { checkedSecrets, secretsInForce, type CheckedSecret, type WebhookSecret } from './secrets.js';
 import type { WebhookAttachmentInput } from './webhook-attachment.js';
 import { WebhookConfigurationError } from './webhook-configuration.error.js';
+import { WebhookVerificationError } from './webhook-verification.error.js';
 import type { SignedWebhook, VerifiedWebhook, WebhookProvider } from './webhook-provider.js';
 
 /** The default replay window: 5 minutes, as Standard Webhooks recommends. */
@@ -13,7 +14,7 @@ export const DEFAULT_TOLERANCE_SECONDS = 300;
 export interface WebhookVerifierOptions {
   /** A built-in sender's name, or a provider object such as `hmacProvider(...)` returns. */
   readonly provider: WebhookProviderRef;
-  /** The secret, or several while rotating (any one may match). */
+  /** The secret, or several while rotating (any one still in force may match). */
   readonly secret?: WebhookSecret;
   /** Survicate's verification token. */
   readonly token?: string;
@@ -52,15 +53,23 @@ export class WebhookVerifier {
   readonly provider: WebhookProvider;
   /** The replay window in seconds; 0 when off. */
   readonly toleranceSeconds: number;
-  private readonly keys: unknown;
   private readonly token: string | undefined;
+  private readonly secrets: readonly CheckedSecret[];
+  private keys: unknown;
+  /** The keys above serve every time in [keysFromMs, keysUntilMs): no secret ends inside it. */
+  private keysFromMs = -Infinity;
+  private keysUntilMs = Infinity;
+  private allSecretsEnded = false;
 
   constructor(options: WebhookVerifierOptions) {
     this.provider = resolveProvider(options.provider);
     this.toleranceSeconds = checkTolerance(options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS);
     this.token = options.token || undefined;
-    const secrets = secretList(options.secret, this.provider.name);
-    this.keys = this.provider.prepareKeys({ secrets, token: this.token });
+    this.secrets = checkedSecrets(options.secret, this.provider.name);
+    const ending = this.secrets.some((secret) => secret.notAfterMs !== Infinity);
+    // Every secret is checked at start-up, ended ones included, so a typo never waits for a rotation to show.
+    this.keys = this.provider.prepareKeys({ secrets: this.secrets.map((s) => s.value), token: this.token });
+    if (ending) this.prepareKeysFor(Date.now());
   }
 
   /**
@@ -73,22 +82,46 @@ export class WebhookVerifier {
 
   /** {@link verify} for a delivery already wrapped, so its parsed body can be shared. */
   verifyDelivery(delivery: IncomingWebhook, now: Date = new Date()): VerifiedWebhook {
-    return this.provider.verify(delivery, this.keys, { toleranceSeconds: this.toleranceSeconds, now });
+    const keys = this.keysAt(now.getTime());
+    if (this.allSecretsEnded) {
+      throw new WebhookVerificationError('invalid_signature', 'Every secret of this source is past its notAfter.');
+    }
+    return this.provider.verify(delivery, keys, { toleranceSeconds: this.toleranceSeconds, now });
   }
 
   /** Produces a delivery exactly as the sender would send it. */
   sign(options: WebhookSignOptions = {}): SignedWebhook {
+    const timestamp = options.timestamp ?? new Date();
+    const keys = this.keysAt(timestamp.getTime());
+    if (this.allSecretsEnded) {
+      throw new WebhookConfigurationError(`${this.provider.name}: every secret is past its notAfter; none can sign.`);
+    }
     return this.provider.sign(
       {
         payload: payloadBytes(options.payload),
         id: options.id,
-        timestamp: options.timestamp ?? new Date(),
+        timestamp,
         event: options.event,
         token: options.token ?? this.token,
         attachments: options.attachments,
       },
-      this.keys,
+      keys,
     );
+  }
+
+  /** The keys of the secrets in force at `nowMs`; prepared again only when a secret has ended since. */
+  private keysAt(nowMs: number): unknown {
+    if (nowMs >= this.keysUntilMs || nowMs < this.keysFromMs) this.prepareKeysFor(nowMs);
+    return this.keys;
+  }
+
+  private prepareKeysFor(nowMs: number): void {
+    const inForce = secretsInForce(this.secrets, nowMs);
+    const ends = this.secrets.map((secret) => secret.notAfterMs);
+    this.keysUntilMs = Math.min(Infinity, ...ends.filter((end) => end > nowMs));
+    this.keysFromMs = Math.max(-Infinity, ...ends.filter((end) => end <= nowMs));
+    this.allSecretsEnded = this.secrets.length > 0 && inForce.length === 0;
+    if (!this.allSecretsEnded) this.keys = this.provider.prepareKeys({ secrets: inForce, token: this.token });
   }
 }
 

@@ -4,6 +4,8 @@ import type { WebhookHeaders } from '../core/headers.js';
 /** A verified delivery as it waits in the queue: enough to rebuild it for the handlers. */
 export interface DeliveryJobData {
   readonly source: string;
+  /** The route's tenant segment (absent in jobs queued before tenants existed). */
+  readonly tenant?: string | null;
   readonly deliveryId: string;
   readonly event: string | null;
   /** The sender's timestamp in epoch milliseconds. */
@@ -20,8 +22,9 @@ export interface DeliveryJobData {
  * The queue's job id of a delivery: the same for every repeat, so the queue itself
  * keeps one job per delivery. Hashed, since delivery ids are the sender's text.
  */
-export function jobIdFor(source: string, deliveryId: string): string {
-  return `${source}-${createHash('sha256').update(`${source}\n${deliveryId}`).digest('hex').slice(0, 40)}`;
+export function jobIdFor(source: string, deliveryId: string, tenant?: string): string {
+  const identity = tenant === undefined ? `${source}\n${deliveryId}` : `${source}\n${tenant}\n${deliveryId}`;
+  return `${source}-${createHash('sha256').update(identity).digest('hex').slice(0, 40)}`;
 }
 
 /** Headers minus the sensitive ones, as plain strings. */

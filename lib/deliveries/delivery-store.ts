@@ -45,7 +45,11 @@ export interface DeliveryStore {
   close?(): Promise<void>;
 }
 
-/** The store key of a delivery. Source names cannot contain ':', so the key is unambiguous. */
-export function deliveryKey(source: string, deliveryId: string): string {
-  return `${source}:${deliveryId}`;
+/**
+ * The store key of a delivery: `source:deliveryId`, or `source/tenant:deliveryId` when
+ * it came through a tenant's route (tenants' ids are theirs alone). Source names and
+ * tenants cannot contain ':' or '/', so the key is unambiguous.
+ */
+export function deliveryKey(source: string, deliveryId: string, tenant?: string): string {
+  return tenant === undefined ? `${source}:${deliveryId}` : `${source}/${tenant}:${deliveryId}`;
 }

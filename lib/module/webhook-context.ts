@@ -7,6 +7,8 @@ export interface WebhookContext {
   readonly source: string;
   /** The provider's name, e.g. `'standard-webhooks'`. */
   readonly provider: string;
+  /** The route's tenant segment (`POST /webhooks/:source/:tenant`); `undefined` on `/webhooks/:source`. */
+  readonly tenant: string | undefined;
   /** The event type, where the sender has one. */
   readonly event: string | undefined;
   /** The sender's delivery id (or a digest of its signature), unique per delivery. */
@@ -27,6 +29,8 @@ export interface VerifiedWebhookRequest {
   readonly source: string;
   /** The provider's name. */
   readonly provider: string;
+  /** The route's tenant segment, where the route has one. */
+  readonly tenant: string | undefined;
   /** The event type, where the sender has one. */
   readonly event: string | undefined;
   /** The delivery id. */

@@ -18,9 +18,11 @@ import { RedisDeliveryStore } from '../deliveries/redis-delivery.store.js';
 import { WebhookDeliveryError } from '../deliveries/webhook-delivery.error.js';
 import { WebhookQueue } from '../deliveries/webhook-queue.js';
 import type { VerifiedDelivery } from './verified-requests.js';
-import { WebhookDispatcher } from './webhook.dispatcher.js';
+import { WebhookDispatcher, type DispatchReport } from './webhook.dispatcher.js';
+import { WebhookEvents, type WebhookOutcomeFacts } from './webhook-events.js';
+import { isWebhookRejection } from './webhook-rejection.js';
 import { WebhookSources } from './webhook-sources.js';
-import { WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
+import { isInternalSource, WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
 import type { WebhookReceipt } from './webhooks.controller.js';
 import { WebhookHandlerError } from './webhooks.errors.js';
 import { requestValue } from './webhooks.messages.js';
@@ -49,11 +51,12 @@ export class WebhookProcessing
     @Inject(WEBHOOKS_MODULE_OPTIONS) private readonly options: WebhooksModuleOptions,
     private readonly sources: WebhookSources,
     private readonly dispatcher: WebhookDispatcher,
+    private readonly events: WebhookEvents,
   ) {
     const deliveries = options.deliveries ?? {};
     this.leaseSeconds = positive(deliveries.leaseSeconds ?? DEFAULT_LEASE_SECONDS, 'deliveries.leaseSeconds');
     this.ttlSeconds = positive(deliveries.ttlSeconds ?? DEFAULT_TTL_SECONDS, 'deliveries.ttlSeconds');
-    const longestWindow = Math.max(0, ...sources.names().map((name) => sources.find(name)!.verifier.toleranceSeconds));
+    const longestWindow = Math.max(0, ...sources.names().map((name) => sources.find(name)!.toleranceSeconds));
     if (this.ttlSeconds < longestWindow) {
       throw new WebhookConfigurationError(
         `deliveries.ttlSeconds (${this.ttlSeconds}) must be at least the longest replay window (${longestWindow}s): ` +
@@ -106,17 +109,18 @@ export class WebhookProcessing
   /** Takes a verified delivery on: handled now (inline) or queued. */
   async receive(delivery: VerifiedDelivery): Promise<WebhookReceipt> {
     const { deliveryId } = delivery.verified;
+    if (isInternalSource(delivery.source.name)) return { received: true, deliveryId, handled: 0 };
     if (this.queued) {
       await this.enqueue(delivery);
       return { received: true, deliveryId, handled: 0, queued: true };
     }
-    const run = this.handleOnce(delivery, `request:${randomUUID()}`);
+    const run = this.handleOnce(delivery, `request:${randomUUID()}`, 'request');
     this.inFlight.add(run);
     try {
-      const handled = await run;
-      return handled === 'duplicate'
+      const report = await run;
+      return report === 'duplicate'
         ? { received: true, deliveryId, handled: 0, duplicate: true }
-        : { received: true, deliveryId, handled };
+        : { received: true, deliveryId, handled: report.handled };
     } finally {
       this.inFlight.delete(run);
     }
@@ -128,6 +132,7 @@ export class WebhookProcessing
     if (!source) throw new WebhookConfigurationError(`No webhook source "${data.source}" is configured any more.`);
     const delivery: VerifiedDelivery = {
       source,
+      tenant: data.tenant ?? undefined,
       delivery: new IncomingWebhook(data.headers, Buffer.from(data.body, 'base64')),
       verified: {
         deliveryId: data.deliveryId,
@@ -135,7 +140,13 @@ export class WebhookProcessing
         timestamp: data.timestamp === null ? undefined : new Date(data.timestamp),
       },
     };
-    return this.handleOnce(delivery, owner);
+    try {
+      const report = await this.handleOnce(delivery, owner, 'queue');
+      return report === 'duplicate' ? report : report.handled;
+    } catch (error) {
+      this.emitQueueFailure(delivery, error);
+      throw error;
+    }
   }
 
   /**
@@ -144,17 +155,24 @@ export class WebhookProcessing
    * others. The claim's lease is renewed while handlers run. Never both skipped and
    * unhandled, and no handler twice.
    */
-  private async handleOnce(delivery: VerifiedDelivery, owner: string): Promise<number | 'duplicate'> {
-    const key = deliveryKey(delivery.source.name, delivery.verified.deliveryId);
+  private async handleOnce(
+    delivery: VerifiedDelivery,
+    owner: string,
+    via: 'request' | 'queue',
+  ): Promise<DispatchReport | 'duplicate'> {
+    const key = deliveryKey(delivery.source.name, delivery.verified.deliveryId, delivery.tenant);
     const claim = await this.storeCall(() => this.store.claim(key, owner, this.leaseSeconds));
-    if (claim.state === 'done') return 'duplicate';
+    if (claim.state === 'done') {
+      this.events.emit({ ...outcomeFacts(delivery, via), outcome: 'duplicate' });
+      return 'duplicate';
+    }
     if (claim.state === 'in_progress') {
       throw new WebhookDeliveryError('delivery_in_progress', 'This delivery is being handled right now; retry later.');
     }
     const renewal = this.renewWhileRunning(key, owner);
-    let handled: number;
+    let report: DispatchReport;
     try {
-      handled = await this.dispatcher.dispatch(delivery, claim.handledBy);
+      report = await this.dispatcher.dispatch(delivery, claim.handledBy);
     } catch (error) {
       const handledBy = [...claim.handledBy, ...(error instanceof WebhookHandlerError ? error.succeeded : [])];
       await this.store
@@ -166,7 +184,30 @@ export class WebhookProcessing
     }
     // The handlers ran: a store that fails now must not make the sender send it again.
     await this.store.complete(key, this.ttlSeconds).catch((error: unknown) => this.logStoreFailure(error));
-    return handled;
+    this.events.emit({
+      ...outcomeFacts(delivery, via),
+      outcome: 'handled',
+      durations: { verifyMs: delivery.verifyMs, ...report.durations },
+      handlers: report.runs,
+    });
+    return report;
+  }
+
+  /** A worker's failure: `rejected` when retrying cannot help (a bad payload), `failed` otherwise. */
+  private emitQueueFailure(delivery: VerifiedDelivery, error: unknown): void {
+    if (!isWebhookRejection(error)) {
+      this.events.emit({ ...outcomeFacts(delivery, 'queue'), outcome: 'failed', detail: String(error) });
+      return;
+    }
+    const handlerError = error instanceof WebhookHandlerError ? error : undefined;
+    this.events.emit({
+      ...outcomeFacts(delivery, 'queue'),
+      outcome: error instanceof WebhookPayloadError ? 'rejected' : 'failed',
+      reason: error.reason,
+      detail: error.message,
+      durations: handlerError?.durations,
+      handlers: handlerError?.runs,
+    });
   }
 
   /** Extends the claim at a third of its lease, so a long handler is never run a second time beside itself. */
@@ -187,9 +228,10 @@ export class WebhookProcessing
     return timer;
   }
 
-  private async enqueue({ source, delivery, verified }: VerifiedDelivery): Promise<void> {
+  private async enqueue({ source, tenant, delivery, verified }: VerifiedDelivery): Promise<void> {
     const data: DeliveryJobData = {
       source: source.name,
+      tenant: tenant ?? null,
       deliveryId: verified.deliveryId,
       event: verified.event ?? null,
       timestamp: verified.timestamp?.getTime() ?? null,
@@ -198,7 +240,7 @@ export class WebhookProcessing
       receivedAt: Date.now(),
     };
     try {
-      await this.queue!.enqueue(jobIdFor(source.name, verified.deliveryId), data);
+      await this.queue!.enqueue(jobIdFor(source.name, verified.deliveryId, tenant), data);
     } catch (error) {
       throw new WebhookDeliveryError('delivery_queue_unavailable', 'The delivery queue did not accept the delivery.', {
         cause: error,
@@ -239,6 +281,24 @@ export class WebhookProcessing
     }
     return store;
   }
+}
+
+/** The facts every outcome of a verified delivery shares. */
+function outcomeFacts(
+  { source, tenant, delivery, verified, verifyMs }: VerifiedDelivery,
+  via: 'request' | 'queue',
+): Omit<WebhookOutcomeFacts, 'outcome'> {
+  return {
+    source: source.name,
+    tenant,
+    deliveryId: verified.deliveryId,
+    event: verified.event,
+    via,
+    durations: { verifyMs },
+    headers: delivery.headers.raw,
+    sensitiveHeaders: source.provider.sensitiveHeaders,
+    rawBody: delivery.rawBody,
+  };
 }
 
 function positive(value: number, name: string): number {

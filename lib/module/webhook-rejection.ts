@@ -3,7 +3,12 @@ import { WebhookPayloadError, type WebhookPayloadReason } from '../core/webhook-
 import { WebhookVerificationError, type WebhookVerificationReason } from '../core/webhook-verification.error.js';
 import { WebhookDeliveryError, type WebhookDeliveryReason } from '../deliveries/webhook-delivery.error.js';
 import { WebhookBodyError, type WebhookBodyReason } from '../http/webhook-body.error.js';
-import { WebhookHandlerError, WebhookRoutingError, type WebhookRoutingReason } from './webhooks.errors.js';
+import {
+  WebhookHandlerError,
+  WebhookRoutingError,
+  WebhookSecretResolutionError,
+  type WebhookRoutingReason,
+} from './webhooks.errors.js';
 
 /** Every reason the module answers a delivery with something other than 200. */
 export type WebhookRejectionReason =
@@ -12,6 +17,7 @@ export type WebhookRejectionReason =
   | WebhookBodyReason
   | WebhookRoutingReason
   | WebhookDeliveryReason
+  | 'secret_resolver_failed'
   | 'handler_failed';
 
 /** The one table from reason to HTTP status. */
@@ -30,6 +36,8 @@ const STATUS_BY_REASON: Readonly<Record<WebhookRejectionReason, HttpStatus>> = {
   body_too_large: HttpStatus.PAYLOAD_TOO_LARGE,
   raw_body_unavailable: HttpStatus.INTERNAL_SERVER_ERROR,
   unknown_source: HttpStatus.NOT_FOUND,
+  unknown_tenant: HttpStatus.NOT_FOUND,
+  secret_resolver_failed: HttpStatus.INTERNAL_SERVER_ERROR,
   method_not_allowed: HttpStatus.METHOD_NOT_ALLOWED,
   handler_failed: HttpStatus.INTERNAL_SERVER_ERROR,
   delivery_in_progress: HttpStatus.CONFLICT,
@@ -39,7 +47,13 @@ const STATUS_BY_REASON: Readonly<Record<WebhookRejectionReason, HttpStatus>> = {
 
 /** A module error that answers a delivery. */
 export type WebhookRejectionError =
-  WebhookVerificationError | WebhookPayloadError | WebhookBodyError | WebhookRoutingError | WebhookHandlerError;
+  | WebhookVerificationError
+  | WebhookPayloadError
+  | WebhookBodyError
+  | WebhookRoutingError
+  | WebhookDeliveryError
+  | WebhookSecretResolutionError
+  | WebhookHandlerError;
 
 /** Whether `error` is one of the module's own rejections. */
 export function isWebhookRejection(error: unknown): error is WebhookRejectionError {
@@ -49,6 +63,7 @@ export function isWebhookRejection(error: unknown): error is WebhookRejectionErr
     error instanceof WebhookBodyError ||
     error instanceof WebhookRoutingError ||
     error instanceof WebhookDeliveryError ||
+    error instanceof WebhookSecretResolutionError ||
     error instanceof WebhookHandlerError
   );
 }

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { IncomingWebhook } from '../core/incoming-webhook.js';
 import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
 import { rememberVerified } from './verified-requests.js';
+import { WebhookEvents } from './webhook-events.js';
 import { WebhookHttpAdapterHost } from './webhook-http-adapter.host.js';
 import { WebhookRejections } from './webhook-rejections.service.js';
 import { WebhookSources } from './webhook-sources.js';
@@ -11,8 +12,9 @@ import { noSourceForGuard } from './webhooks.messages.js';
 
 /**
  * Verifies a delivery from its exact bytes before anything else touches it: the
- * source comes from `@WebhookSource()` or the `:source` route parameter. A refused
- * delivery gets its status (401, 404, 405, 413, 500) and one log line.
+ * source comes from `@WebhookSource()` or the `:source` route parameter, the tenant
+ * from the `:tenant` one. A refused delivery gets its status (401, 404, 405, 413, 500)
+ * and one log line.
  */
 @Injectable()
 export class WebhookSignatureGuard implements CanActivate {
@@ -21,6 +23,7 @@ export class WebhookSignatureGuard implements CanActivate {
     private readonly sources: WebhookSources,
     private readonly adapters: WebhookHttpAdapterHost,
     private readonly rejections: WebhookRejections,
+    private readonly events: WebhookEvents,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -35,16 +38,39 @@ export class WebhookSignatureGuard implements CanActivate {
     if (sourceName === undefined) {
       throw new WebhookConfigurationError(noSourceForGuard(`${context.getClass().name}.${context.getHandler().name}`));
     }
-    let deliveryId: string | undefined;
+    const tenant = info.param('tenant');
+    let delivery: IncomingWebhook | undefined;
     try {
-      const source = this.sources.route(sourceName, info.method);
-      const delivery = new IncomingWebhook(info.headers, await adapter.readBody(request, this.sources.maxBodyBytes));
-      const verified = source.verifier.verifyDelivery(delivery);
-      deliveryId = verified.deliveryId;
-      rememberVerified(request, { source, delivery, verified });
+      const source = this.sources.route(sourceName, info.method, tenant);
+      // The secret first: an unknown tenant or a failing resolver is answered without reading the body.
+      const resolveStart = performance.now();
+      const verifier = await source.verifierFor(tenant, info.headers);
+      const resolveMs = performance.now() - resolveStart;
+      delivery = new IncomingWebhook(info.headers, await adapter.readBody(request, this.sources.maxBodyBytes));
+      const verifyStart = performance.now();
+      const verified = verifier.verifyDelivery(delivery);
+      const verifyMs = resolveMs + performance.now() - verifyStart;
+      rememberVerified(request, { source, tenant, delivery, verified, verifyMs });
+      this.events.emit({
+        outcome: 'verified',
+        source: source.name,
+        tenant,
+        deliveryId: verified.deliveryId,
+        event: verified.event,
+        durations: { verifyMs },
+        headers: info.headers,
+        sensitiveHeaders: source.provider.sensitiveHeaders,
+        rawBody: delivery.rawBody,
+      });
       return true;
     } catch (error) {
-      throw this.rejections.toException(error, sourceName, deliveryId);
+      throw this.rejections.toException(error, {
+        source: sourceName,
+        tenant,
+        headers: info.headers,
+        sensitiveHeaders: this.sources.find(sourceName)?.provider.sensitiveHeaders,
+        rawBody: delivery?.rawBody,
+      });
     }
   }
 }

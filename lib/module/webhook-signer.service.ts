@@ -3,7 +3,7 @@ import type { WebhookSecret } from '../core/secrets.js';
 import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
 import type { SignedWebhook } from '../core/webhook-provider.js';
 import { WebhookVerifier, type WebhookSignOptions } from '../core/webhook-verifier.js';
-import { WebhookSources } from './webhook-sources.js';
+import { WebhookSources, type WebhookSource } from './webhook-sources.js';
 
 /**
  * A signed delivery ready to send. `body` is text for JSON and text bodies (so
@@ -37,16 +37,44 @@ export interface WebhookSignerOptions extends Omit<WebhookSignOptions, 'payload'
 export class WebhookSigner {
   constructor(private readonly sources: WebhookSources) {}
 
-  /** Headers (content-type included) and body, ready for supertest or `fetch`. */
+  /**
+   * Headers (content-type included) and body, ready for supertest or `fetch`. A source
+   * whose secrets come from a resolver needs `options.secret`, or {@link signForTenant}.
+   */
   sign(source: string, payload?: unknown, options: WebhookSignerOptions = {}): SignedWebhookRequest {
+    const configured = this.configured(source);
+    const { secret, ...signOptions } = options;
+    const verifier =
+      secret === undefined ? configured.fixedVerifier : new WebhookVerifier({ provider: configured.provider, secret });
+    if (!verifier) {
+      throw new WebhookConfigurationError(
+        `WebhookSigner: the secrets of "${source}" come from a resolver; use signForTenant(), or pass options.secret.`,
+      );
+    }
+    return forSending(verifier.sign({ ...signOptions, payload }));
+  }
+
+  /**
+   * Signs with the secrets the source's resolver gives for `tenant` (its fixed secrets
+   * when it has no resolver): what `POST /webhooks/<source>/<tenant>` will accept.
+   */
+  async signForTenant(
+    source: string,
+    tenant: string | undefined,
+    payload?: unknown,
+    options: WebhookSignerOptions = {},
+  ): Promise<SignedWebhookRequest> {
+    if (options.secret !== undefined) return this.sign(source, payload, options);
+    const verifier = await this.configured(source).verifierFor(tenant, {});
+    return forSending(verifier.sign({ ...options, payload }));
+  }
+
+  private configured(source: string): WebhookSource {
     const configured = this.sources.find(source);
     if (!configured) {
       throw new WebhookConfigurationError(`WebhookSigner: no webhook source is configured as "${source}".`);
     }
-    const { secret, ...signOptions } = options;
-    const verifier =
-      secret === undefined ? configured.verifier : new WebhookVerifier({ provider: configured.provider, secret });
-    return forSending(verifier.sign({ ...signOptions, payload }));
+    return configured;
   }
 }
 

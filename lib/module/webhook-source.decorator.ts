@@ -27,10 +27,11 @@ export const WebhookDelivery = createParamDecorator(
   (_data: unknown, context: ExecutionContext): VerifiedWebhookRequest | undefined => {
     const verifiedDelivery = verifiedOf(context.switchToHttp().getRequest<object>());
     if (!verifiedDelivery) return undefined;
-    const { source, delivery, verified } = verifiedDelivery;
+    const { source, tenant, delivery, verified } = verifiedDelivery;
     return {
       source: source.name,
       provider: source.provider.name,
+      tenant,
       event: verified.event,
       deliveryId: verified.deliveryId,
       timestamp: verified.timestamp,

@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { WebhookHeaders } from '../core/headers.js';
 import { secretList } from '../core/secrets.js';
 import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
 import type { WebhookMethod, WebhookProvider } from '../core/webhook-provider.js';
 import { DEFAULT_TOLERANCE_SECONDS, WebhookVerifier } from '../core/webhook-verifier.js';
 import { BUILT_IN_PROVIDERS, builtInProvider, resolveProvider } from '../providers/index.js';
-import { WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
+import { ResolvedVerifiers } from './resolved-verifiers.js';
+import { SELF_CHECK_SOURCE, WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
 import { WebhookRoutingError } from './webhooks.errors.js';
 import {
   credentialWarning,
@@ -13,7 +15,12 @@ import {
   requestValue,
   sourceConfigurationError,
 } from './webhooks.messages.js';
-import { DEFAULT_MAX_BODY_BYTES, type WebhookSourceOptions, type WebhooksModuleOptions } from './webhooks.options.js';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_SECRET_CACHE_SECONDS,
+  type WebhookSourceOptions,
+  type WebhooksModuleOptions,
+} from './webhooks.options.js';
 
 /** A configured source, ready to verify and sign. */
 export interface WebhookSource {
@@ -21,11 +28,17 @@ export interface WebhookSource {
   readonly name: string;
   /** The sender. */
   readonly provider: WebhookProvider;
-  /** The sender with this source's secrets and replay window. */
-  readonly verifier: WebhookVerifier;
+  /** The replay window in seconds; 0 when off. */
+  readonly toleranceSeconds: number;
+  /** The verifier of fixed secrets; `undefined` when a resolver gives them per delivery. */
+  readonly fixedVerifier: WebhookVerifier | undefined;
+  /** The verifier for one delivery: the fixed one, or the tenant's from the resolver (cached). */
+  verifierFor(tenant: string | undefined, headers: WebhookHeaders): WebhookVerifier | Promise<WebhookVerifier>;
 }
 
 const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** A tenant route segment: plain characters only, so it is safe in store keys, logs and metrics labels. */
+const TENANT = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 
 /** The configured sources, checked once at start-up. */
 @Injectable()
@@ -34,12 +47,15 @@ export class WebhookSources implements OnModuleInit {
   readonly maxBodyBytes: number;
   private readonly sources = new Map<string, WebhookSource>();
   private readonly warnings: string[] = [];
+  private readonly secretCacheSeconds: number;
+  private selfCheckSource?: WebhookSource;
 
   constructor(@Inject(WEBHOOKS_MODULE_OPTIONS) options: WebhooksModuleOptions) {
     this.maxBodyBytes = checkMaxBodyBytes(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     if (typeof options.sources !== 'object' || options.sources === null) {
       throw new WebhookConfigurationError('WebhooksModule options need "sources": the senders to receive from.');
     }
+    this.secretCacheSeconds = checkCacheSeconds(options.secretCacheSeconds ?? DEFAULT_SECRET_CACHE_SECONDS);
     const defaultTolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
     for (const [name, sourceOptions] of Object.entries(options.sources)) {
       this.sources.set(name, this.configure(name, sourceOptions, defaultTolerance));
@@ -62,9 +78,14 @@ export class WebhookSources implements OnModuleInit {
     return this.sources.get(name);
   }
 
-  /** The source a request names, accepting only the methods its sender uses. */
-  route(name: string | undefined, method: string): WebhookSource {
-    const source = name === undefined ? undefined : this.sources.get(name);
+  /** Serves the self-check's own source while a check runs; `undefined` takes it away again. */
+  serveSelfCheck(source: WebhookSource | undefined): void {
+    this.selfCheckSource = source;
+  }
+
+  /** The source a request names, accepting only the methods its sender uses and well-formed tenants. */
+  route(name: string | undefined, method: string, tenant?: string): WebhookSource {
+    const source = name === SELF_CHECK_SOURCE ? this.selfCheckSource : name === undefined ? undefined : this.sources.get(name);
     if (!source) {
       throw new WebhookRoutingError(
         'unknown_source',
@@ -73,6 +94,9 @@ export class WebhookSources implements OnModuleInit {
     }
     if (!source.provider.methods.includes(method as WebhookMethod)) {
       throw new WebhookRoutingError('method_not_allowed', `${source.provider.name} does not deliver with ${method}.`);
+    }
+    if (tenant !== undefined && !TENANT.test(tenant)) {
+      throw new WebhookRoutingError('unknown_tenant', `${requestValue(tenant)} is not a valid tenant.`);
     }
     return source;
   }
@@ -83,17 +107,32 @@ export class WebhookSources implements OnModuleInit {
     if (!providerRef) throw new WebhookConfigurationError(missingProvider(name, Object.keys(BUILT_IN_PROVIDERS)));
     try {
       const provider = resolveProvider(providerRef);
-      const verifier = new WebhookVerifier({
-        provider,
-        secret: options.secret,
-        token: options.token,
-        toleranceSeconds: options.toleranceSeconds ?? defaultTolerance,
-      });
-      const credentials = { secrets: secretList(options.secret, name), token: options.token };
-      for (const warning of provider.credentialWarnings?.(credentials) ?? []) {
+      const toleranceSeconds = options.toleranceSeconds ?? defaultTolerance;
+      const { secret, token } = options;
+      if (typeof secret === 'function') {
+        const resolved = new ResolvedVerifiers({
+          source: name,
+          provider,
+          resolver: secret,
+          token,
+          toleranceSeconds,
+          cacheSeconds: this.secretCacheSeconds,
+        });
+        // Checked like a fixed verifier's, so a bad window fails start-up rather than every delivery.
+        new WebhookVerifier({ provider, token, toleranceSeconds });
+        return {
+          name,
+          provider,
+          toleranceSeconds,
+          fixedVerifier: undefined,
+          verifierFor: (tenant, headers) => resolved.verifierFor(tenant, headers),
+        };
+      }
+      const verifier = new WebhookVerifier({ provider, secret, token, toleranceSeconds });
+      for (const warning of provider.credentialWarnings?.({ secrets: secretList(secret, name), token }) ?? []) {
         this.warnings.push(credentialWarning(name, warning));
       }
-      return { name, provider, verifier };
+      return { name, provider, toleranceSeconds, fixedVerifier: verifier, verifierFor: () => verifier };
     } catch (error) {
       if (error instanceof WebhookConfigurationError) {
         throw new WebhookConfigurationError(sourceConfigurationError(name, error.message));
@@ -101,6 +140,13 @@ export class WebhookSources implements OnModuleInit {
       throw error;
     }
   }
+}
+
+function checkCacheSeconds(seconds: number): number {
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new WebhookConfigurationError('secretCacheSeconds must be a non-negative number of seconds (0: not cached).');
+  }
+  return seconds;
 }
 
 function checkMaxBodyBytes(bytes: number): number {

@@ -3,11 +3,22 @@ import type { ParsedWebhookBody } from '../core/webhook-body.js';
 import { WebhookPayloadError, type WebhookPayloadReason } from '../core/webhook-payload.error.js';
 import type { VerifiedDelivery } from './verified-requests.js';
 import type { WebhookContext } from './webhook-context.js';
+import type { WebhookDurations, WebhookHandlerRun } from './webhook-events.js';
 import { WebhookHandlerRegistry, type WebhookHandlerDefinition } from './webhook-handler.registry.js';
 import { toValidatedDto } from './webhook-payload.validator.js';
 import { WEBHOOKS_LOGGER_CONTEXT } from './webhooks.constants.js';
 import { WebhookHandlerError } from './webhooks.errors.js';
 import { handlerFailedLine } from './webhooks.messages.js';
+
+/** What one dispatch did. */
+export interface DispatchReport {
+  /** How many handlers ran (all succeeded). */
+  readonly handled: number;
+  readonly runs: readonly WebhookHandlerRun[];
+  readonly durations: Partial<WebhookDurations>;
+}
+
+const NOTHING_TO_DO: DispatchReport = { handled: 0, runs: [], durations: {} };
 
 /** Hands a verified delivery to every handler of its source and event. */
 @Injectable()
@@ -23,17 +34,20 @@ export class WebhookDispatcher {
    * (naming the handlers that did succeed) when any handler failed.
    */
   async dispatch(
-    { source, delivery, verified }: VerifiedDelivery,
+    { source, tenant, delivery, verified }: VerifiedDelivery,
     alreadyHandledBy: readonly string[] = [],
-  ): Promise<number> {
+  ): Promise<DispatchReport> {
     const handlers = this.registry
       .handlersFor(source.name, verified.event)
       .filter((handler) => !alreadyHandledBy.includes(handler.name));
-    if (handlers.length === 0) return 0;
+    if (handlers.length === 0) return NOTHING_TO_DO;
+    const validateStart = performance.now();
     const parsed = await asPayloadError('unparseable_payload', () => source.provider.parse(delivery));
     const payloads = await asPayloadError('invalid_payload', () => payloadsFor(handlers, parsed));
+    const validateMs = performance.now() - validateStart;
     const context: WebhookContext = {
       source: source.name,
+      tenant,
       provider: source.provider.name,
       event: verified.event,
       deliveryId: verified.deliveryId,
@@ -42,10 +56,18 @@ export class WebhookDispatcher {
       rawBody: delivery.rawBody,
       attachments: parsed.attachments,
     };
+    const handlersStart = performance.now();
     const outcomes = await Promise.allSettled(
       // Promise.resolve().then also turns a synchronous throw into a rejection.
       handlers.map((handler, index) => Promise.resolve().then(() => handler.invoke(payloads[index], context))),
     );
+    const durations = { validateMs, handlersMs: performance.now() - handlersStart };
+    const runs = outcomes.map((outcome, index): WebhookHandlerRun => {
+      const handler = handlers[index]!.name;
+      if (outcome.status === 'fulfilled') return { handler, succeeded: true };
+      const reason: unknown = outcome.reason;
+      return { handler, succeeded: false, error: reason instanceof Error ? reason.message : String(reason) };
+    });
     const failures = outcomes.flatMap((outcome, index) => {
       if (outcome.status === 'fulfilled') return [];
       const error: unknown = outcome.reason;
@@ -58,9 +80,9 @@ export class WebhookDispatcher {
     });
     if (failures.length > 0) {
       const succeeded = handlers.filter((_, index) => outcomes[index]!.status === 'fulfilled').map((h) => h.name);
-      throw new WebhookHandlerError(failures, verified.deliveryId, succeeded);
+      throw new WebhookHandlerError(failures, verified.deliveryId, succeeded, runs, durations);
     }
-    return handlers.length;
+    return { handled: handlers.length, runs, durations };
   }
 }
 

@@ -9,3 +9,14 @@ export const WEBHOOKS_LOGGER_CONTEXT = 'Webhooks';
 
 /** Injection token of the module's options (as given to `forRoot` or returned by the async factory). */
 export const WEBHOOKS_MODULE_OPTIONS = Symbol('nestjs-signed-webhooks:options');
+
+/**
+ * The source name of the start-up self-check's own deliveries. Configured names cannot
+ * start with `_`, so it never clashes with a sender.
+ */
+export const SELF_CHECK_SOURCE = '_self-check';
+
+/** Whether a source name is the module's own (the self-check), never a sender's. */
+export function isInternalSource(name: string | undefined): boolean {
+  return name === SELF_CHECK_SOURCE;
+}

@@ -1,5 +1,5 @@
-import { Controller, Get, HttpCode, HttpStatus, Post, Req, UseGuards, type Type } from '@nestjs/common';
-import { verifiedOf } from './verified-requests.js';
+import { Controller, Get, HttpCode, HttpStatus, Post, Req, SetMetadata, UseGuards, type Type } from '@nestjs/common';
+import { rejectionContextOf, verifiedOf } from './verified-requests.js';
 import { WebhookProcessing } from './webhook-processing.service.js';
 import { WebhookRejections } from './webhook-rejections.service.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
@@ -17,10 +17,15 @@ export interface WebhookReceipt {
 }
 
 /**
- * The built-in route, `POST /<path>/:source` (and GET, for senders that deliver with
- * it). Always 200 on success: senders retry on anything else, 201 included.
+ * The built-in routes, `POST /<path>/:source` and `POST /<path>/:source/:tenant` (and
+ * GET, for senders that deliver with it). Always 200 on success: senders retry on
+ * anything else, 201 included. `routeMetadata` is set on the class, where guards that
+ * read `[handler, class]` metadata find it.
  */
-export function createWebhooksController(path: string): Type<unknown> {
+export function createWebhooksController(
+  path: string,
+  routeMetadata: Readonly<Record<string, unknown>> = {},
+): Type<unknown> {
   @Controller(path)
   @UseGuards(WebhookSignatureGuard)
   class WebhooksController {
@@ -29,13 +34,13 @@ export function createWebhooksController(path: string): Type<unknown> {
       readonly rejections: WebhookRejections,
     ) {}
 
-    @Post(':source')
+    @Post([':source', ':source/:tenant'])
     @HttpCode(HttpStatus.OK)
     receive(@Req() request: object): Promise<WebhookReceipt> {
       return this.handle(request);
     }
 
-    @Get(':source')
+    @Get([':source', ':source/:tenant'])
     @HttpCode(HttpStatus.OK)
     receiveGet(@Req() request: object): Promise<WebhookReceipt> {
       return this.handle(request);
@@ -47,9 +52,10 @@ export function createWebhooksController(path: string): Type<unknown> {
       try {
         return await this.processing.receive(verified);
       } catch (error) {
-        throw this.rejections.toException(error, verified.source.name, verified.verified.deliveryId);
+        throw this.rejections.toException(error, rejectionContextOf(verified));
       }
     }
   }
+  for (const [key, value] of Object.entries(routeMetadata)) SetMetadata(key, value)(WebhooksController);
   return WebhooksController;
 }

@@ -1,5 +1,11 @@
-/** Why a request matched no configured source: `unknown_source` (404) or `method_not_allowed` (405). */
-export type WebhookRoutingReason = 'unknown_source' | 'method_not_allowed';
+import type { WebhookDurations, WebhookHandlerRun } from './webhook-events.js';
+
+/**
+ * Why a request matched no configured source: `unknown_source` (404), `unknown_tenant`
+ * (404: a tenant segment that is malformed, or that the source's secret resolver does
+ * not know), or `method_not_allowed` (405).
+ */
+export type WebhookRoutingReason = 'unknown_source' | 'unknown_tenant' | 'method_not_allowed';
 
 /** Thrown when a request names no configured source, or uses a method its sender never uses. */
 export class WebhookRoutingError extends Error {
@@ -38,6 +44,10 @@ export class WebhookHandlerError extends AggregateError {
     readonly deliveryId: string,
     /** The handlers (`Class.method`) that succeeded in this attempt. */
     readonly succeeded: readonly string[] = [],
+    /** Every handler run of this attempt, failed or not. */
+    readonly runs: readonly WebhookHandlerRun[] = [],
+    /** How long validation and the handlers took. */
+    readonly durations: Partial<WebhookDurations> = {},
   ) {
     super(
       failures.map((failure) => failure.error),
@@ -46,4 +56,14 @@ export class WebhookHandlerError extends AggregateError {
         .join('; '),
     );
   }
+}
+
+/**
+ * Thrown when a source's secret resolver throws or rejects (HTTP 500 with a log line:
+ * the sender retries, and the failure is never mistaken for a bad signature).
+ */
+export class WebhookSecretResolutionError extends Error {
+  override readonly name = 'WebhookSecretResolutionError';
+  /** Always `secret_resolver_failed`. */
+  readonly reason = 'secret_resolver_failed' as const;
 }

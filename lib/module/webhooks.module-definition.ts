@@ -11,9 +11,12 @@ export const {
 } = new ConfigurableModuleBuilder<WebhooksModuleOptions>({ optionsInjectionToken: WEBHOOKS_MODULE_OPTIONS })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createWebhooksOptions')
-  .setExtras<WebhooksModuleExtras>({ path: DEFAULT_WEBHOOKS_PATH, isGlobal: true }, (definition, extras) => ({
-    ...definition,
-    global: extras.isGlobal,
-    controllers: [...(definition.controllers ?? []), createWebhooksController(extras.path)],
-  }))
+  .setExtras<WebhooksModuleExtras>(
+    { path: DEFAULT_WEBHOOKS_PATH, isGlobal: true, routeMetadata: {} },
+    (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+      controllers: [...(definition.controllers ?? []), createWebhooksController(extras.path, extras.routeMetadata)],
+    }),
+  )
   .build();

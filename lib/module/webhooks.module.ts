@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { WebhookDispatcher } from './webhook.dispatcher.js';
 import { WebhookDeliveries } from './webhook-deliveries.service.js';
+import { WebhookEvents } from './webhook-events.js';
 import { WebhookProcessing } from './webhook-processing.service.js';
 import { WebhookHandlerMetadataAccessor } from './webhook-handler.accessor.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
@@ -36,6 +37,7 @@ import { WebhooksExplorer } from './webhooks.explorer.js';
     WebhookDispatcher,
     WebhookProcessing,
     WebhookDeliveries,
+    WebhookEvents,
     WebhookHttpAdapterHost,
     WebhookRejections,
     WebhookSignatureGuard,
@@ -44,6 +46,7 @@ import { WebhooksExplorer } from './webhooks.explorer.js';
   exports: [
     WebhookSigner,
     WebhookDeliveries,
+    WebhookEvents,
     WebhookSignatureGuard,
     WebhookSources,
     WebhookHttpAdapterHost,

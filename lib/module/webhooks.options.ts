@@ -1,3 +1,4 @@
+import type { WebhookHeaders } from '../core/headers.js';
 import type { WebhookSecret } from '../core/secrets.js';
 import type { DeliveryStore } from '../deliveries/delivery-store.js';
 import type { RedisConnection } from '../deliveries/redis-connection.options.js';
@@ -11,13 +12,42 @@ export interface WebhookSourceOptions {
    * Default: the source's own name, when that is a built-in provider's name.
    */
   readonly provider?: WebhookProviderRef;
-  /** The secret, or several while rotating (a delivery is valid if any matches). */
-  readonly secret?: WebhookSecret;
+  /**
+   * The secret, or several while rotating (a delivery is valid if any still in force
+   * matches; an entry `{ value, notAfter }` ends at `notAfter`), or a function that
+   * looks the secrets up per delivery, e.g. per tenant in a database or a key manager.
+   */
+  readonly secret?: WebhookSecret | WebhookSecretResolver;
   /** Survicate's verification token (checked in addition to the secret, or alone). */
   readonly token?: string;
   /** This source's replay window in seconds; overrides the module's. */
   readonly toleranceSeconds?: number;
 }
+
+/** What a {@link WebhookSecretResolver} is told about the delivery it resolves secrets for. */
+export interface WebhookSecretContext {
+  /** The configured source's name. */
+  readonly source: string;
+  /** The route's tenant segment (`/webhooks/:source/:tenant`); `undefined` on `/webhooks/:source`. */
+  readonly tenant: string | undefined;
+  /** The request headers. */
+  readonly headers: WebhookHeaders;
+}
+
+/**
+ * Looks a source's secrets up per delivery. Its answer is cached per source and
+ * tenant for `secretCacheSeconds`. Return `undefined` or `[]` for a tenant you do not
+ * know (the delivery gets 404); a resolver that throws or rejects gets 500 and a log line.
+ */
+export type WebhookSecretResolver = (
+  context: WebhookSecretContext,
+) => WebhookSecret | undefined | Promise<WebhookSecret | undefined>;
+
+/**
+ * The start-up self-check of raw-body capture: `'warn'` (default) logs what is wrong,
+ * `'fail'` makes `app.listen()` reject, `'off'` skips it.
+ */
+export type WebhookSelfCheckMode = 'fail' | 'warn' | 'off';
 
 /** `WebhooksModule.forRoot()` / `forRootAsync()` options. */
 export interface WebhooksModuleOptions {
@@ -37,6 +67,13 @@ export interface WebhooksModuleOptions {
   readonly processing?: 'inline' | 'queue';
   /** Queue-mode settings (required with `processing: 'queue'`). */
   readonly queue?: WebhookQueueOptions;
+  /** How long a secret resolver's answer is reused, per source and tenant, in seconds (default 60; 0: not cached). */
+  readonly secretCacheSeconds?: number;
+  /**
+   * When the app starts listening, the module sends itself one signed delivery per body
+   * kind and checks that its verifier sees exactly the bytes sent. Default `'warn'`.
+   */
+  readonly selfCheck?: WebhookSelfCheckMode;
 }
 
 /** `forRoot({ deliveries })`: the de-duplication store. */
@@ -65,6 +102,12 @@ export interface WebhooksModuleExtras {
   readonly path: string;
   /** Whether the module's providers (such as `WebhookSigner`) are global. Default `true`. */
   readonly isGlobal: boolean;
+  /**
+   * Metadata attached to the built-in webhook route, as `@SetMetadata(key, value)` would,
+   * so the application's own global guards can recognise it: `{ isPublic: true }`
+   * lets an authentication guard that skips public routes let senders through.
+   */
+  readonly routeMetadata: Readonly<Record<string, unknown>>;
 }
 
 /** Implemented by a class given to `forRootAsync({ useClass })`. */
@@ -75,6 +118,9 @@ export interface WebhooksOptionsFactory {
 
 /** The default `maxBodyBytes`: 5 MiB, room for a Usersnap delivery with a screenshot. */
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/** The default `secretCacheSeconds`. */
+export const DEFAULT_SECRET_CACHE_SECONDS = 60;
 
 /** The default route prefix. */
 export const DEFAULT_WEBHOOKS_PATH = 'webhooks';

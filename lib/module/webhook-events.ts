@@ -1,0 +1,159 @@
+import { Injectable } from '@nestjs/common';
+import { Subject, type Observable } from 'rxjs';
+import type { WebhookHeaders } from '../core/headers.js';
+import type { WebhookRejectionReason } from './webhook-rejection.js';
+import { isInternalSource } from './webhooks.constants.js';
+
+/**
+ * What became of a delivery:
+ * - `verified`: its signature was proven (every accepted delivery has one, before what follows);
+ * - `rejected`: answered with an error status before any handler ran (see `reason`);
+ * - `duplicate`: handled before, so no handler ran again;
+ * - `handled`: every handler ran and succeeded;
+ * - `failed`: a handler threw (the sender, or the queue, will try again).
+ */
+export type WebhookOutcome = 'verified' | 'rejected' | 'duplicate' | 'handled' | 'failed';
+
+/** How long each step took, in milliseconds; `undefined` for a step that did not run. */
+export interface WebhookDurations {
+  /** Resolving the secret and checking the signature (reading the body excluded). */
+  readonly verifyMs: number | undefined;
+  /** Parsing the body and validating the handlers' DTOs. */
+  readonly validateMs: number | undefined;
+  /** Running the handlers. */
+  readonly handlersMs: number | undefined;
+}
+
+/** One handler's run within a delivery. */
+export interface WebhookHandlerRun {
+  /** `Class.method`. */
+  readonly handler: string;
+  readonly succeeded: boolean;
+  /** The error's message, when it failed. */
+  readonly error?: string;
+}
+
+/** One delivery outcome, as {@link WebhookEvents.events$} emits it. */
+export interface WebhookOutcomeEvent {
+  readonly outcome: WebhookOutcome;
+  /** When the outcome happened. */
+  readonly at: Date;
+  /** The source named by the route (for `unknown_source`, the name as requested). */
+  readonly source: string;
+  /** The route's tenant segment, `/webhooks/:source/:tenant`. */
+  readonly tenant: string | undefined;
+  /** The delivery id, once known (not for deliveries refused before verification). */
+  readonly deliveryId: string | undefined;
+  /** The sender's event type, where it has one. */
+  readonly event: string | undefined;
+  /** Why, for `rejected` and `failed`. */
+  readonly reason: WebhookRejectionReason | undefined;
+  /** The log-safe explanation, for `rejected` and `failed`: never a secret or an expected signature. */
+  readonly detail: string | undefined;
+  /** The HTTP status answered; `undefined` for outcomes of queue workers, which answer nobody. */
+  readonly status: number | undefined;
+  /** Whether the outcome happened in the request or on a queue worker. */
+  readonly via: 'request' | 'queue';
+  readonly durations: WebhookDurations;
+  /** The handlers that ran, for `handled` and `failed`. */
+  readonly handlers: readonly WebhookHandlerRun[];
+  /** The request headers, with signature, token and credential headers masked. */
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  /** The body as received, when it was read (not for deliveries refused before their body was read). */
+  readonly rawBody: Buffer | undefined;
+}
+
+/** What the module's parts know when an outcome happens. */
+export interface WebhookOutcomeFacts {
+  readonly outcome: WebhookOutcome;
+  readonly source: string;
+  readonly tenant?: string;
+  readonly deliveryId?: string;
+  readonly event?: string;
+  readonly reason?: WebhookRejectionReason;
+  readonly detail?: string;
+  readonly status?: number;
+  readonly via?: 'request' | 'queue';
+  readonly durations?: Partial<WebhookDurations>;
+  readonly handlers?: readonly WebhookHandlerRun[];
+  readonly headers?: WebhookHeaders;
+  /** The sender's signature and token headers, masked in the event. */
+  readonly sensitiveHeaders?: readonly string[];
+  readonly rawBody?: Buffer;
+}
+
+/** The value shown instead of a masked header's. */
+export const MASKED_HEADER_VALUE = '[masked]';
+
+// Credentials any request may carry, whatever its sender.
+const ALWAYS_MASKED = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
+
+/**
+ * The stream of delivery outcomes: subscribe to count, trace or alert on what the
+ * module verified, refused, skipped as a duplicate, handled, or failed to handle.
+ * Each delivery emits `verified` and then at most one of the others, or `rejected` alone.
+ *
+ * Subscribers run synchronously on the delivery's path: keep them quick and never
+ * let them throw (rxjs reports a throwing subscriber as an uncaught error).
+ *
+ * @example
+ * ```ts
+ * @Injectable()
+ * export class WebhookMetrics implements OnModuleInit {
+ *   constructor(private readonly webhooks: WebhookEvents) {}
+ *   onModuleInit(): void {
+ *     this.webhooks.events$.subscribe((e) => counter.inc({ source: e.source, outcome: e.outcome }));
+ *   }
+ * }
+ * ```
+ */
+@Injectable()
+export class WebhookEvents {
+  private readonly subject = new Subject<WebhookOutcomeEvent>();
+
+  /** Every outcome, as it happens. */
+  readonly events$: Observable<WebhookOutcomeEvent> = this.subject.asObservable();
+
+  /** Emits an outcome; nothing is built when nobody listens. The self-check's deliveries are never emitted. */
+  emit(facts: WebhookOutcomeFacts): void {
+    if (!this.subject.observed || isInternalSource(facts.source)) return;
+    this.subject.next(toEvent(facts));
+  }
+}
+
+function toEvent(facts: WebhookOutcomeFacts): WebhookOutcomeEvent {
+  return {
+    outcome: facts.outcome,
+    at: new Date(),
+    source: facts.source,
+    tenant: facts.tenant,
+    deliveryId: facts.deliveryId,
+    event: facts.event,
+    reason: facts.reason,
+    detail: facts.detail,
+    status: facts.status,
+    via: facts.via ?? 'request',
+    durations: {
+      verifyMs: facts.durations?.verifyMs,
+      validateMs: facts.durations?.validateMs,
+      handlersMs: facts.durations?.handlersMs,
+    },
+    handlers: facts.handlers ?? [],
+    headers: maskHeaders(facts.headers ?? {}, facts.sensitiveHeaders ?? []),
+    rawBody: facts.rawBody,
+  };
+}
+
+/** A copy of `headers` with the sender's sensitive headers and any credentials masked. */
+export function maskHeaders(
+  headers: WebhookHeaders,
+  sensitive: readonly string[],
+): Record<string, string | readonly string[]> {
+  const masked: Record<string, string | readonly string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    masked[name] = sensitive.includes(lower) || ALWAYS_MASKED.includes(lower) ? MASKED_HEADER_VALUE : value;
+  }
+  return masked;
+}
