@@ -23,7 +23,7 @@ export type {
 } from './core/webhook-provider.js';
 export { IncomingWebhook } from './core/incoming-webhook.js';
 export { HeaderReader, type WebhookHeaders } from './core/headers.js';
-export type { WebhookSecret } from './core/secrets.js';
+export type { WebhookSecret, WebhookSecretEntry, ExpiringWebhookSecret } from './core/secrets.js';
 export type { WebhookAttachment, WebhookAttachmentInput } from './core/webhook-attachment.js';
 export type { ParsedWebhookBody } from './core/webhook-body.js';
 export type { HmacAlgorithm, SignatureEncoding } from './core/crypto.js';
@@ -39,9 +39,14 @@ export {
   DEFAULT_WEBHOOKS_PATH,
   type WebhooksModuleOptions,
   type WebhookSourceOptions,
+  DEFAULT_SECRET_CACHE_SECONDS,
   type WebhooksModuleExtras,
   type WebhooksOptionsFactory,
+  type WebhookSecretResolver,
+  type WebhookSecretContext,
+  type WebhookSelfCheckMode,
 } from './module/webhooks.options.js';
+export { WebhookSelfCheckError } from './module/self-check/webhook-self-check.service.js';
 export { WEBHOOKS_MODULE_OPTIONS } from './module/webhooks.constants.js';
 export { WebhookHandler, type WebhookHandlerOptions } from './module/webhook-handler.decorator.js';
 export { WebhookSource, WebhookDelivery } from './module/webhook-source.decorator.js';
@@ -54,7 +59,23 @@ export {
 export type { WebhookContext, VerifiedWebhookRequest } from './module/webhook-context.js';
 export type { WebhookReceipt } from './module/webhooks.controller.js';
 export type { WebhookRejectionReason } from './module/webhook-rejection.js';
-export { WebhookRoutingError, WebhookHandlerError, type WebhookRoutingReason } from './module/webhooks.errors.js';
+export {
+  WebhookRoutingError,
+  WebhookHandlerError,
+  WebhookSecretResolutionError,
+  type WebhookHandlerFailure,
+  type WebhookRoutingReason,
+} from './module/webhooks.errors.js';
+
+// Observability
+export {
+  WebhookEvents,
+  MASKED_HEADER_VALUE,
+  type WebhookOutcome,
+  type WebhookOutcomeEvent,
+  type WebhookDurations,
+  type WebhookHandlerRun,
+} from './module/webhook-events.js';
 export { WebhookBodyError, type WebhookBodyReason } from './http/webhook-body.error.js';
 
 // Never twice, never lost: de-duplication, queue mode, dead letters

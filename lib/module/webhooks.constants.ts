@@ -20,3 +20,6 @@ export const SELF_CHECK_SOURCE = '_self-check';
 export function isInternalSource(name: string | undefined): boolean {
   return name === SELF_CHECK_SOURCE;
 }
+
+/** Injection token of the built-in route's prefix (`WebhooksModule.forRoot({ path })`). */
+export const WEBHOOKS_ROUTE_PATH = Symbol('nestjs-signed-webhooks:route-path');

@@ -2,7 +2,7 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { WebhooksModuleExtras, WebhooksModuleOptions } from './webhooks.options.js';
 import { DEFAULT_WEBHOOKS_PATH } from './webhooks.options.js';
 import { createWebhooksController } from './webhooks.controller.js';
-import { WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
+import { WEBHOOKS_MODULE_OPTIONS, WEBHOOKS_ROUTE_PATH } from './webhooks.constants.js';
 
 export const {
   ConfigurableModuleClass: ConfigurableWebhooksModule,
@@ -16,6 +16,7 @@ export const {
     (definition, extras) => ({
       ...definition,
       global: extras.isGlobal,
+      providers: [...(definition.providers ?? []), { provide: WEBHOOKS_ROUTE_PATH, useValue: extras.path }],
       controllers: [...(definition.controllers ?? []), createWebhooksController(extras.path, extras.routeMetadata)],
     }),
   )

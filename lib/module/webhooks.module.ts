@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { WebhookDispatcher } from './webhook.dispatcher.js';
 import { WebhookDeliveries } from './webhook-deliveries.service.js';
 import { WebhookEvents } from './webhook-events.js';
+import { WebhookSelfCheck } from './self-check/webhook-self-check.service.js';
 import { WebhookProcessing } from './webhook-processing.service.js';
 import { WebhookHandlerMetadataAccessor } from './webhook-handler.accessor.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
@@ -42,6 +43,7 @@ import { WebhooksExplorer } from './webhooks.explorer.js';
     WebhookRejections,
     WebhookSignatureGuard,
     WebhookSigner,
+    WebhookSelfCheck,
   ],
   exports: [
     WebhookSigner,
