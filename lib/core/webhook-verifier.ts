@@ -125,7 +125,8 @@ export class WebhookVerifier {
   }
 }
 
-function checkTolerance(seconds: number): number {
+/** A replay window as given, or a configuration error. */
+export function checkTolerance(seconds: number): number {
   if (!Number.isFinite(seconds) || seconds < 0) {
     throw new WebhookConfigurationError('toleranceSeconds must be a non-negative number (0 turns the window off).');
   }

@@ -28,7 +28,13 @@ export function verifiedOf(request: object): VerifiedDelivery | undefined {
 }
 
 /** What a rejection after verification knows of its delivery. */
-export function rejectionContextOf({ source, tenant, delivery, verified, verifyMs }: VerifiedDelivery): RejectionContext {
+export function rejectionContextOf({
+  source,
+  tenant,
+  delivery,
+  verified,
+  verifyMs,
+}: VerifiedDelivery): RejectionContext {
   return {
     source: source.name,
     tenant,

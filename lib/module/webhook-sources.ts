@@ -3,7 +3,7 @@ import type { WebhookHeaders } from '../core/headers.js';
 import { secretList } from '../core/secrets.js';
 import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
 import type { WebhookMethod, WebhookProvider } from '../core/webhook-provider.js';
-import { DEFAULT_TOLERANCE_SECONDS, WebhookVerifier } from '../core/webhook-verifier.js';
+import { checkTolerance, DEFAULT_TOLERANCE_SECONDS, WebhookVerifier } from '../core/webhook-verifier.js';
 import { BUILT_IN_PROVIDERS, builtInProvider, resolveProvider } from '../providers/index.js';
 import { ResolvedVerifiers } from './resolved-verifiers.js';
 import { SELF_CHECK_SOURCE, WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
@@ -85,7 +85,8 @@ export class WebhookSources implements OnModuleInit {
 
   /** The source a request names, accepting only the methods its sender uses and well-formed tenants. */
   route(name: string | undefined, method: string, tenant?: string): WebhookSource {
-    const source = name === SELF_CHECK_SOURCE ? this.selfCheckSource : name === undefined ? undefined : this.sources.get(name);
+    const source =
+      name === SELF_CHECK_SOURCE ? this.selfCheckSource : name === undefined ? undefined : this.sources.get(name);
     if (!source) {
       throw new WebhookRoutingError(
         'unknown_source',
@@ -118,8 +119,8 @@ export class WebhookSources implements OnModuleInit {
           toleranceSeconds,
           cacheSeconds: this.secretCacheSeconds,
         });
-        // Checked like a fixed verifier's, so a bad window fails start-up rather than every delivery.
-        new WebhookVerifier({ provider, token, toleranceSeconds });
+        // Checked now, as a fixed verifier's is, so a bad window fails start-up rather than every delivery.
+        checkTolerance(toleranceSeconds);
         return {
           name,
           provider,

@@ -3,7 +3,12 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { WebhookEvents, WebhooksModule, type WebhookOutcomeEvent, type WebhooksModuleOptions } from '../../lib/index.js';
+import {
+  WebhookEvents,
+  WebhooksModule,
+  type WebhookOutcomeEvent,
+  type WebhooksModuleOptions,
+} from '../../lib/index.js';
 import { HandlerCalls } from './fixtures/handler-calls.js';
 import { CapturingLogger, testWebhooksOptions } from './fixtures/test-app.js';
 import { TestHandlers } from './fixtures/test-handlers.js';

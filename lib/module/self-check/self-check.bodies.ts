@@ -34,7 +34,12 @@ function textBody(size: number): Buffer {
 function multipartBody(size: number): { body: Buffer; contentType: string } {
   const fields = (padding: number) => [
     { name: 'payload', value: '{ "zeta" : 1, "alpha":"caf\\u00e9" }', contentType: 'application/json' },
-    { name: 'file', filename: 'self-check.bin', contentType: 'application/octet-stream', value: Buffer.alloc(padding, 0xa5) },
+    {
+      name: 'file',
+      filename: 'self-check.bin',
+      contentType: 'application/octet-stream',
+      value: Buffer.alloc(padding, 0xa5),
+    },
   ];
   const overhead = buildMultipart(fields(0)).body.length;
   return buildMultipart(fields(Math.max(0, size - overhead)));

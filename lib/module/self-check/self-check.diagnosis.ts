@@ -37,13 +37,19 @@ export function diagnose(
     return changedBytes(sent, sighting.bytes, finding);
   }
   if (answer.reason === 'raw_body_unavailable') {
-    return finding('the body was parsed before the webhook route, and its raw bytes (rawBody) were not kept', RAW_BODY_FIX);
+    return finding(
+      'the body was parsed before the webhook route, and its raw bytes (rawBody) were not kept',
+      RAW_BODY_FIX,
+    );
   }
   if (answer.reason === 'body_too_large') {
     return finding(`maxBodyBytes is below the self-check's ${sent.length} bytes`, 'raise maxBodyBytes');
   }
   if (answer.reason !== undefined) {
-    return finding(`the webhook route refused it (${answer.status}, reason ${answer.reason})`, 'see the log line above');
+    return finding(
+      `the webhook route refused it (${answer.status}, reason ${answer.reason})`,
+      'see the log line above',
+    );
   }
   return unreached(answer.status, sent.length, routePath, finding);
 }
@@ -53,7 +59,8 @@ function changedBytes(
   seen: Buffer,
   finding: (problem: string, fix: string) => SelfCheckFinding,
 ): SelfCheckFinding {
-  const sameJson = isDeepStrictEqual(jsonOrUndefined(sent), jsonOrUndefined(seen)) && jsonOrUndefined(sent) !== undefined;
+  const sameJson =
+    isDeepStrictEqual(jsonOrUndefined(sent), jsonOrUndefined(seen)) && jsonOrUndefined(sent) !== undefined;
   if (sameJson) {
     return finding(
       `the verifier saw the same JSON written differently (${seen.length} bytes instead of ${sent.length}): ` +

@@ -44,7 +44,13 @@ export class SelfCheckProbe {
   asSource(): WebhookSource {
     const provider = this.provider();
     const verifier = new WebhookVerifier({ provider, toleranceSeconds: 0 });
-    return { name: SELF_CHECK_SOURCE, provider, toleranceSeconds: 0, fixedVerifier: verifier, verifierFor: () => verifier };
+    return {
+      name: SELF_CHECK_SOURCE,
+      provider,
+      toleranceSeconds: 0,
+      fixedVerifier: verifier,
+      verifierFor: () => verifier,
+    };
   }
 
   private provider(): WebhookProvider<undefined> {
@@ -67,7 +73,10 @@ export class SelfCheckProbe {
     if (!token || !kind || !sameText(token, this.token)) {
       throw new WebhookVerificationError('invalid_signature', 'Not a self-check delivery of this process.');
     }
-    const received = Buffer.from(delivery.headers.single(SELF_CHECK_SIGNATURE_HEADER, 'malformed_signature') ?? '', 'hex');
+    const received = Buffer.from(
+      delivery.headers.single(SELF_CHECK_SIGNATURE_HEADER, 'malformed_signature') ?? '',
+      'hex',
+    );
     const expected = this.signature(delivery.rawBody);
     const signatureMatches = received.length === expected.length && timingSafeEqual(received, expected);
     this.sightings.set(kind, { bytes: delivery.rawBody, signatureMatches });

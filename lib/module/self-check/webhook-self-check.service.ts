@@ -6,7 +6,12 @@ import { Server as HttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebhookVerifier } from '../../core/webhook-verifier.js';
 import { WebhookSources, type WebhookSource } from '../webhook-sources.js';
-import { SELF_CHECK_SOURCE, WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS, WEBHOOKS_ROUTE_PATH } from '../webhooks.constants.js';
+import {
+  SELF_CHECK_SOURCE,
+  WEBHOOKS_LOGGER_CONTEXT,
+  WEBHOOKS_MODULE_OPTIONS,
+  WEBHOOKS_ROUTE_PATH,
+} from '../webhooks.constants.js';
 import type { WebhookSelfCheckMode, WebhooksModuleOptions } from '../webhooks.options.js';
 import { bodyKindOf, SELF_CHECK_BODY_BYTES, selfCheckBodies, type SelfCheckBody } from './self-check.bodies.js';
 import { diagnose, selfCheckMessage, type SelfCheckAnswer, type SelfCheckFinding } from './self-check.diagnosis.js';
@@ -121,7 +126,10 @@ export class WebhookSelfCheck implements OnApplicationBootstrap {
 
   private selfCheckPath(): string {
     const segments = [this.appConfig.getGlobalPrefix(), this.routePath, SELF_CHECK_SOURCE];
-    return `/${segments.map((segment) => segment.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+    return `/${segments
+      .map((segment) => segment.replace(/^\/+|\/+$/g, ''))
+      .filter(Boolean)
+      .join('/')}`;
   }
 
   /** JSON and urlencoded always; multipart and text when a configured sender sends them. */
@@ -171,7 +179,7 @@ function send(
         timeout: ANSWER_TIMEOUT_MS,
         headers: { ...headers, 'content-type': body.contentType, 'content-length': String(body.body.length) },
       },
-      (response) => readAnswer(response).then(resolve, reject),
+      (response) => void readAnswer(response).then(resolve, reject),
     );
     request.on('timeout', () => request.destroy(new Error(`no answer within ${ANSWER_TIMEOUT_MS} ms`)));
     request.on('error', reject);
