@@ -8,7 +8,7 @@ import {
   type SignedWebhookRequest,
   type WebhookOutcomeEvent,
 } from '../../lib/index.js';
-import { billingInvoicePaid, guuruChatBody } from '../../sample/payloads.js';
+import { billingInvoicePaid } from '../../sample/payloads.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { deliver } from './fixtures/deliver.js';
 import { ALL_SECRET_STRINGS } from './fixtures/secrets.js';
