@@ -4,6 +4,7 @@ import { FeedbackHandlers } from './feedback.handlers.js';
 import { ReceivedController } from './received.controller.js';
 import { ReceivedLog } from './received.log.js';
 import { sampleConfig } from './sample.config.js';
+import { MetricsController, WebhookMetrics } from './webhook-metrics.js';
 
 /** Any HMAC sender can be declared by configuration; GitHub here. */
 const github = hmacProvider({
@@ -29,7 +30,7 @@ const github = hmacProvider({
       },
     }),
   ],
-  controllers: [ReceivedController],
-  providers: [FeedbackHandlers, ReceivedLog],
+  controllers: [ReceivedController, MetricsController],
+  providers: [FeedbackHandlers, ReceivedLog, WebhookMetrics],
 })
 export class AppModule {}

@@ -24,6 +24,9 @@ async function main(): Promise<void> {
     const received = await lastReceived(base, answer.deliveryId);
     console.log(`${source.padEnd(10)} ${response.status}  ${received ?? JSON.stringify(answer)}`);
   }
+  console.log('\nFrom GET /metrics:');
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  for (const line of metrics.split('\n').filter((l) => l.startsWith('webhook_deliveries_total{'))) console.log(line);
   if (failures > 0) {
     console.error(`${failures} deliveries were not accepted.`);
     process.exitCode = 1;

@@ -39,4 +39,31 @@ describe('the sample app', () => {
     ]);
     expect(received[0]!.attachments).toEqual(['screenshot.png (image/png, 70 bytes)']);
   });
+
+  it('counts those deliveries in GET /metrics, by source and outcome, with a handling-time histogram', async () => {
+    const server = app.getHttpServer() as App;
+    const [, guuru] = signSampleDeliveries(app.get(WebhookSigner))[1]!;
+    await deliver(server, '/webhooks/guuru', guuru).expect(200); // a retry of the Guuru chat: a duplicate
+    await deliver(server, '/webhooks/guuru', {
+      ...guuru,
+      body: guuru.body.toString().replace('Portugal', 'Spain'),
+    }).expect(401);
+    const response = await request(server).get('/metrics').expect(200);
+    expect(response.headers['content-type']).toContain('text/plain');
+    const counts = Object.fromEntries(
+      (response.text.match(/^webhook_deliveries_total\{.*$/gm) ?? []).map((line) => {
+        const [series, value] = line.split(' ');
+        return [series, Number(value)];
+      }),
+    );
+    for (const source of ['usersnap', 'survicate', 'shopsurvey', 'billing', 'github']) {
+      expect(counts[`webhook_deliveries_total{source="${source}",outcome="verified",reason=""}`]).toBe(1);
+      expect(counts[`webhook_deliveries_total{source="${source}",outcome="handled",reason=""}`]).toBe(1);
+    }
+    expect(counts['webhook_deliveries_total{source="guuru",outcome="verified",reason=""}']).toBe(2);
+    expect(counts['webhook_deliveries_total{source="guuru",outcome="handled",reason=""}']).toBe(1);
+    expect(counts['webhook_deliveries_total{source="guuru",outcome="duplicate",reason=""}']).toBe(1);
+    expect(counts['webhook_deliveries_total{source="guuru",outcome="rejected",reason="invalid_signature"}']).toBe(1);
+    expect(response.text).toMatch(/^webhook_handling_seconds_count\{source="billing",outcome="handled"\} 1$/m);
+  });
 });
