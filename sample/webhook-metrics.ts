@@ -32,7 +32,9 @@ export class WebhookMetrics implements OnModuleInit {
   }
 
   private record(event: WebhookOutcomeEvent): void {
-    this.deliveries.inc({ source: event.source, outcome: event.outcome, reason: event.reason ?? '' });
+    // An unknown source's name is whatever the request said: one label value for all, or anyone could add series.
+    const source = event.reason === 'unknown_source' ? '(unknown)' : event.source;
+    this.deliveries.inc({ source, outcome: event.outcome, reason: event.reason ?? '' });
     if (event.outcome === 'handled' || event.outcome === 'failed') {
       const { validateMs = 0, handlersMs = 0 } = event.durations;
       this.handling.observe({ source: event.source, outcome: event.outcome }, (validateMs + handlersMs) / 1000);

@@ -48,6 +48,8 @@ describe('the sample app', () => {
       ...guuru,
       body: guuru.body.toString().replace('Portugal', 'Spain'),
     }).expect(401);
+    await deliver(server, '/webhooks/made-up-1', guuru).expect(404);
+    await deliver(server, '/webhooks/made-up-2', guuru).expect(404);
     const response = await request(server).get('/metrics').expect(200);
     expect(response.headers['content-type']).toContain('text/plain');
     const counts = Object.fromEntries(
@@ -64,6 +66,8 @@ describe('the sample app', () => {
     expect(counts['webhook_deliveries_total{source="guuru",outcome="handled",reason=""}']).toBe(1);
     expect(counts['webhook_deliveries_total{source="guuru",outcome="duplicate",reason=""}']).toBe(1);
     expect(counts['webhook_deliveries_total{source="guuru",outcome="rejected",reason="invalid_signature"}']).toBe(1);
+    expect(counts['webhook_deliveries_total{source="(unknown)",outcome="rejected",reason="unknown_source"}']).toBe(2);
+    expect(response.text).not.toContain('made-up');
     expect(response.text).toMatch(/^webhook_handling_seconds_count\{source="billing",outcome="handled"\} 1$/m);
   });
 });
