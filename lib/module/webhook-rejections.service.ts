@@ -41,6 +41,7 @@ export class WebhookRejections {
     if (!failed && !isInternalSource(context.source)) {
       const line = rejectionLine({
         source: context.source,
+        tenant: context.tenant,
         reason: error.reason,
         status,
         deliveryId: context.deliveryId,

@@ -27,6 +27,7 @@ export const noSourceForGuard = (handler: string): string =>
 /** One structured line per rejection: key=value pairs, never a secret or an expected signature. */
 export function rejectionLine(fields: {
   source: string | undefined;
+  tenant?: string;
   reason: WebhookRejectionReason;
   status: number;
   deliveryId?: string;
@@ -35,6 +36,7 @@ export function rejectionLine(fields: {
   const parts = [
     'webhook rejected',
     `source=${logValue(fields.source ?? '-')}`,
+    ...(fields.tenant === undefined ? [] : [`tenant=${logValue(fields.tenant)}`]),
     `reason=${fields.reason}`,
     `status=${fields.status}`,
   ];

@@ -102,6 +102,7 @@ describe('tenants and resolved secrets', () => {
     expect(JSON.stringify(response.body)).not.toContain('unreachable');
     const lines = testApp!.logs.find('error', 'reason=secret_resolver_failed');
     expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('source=billing tenant=acme reason=secret_resolver_failed status=500');
     expect(lines[0]).toContain('the tenant database is unreachable');
     // A failure is not cached: the next delivery asks again and succeeds.
     table.failing = false;
