@@ -3,9 +3,10 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { launch, type Browser } from 'puppeteer-core';
+import { launch, type Browser, type Page } from 'puppeteer-core';
 import { WebhookSigner } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
 import { signSampleDeliveries } from '../../sample/payloads.js';
@@ -28,6 +29,11 @@ function chromiumPath(): string {
   );
 }
 
+/** The page's visible text, `document.body.innerText` (a string: this project compiles without the DOM's types). */
+async function visibleText(page: Page): Promise<string> {
+  return String(await page.evaluate('document.body.innerText'));
+}
+
 describe('the dashboard in a real browser (headless Chromium, the sample app)', () => {
   let app: INestApplication;
   let browser: Browser;
@@ -37,7 +43,7 @@ describe('the dashboard in a real browser (headless Chromium, the sample app)', 
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication({ rawBody: true, logger: false });
     await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    base = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
     browser = await launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--headless=new'] });
   });
 
@@ -69,10 +75,10 @@ describe('the dashboard in a real browser (headless Chromium, the sample app)', 
 
     mkdirSync(ARTIFACTS, { recursive: true });
     const screenshot = `${ARTIFACTS}dashboard-overview.png`;
-    await page.screenshot({ path: screenshot as `${string}.png`, fullPage: true });
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-overview.png`, fullPage: true });
     expect(existsSync(screenshot)).toBe(true);
 
-    const text = await page.evaluate(() => document.body.innerText);
+    const text = await visibleText(page);
     // Per source, in the last-hour table: verified, handled, duplicate, rejected, failed.
     for (const [source] of deliveries) {
       const expected = source === 'guuru' ? '1\\s+1\\s+0\\s+1\\s+0\\s+invalid_signature 1' : '1\\s+1\\s+0\\s+0\\s+0';
@@ -82,9 +88,9 @@ describe('the dashboard in a real browser (headless Chromium, the sample app)', 
 
     // Every page is a plain link away: the list, then one delivery.
     await Promise.all([page.waitForNavigation(), page.click('a[href$="/deliveries"]')]);
-    expect(await page.evaluate(() => document.body.innerText)).toContain('invalid_signature');
+    expect(await visibleText(page)).toContain('invalid_signature');
     await Promise.all([page.waitForNavigation(), page.click('td a[href*="/deliveries/"]')]);
-    expect(await page.evaluate(() => document.body.innerText)).toContain('Headers');
+    expect(await visibleText(page)).toContain('Headers');
     await page.close();
   }, 60_000);
 });
