@@ -13,17 +13,10 @@ if find_chromium; then
   exit 0
 fi
 
-if command -v apt-get >/dev/null 2>&1; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO="unavailable"; fi
-  fi
-  if [ "$SUDO" != "unavailable" ]; then
-    echo "chromium not found: installing Debian's chromium package for the dashboard's browser test..." >&2
-    $SUDO apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >&2
-    find_chromium && exit 0
-  fi
+# shellcheck source=apt-install.sh
+source "$(dirname "$0")/apt-install.sh"
+if apt_install chromium && find_chromium; then
+  exit 0
 fi
 
 cat >&2 <<'MSG'

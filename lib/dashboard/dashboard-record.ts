@@ -11,6 +11,7 @@ const MASKED = '[masked]';
 
 /** One outcome event as the dashboard keeps it: masked, body only when shown. */
 export interface DashboardUpdate {
+  /** When it happened, in ms since the epoch (a record's: when the delivery arrived). */
   readonly at: number;
   readonly source: string;
   readonly tenant?: string;
@@ -26,36 +27,19 @@ export interface DashboardUpdate {
   readonly handlersMs?: number;
   readonly handlers?: readonly WebhookHandlerRun[];
   readonly headers?: Readonly<Record<string, string | readonly string[]>>;
+  /** The body as text (lossy for binary parts), only with `showBodies`. */
   readonly body?: string;
   readonly bodyBytes?: number;
 }
 
 /** One delivery in the dashboard: its `verified` event merged with its final outcome's. */
-export interface DashboardRecord {
+export interface DashboardRecord extends Omit<DashboardUpdate, 'handlers' | 'headers'> {
   /** The dashboard's own id of the record (not the sender's delivery id). */
   readonly id: string;
-  /** When it arrived, in ms since the epoch. */
-  readonly at: number;
-  readonly source: string;
-  readonly tenant?: string;
-  readonly deliveryId?: string;
-  readonly event?: string;
-  /** The latest outcome: `verified` while it is still being handled (or queued). */
-  readonly outcome: WebhookOutcome;
   /** Whether its signature was proven. */
   readonly verified: boolean;
-  readonly reason?: string;
-  readonly detail?: string;
-  readonly status?: number;
-  readonly via: 'request' | 'queue';
-  readonly verifyMs?: number;
-  readonly validateMs?: number;
-  readonly handlersMs?: number;
   readonly handlers: readonly WebhookHandlerRun[];
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
-  /** The body as text (lossy for binary parts), only with `showBodies`. */
-  readonly body?: string;
-  readonly bodyBytes?: number;
 }
 
 /** What the dashboard keeps of an outcome event. Headers are masked again, by name, in case the sender was unknown. */
