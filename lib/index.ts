@@ -93,5 +93,24 @@ export type { RedisConnection, RedisConnectionOptions } from './deliveries/redis
 export type { WebhookQueueOptions, FailedDelivery, JobRetention } from './deliveries/webhook-queue.js';
 export { WebhookDeliveryError, type WebhookDeliveryReason } from './deliveries/webhook-delivery.error.js';
 
+// The deliveries dashboard
+export {
+  DEFAULT_DASHBOARD_MAX_ENTRIES,
+  type WebhookDashboardOptions,
+  type WebhookDashboardRequest,
+} from './dashboard/dashboard.options.js';
+export type {
+  DashboardOverview,
+  DashboardSourceOverview,
+  DashboardOutcomeCounts,
+  DashboardTimelineBucket,
+  DashboardDeliveryList,
+  DashboardDeliverySummary,
+  DashboardDeliveryDetail,
+  DashboardDeadLetters,
+  DashboardDeadLetter,
+  DashboardReplay,
+} from './dashboard/dashboard.models.js';
+
 // DTOs of the built-in senders
 export * from './dtos/index.js';

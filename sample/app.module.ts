@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { hmacProvider, WebhooksModule } from '../lib/index.js';
+import { authorizeDashboard, DashboardLoginController } from './dashboard-auth.js';
 import { FeedbackHandlers } from './feedback.handlers.js';
 import { ReceivedController } from './received.controller.js';
 import { ReceivedLog } from './received.log.js';
@@ -28,9 +29,10 @@ const github = hmacProvider({
         billing: { provider: 'standard-webhooks', secret: sampleConfig.billingSecret },
         github: { provider: github, secret: sampleConfig.githubSecret },
       },
+      dashboard: { path: 'webhooks/_dashboard', authorize: authorizeDashboard },
     }),
   ],
-  controllers: [ReceivedController, MetricsController],
+  controllers: [ReceivedController, MetricsController, DashboardLoginController],
   providers: [FeedbackHandlers, ReceivedLog, WebhookMetrics],
 })
 export class AppModule {}

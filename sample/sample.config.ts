@@ -12,4 +12,6 @@ export const sampleConfig = {
   // base64 of "demo-billing-standard-webhooks!!"
   billingSecret: process.env.BILLING_WEBHOOK_SECRET ?? 'whsec_ZGVtby1iaWxsaW5nLXN0YW5kYXJkLXdlYmhvb2tzISE=',
   githubSecret: process.env.GITHUB_WEBHOOK_SECRET ?? 'demo-github-secret',
+  /** Opens the dashboard: `Authorization: Bearer <token>`, or GET /dashboard-login?token=<token> in a browser. */
+  dashboardToken: process.env.DASHBOARD_TOKEN ?? 'demo-dashboard-token',
 };

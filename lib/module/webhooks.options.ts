@@ -4,6 +4,7 @@ import type { DeliveryStore } from '../deliveries/delivery-store.js';
 import type { RedisConnection } from '../deliveries/redis-connection.options.js';
 import type { WebhookQueueOptions } from '../deliveries/webhook-queue.js';
 import type { WebhookProviderRef } from '../providers/index.js';
+import type { WebhookDashboardOptions } from '../dashboard/dashboard.options.js';
 
 /** One sender the application receives from. */
 export interface WebhookSourceOptions {
@@ -74,6 +75,11 @@ export interface WebhooksModuleOptions {
    * kind and checks that its verifier sees exactly the bytes sent. Default `'warn'`.
    */
   readonly selfCheck?: WebhookSelfCheckMode;
+  /**
+   * The deliveries dashboard, off unless given (see {@link WebhookDashboardOptions}). In
+   * `forRootAsync` its `path` goes beside `useFactory`; `authorize` and the rest may come from the factory.
+   */
+  readonly dashboard?: WebhookDashboardOptions;
 }
 
 /** `forRoot({ deliveries })`: the de-duplication store. */
@@ -108,6 +114,8 @@ export interface WebhooksModuleExtras {
    * lets an authentication guard that skips public routes let senders through.
    */
   readonly routeMetadata: Readonly<Record<string, unknown>>;
+  /** The deliveries dashboard: in `forRootAsync`, at least `{ path }` here turns it on (its routes are fixed at import). */
+  readonly dashboard: WebhookDashboardOptions | undefined;
 }
 
 /** Implemented by a class given to `forRootAsync({ useClass })`. */

@@ -1,0 +1,123 @@
+import type { WebhookHandlerRun, WebhookOutcome, WebhookOutcomeEvent } from '../module/webhook-events.js';
+
+/** How much of a body the dashboard keeps, when it shows bodies at all. */
+export const MAX_SHOWN_BODY_BYTES = 64 * 1024;
+
+/** Header names whose values the dashboard never shows, whichever sender (or none) they came with. */
+const SENSITIVE_HEADER = /signature|hmac|token|secret|auth|cookie|api-?key|password|credential/i;
+
+/** The value shown for a masked header (the same as the outcome events'). */
+const MASKED = '[masked]';
+
+/** One outcome event as the dashboard keeps it: masked, body only when shown. */
+export interface DashboardUpdate {
+  /** When it happened, in ms since the epoch (a record's: when the delivery arrived). */
+  readonly at: number;
+  readonly source: string;
+  readonly tenant?: string;
+  readonly deliveryId?: string;
+  readonly event?: string;
+  readonly outcome: WebhookOutcome;
+  readonly reason?: string;
+  readonly detail?: string;
+  readonly status?: number;
+  readonly via: 'request' | 'queue';
+  readonly verifyMs?: number;
+  readonly validateMs?: number;
+  readonly handlersMs?: number;
+  readonly handlers?: readonly WebhookHandlerRun[];
+  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
+  /** The body as text (lossy for binary parts), only with `showBodies`. */
+  readonly body?: string;
+  readonly bodyBytes?: number;
+}
+
+/** One delivery in the dashboard: its `verified` event merged with its final outcome's. */
+export interface DashboardRecord extends Omit<DashboardUpdate, 'handlers' | 'headers'> {
+  /** The dashboard's own id of the record (not the sender's delivery id). */
+  readonly id: string;
+  /** Whether its signature was proven. */
+  readonly verified: boolean;
+  readonly handlers: readonly WebhookHandlerRun[];
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+}
+
+/** What the dashboard keeps of an outcome event. Headers are masked again, by name, in case the sender was unknown. */
+export function toDashboardUpdate(event: WebhookOutcomeEvent, showBodies: boolean): DashboardUpdate {
+  const headers: Record<string, string | readonly string[]> = {};
+  for (const [name, value] of Object.entries(event.headers)) {
+    headers[name] = SENSITIVE_HEADER.test(name) ? MASKED : value;
+  }
+  return withoutUndefined({
+    at: event.at.getTime(),
+    source: event.source,
+    tenant: event.tenant,
+    deliveryId: event.deliveryId,
+    event: event.event,
+    outcome: event.outcome,
+    reason: event.reason,
+    detail: event.detail,
+    status: event.status,
+    via: event.via,
+    verifyMs: event.durations.verifyMs,
+    validateMs: event.durations.validateMs,
+    handlersMs: event.durations.handlersMs,
+    handlers: event.handlers.length > 0 ? event.handlers : undefined,
+    headers: Object.keys(headers).length > 0 ? headers : undefined,
+    body: showBodies && event.rawBody ? event.rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8') : undefined,
+    bodyBytes: event.rawBody?.length,
+  });
+}
+
+/**
+ * The key that ties a delivery's final outcome to its `verified` event; none for a
+ * delivery refused before its id was known (it is a record of its own).
+ */
+export function openKeyOf(update: DashboardUpdate): string | undefined {
+  if (update.deliveryId === undefined) return undefined;
+  return JSON.stringify([update.source, update.tenant ?? null, update.deliveryId]);
+}
+
+/** A record built from its updates, in the order they happened; later facts win, earlier ones stay. */
+export function mergeUpdates(id: string, updates: readonly DashboardUpdate[]): DashboardRecord {
+  const [first, ...rest] = updates;
+  if (!first) throw new RangeError('A dashboard record has at least one update.');
+  let record: DashboardRecord = {
+    ...first,
+    id,
+    verified: first.outcome !== 'rejected',
+    handlers: first.handlers ?? [],
+    headers: first.headers ?? {},
+  };
+  for (const update of rest) {
+    record = {
+      ...record,
+      ...update,
+      id,
+      at: record.at,
+      verified: record.verified || update.outcome !== 'rejected',
+      handlers: update.handlers ?? record.handlers,
+      headers:
+        update.headers && Object.keys(update.headers).length >= Object.keys(record.headers).length
+          ? update.headers
+          : record.headers,
+    };
+  }
+  return record;
+}
+
+/** The overview's counter of an update: per source and outcome, rejections per reason. */
+export function countFieldOf(update: DashboardUpdate): string {
+  // A requested name that is no source is any string a scanner sends: they share one row.
+  const source = update.reason === 'unknown_source' ? UNKNOWN_SOURCES : update.source;
+  const key = update.outcome === 'rejected' ? `rejected:${update.reason ?? 'unknown'}` : update.outcome;
+  return JSON.stringify([source, key]);
+}
+
+/** The overview row of deliveries to routes that name no configured source. */
+export const UNKNOWN_SOURCES = '(unknown sources)';
+
+export function withoutUndefined<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return value;
+}
