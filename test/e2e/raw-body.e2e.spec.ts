@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import type { App } from 'supertest/types.js';
 import { WebhookSigner, WebhooksModule } from '../../lib/index.js';
@@ -157,5 +158,33 @@ describe.each(PLATFORMS)('raw bodies and size limits on %s', (platform) => {
       expect(response.status).toBe(413);
       expect(testApp.calls.calls).toHaveLength(0);
     });
+  });
+});
+
+describe('Fastify parsers the app registered itself', () => {
+  let testApp: TestApp | undefined;
+
+  afterEach(async () => {
+    await testApp?.app.close();
+    testApp = undefined;
+  });
+
+  it('keeps a text/plain parser of its own: the app starts, and a text delivery it consumed gets 500', async () => {
+    testApp = await startTestApp(undefined, {
+      platform: 'fastify',
+      configure: (app) => {
+        (app as NestFastifyApplication)
+          .getHttpAdapter()
+          .getInstance()
+          .addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+      },
+    });
+    const signed = testApp.app.get(WebhookSigner).sign('github', 'text', { event: 'push' });
+    const headers = { ...signed.headers, 'content-type': 'text/plain' };
+    const response = await deliver(testApp.app.getHttpServer() as App, '/webhooks/github', {
+      headers,
+      body: signed.body,
+    }).expect(500);
+    expect(response.body.reason).toBe('raw_body_unavailable');
   });
 });
