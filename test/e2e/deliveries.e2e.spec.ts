@@ -7,15 +7,16 @@ import { PLATFORMS, startTestApp, testWebhooksOptions, type TestApp } from './fi
 
 let redis: TestRedis;
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-
-afterAll(async () => {
-  await redis.stop();
-});
-
 describe.each(PLATFORMS)('deliveries on %s', (platform) => {
+  // A Redis of its own: the other platform's run would otherwise have handled the same deliveries.
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+
+  afterAll(async () => {
+    await redis.stop();
+  });
+
   const stores: readonly [string, () => Partial<WebhooksModuleOptions>][] = [
     ['memory store', () => ({})],
     ['redis store', () => ({ deliveries: { store: 'redis', connection: redis.url } })],

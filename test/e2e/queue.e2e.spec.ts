@@ -8,14 +8,6 @@ import { PLATFORMS, startTestApp, testWebhooksOptions, type TestApp } from './fi
 let redis: TestRedis;
 let queueNumber = 0;
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-
-afterAll(async () => {
-  await redis.stop();
-});
-
 /** Waits until `check` holds, polling; fails after `timeoutMs`. */
 async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -26,6 +18,15 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: nu
 }
 
 describe.each(PLATFORMS)('queue on %s', (platform) => {
+  // A Redis of its own: the other platform's run would otherwise have handled the same deliveries.
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+
+  afterAll(async () => {
+    await redis.stop();
+  });
+
   describe('queue mode (BullMQ on a real Redis)', () => {
     let testApp: TestApp | undefined;
 
