@@ -25,4 +25,10 @@ export interface WebhookHttpAdapter {
    * while reading. Throws `WebhookBodyError`.
    */
   readBody(request: unknown, maxBytes: number): Promise<Buffer>;
+  /**
+   * Called once at module initialisation with the platform's instance (Nest's
+   * `HttpAdapter.getInstance()`), for platforms that must be told to let bodies
+   * through to the guard, e.g. Fastify, which refuses content types it has no parser for.
+   */
+  prepare?(platformInstance: unknown): void;
 }

@@ -10,7 +10,7 @@ import {
 } from '../../lib/index.js';
 import { guuruChatBody } from '../../sample/payloads.js';
 import { deliver } from './fixtures/deliver.js';
-import { startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
+import { PLATFORMS, startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
 
 const GUURU_SECRET_FROM_CONFIG = 'guuru-secret-from-config-Kd71';
 
@@ -66,22 +66,24 @@ const variants = [
   ],
 ] as const;
 
-describe.each(variants)('%s', (name, createModule) => {
-  let testApp: TestApp;
+describe.each(PLATFORMS)('on %s', (platform) => {
+  describe.each(variants)('%s', (name, createModule) => {
+    let testApp: TestApp;
 
-  afterEach(async () => {
-    await testApp.app.close();
-  });
+    afterEach(async () => {
+      await testApp.app.close();
+    });
 
-  it('verifies with the configured secret and dispatches to the handler', async () => {
-    testApp = await startTestApp(createModule());
-    const signed = testApp.app.get(WebhookSigner).sign('guuru', guuruChatBody);
-    const path = name.includes('custom path') ? '/hooks/in/guuru' : '/webhooks/guuru';
-    const server = testApp.app.getHttpServer() as App;
-    await deliver(server, path, signed).expect(200);
-    expect(testApp.calls.of('guuru')).toHaveLength(1);
-    const wrong = testApp.app.get(WebhookSigner).sign('guuru', guuruChatBody, { secret: 'another-secret' });
-    await deliver(server, path, wrong).expect(401);
-    expect(testApp.calls.of('guuru')).toHaveLength(1);
+    it('verifies with the configured secret and dispatches to the handler', async () => {
+      testApp = await startTestApp(createModule(), { platform });
+      const signed = testApp.app.get(WebhookSigner).sign('guuru', guuruChatBody);
+      const path = name.includes('custom path') ? '/hooks/in/guuru' : '/webhooks/guuru';
+      const server = testApp.app.getHttpServer() as App;
+      await deliver(server, path, signed).expect(200);
+      expect(testApp.calls.of('guuru')).toHaveLength(1);
+      const wrong = testApp.app.get(WebhookSigner).sign('guuru', guuruChatBody, { secret: 'another-secret' });
+      await deliver(server, path, wrong).expect(401);
+      expect(testApp.calls.of('guuru')).toHaveLength(1);
+    });
   });
 });

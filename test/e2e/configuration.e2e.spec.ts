@@ -4,9 +4,11 @@ import { Test } from '@nestjs/testing';
 import {
   WebhookConfigurationError,
   WebhookHandler,
+  WebhookSigner,
   WebhooksModule,
   type WebhooksModuleOptions,
 } from '../../lib/index.js';
+import { createTestApplication, PLATFORMS, type Platform } from './fixtures/test-app.js';
 
 @Injectable()
 class StrayHandlers {
@@ -14,11 +16,15 @@ class StrayHandlers {
   onStripe(): void {}
 }
 
-async function boot(options: WebhooksModuleOptions, providers: (new (...args: never[]) => object)[] = []) {
+async function boot(
+  options: WebhooksModuleOptions,
+  providers: (new (...args: never[]) => object)[] = [],
+  platform: Platform = 'express',
+) {
   @Module({ imports: [WebhooksModule.forRoot(options)], providers })
   class AppModule {}
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = createTestApplication(moduleRef, platform, { logger: false });
   try {
     await app.init();
   } finally {
@@ -85,7 +91,24 @@ describe('start-up checks', () => {
     expect(lines.filter((line) => line.includes('plain-text Token header only'))).toHaveLength(1);
   });
 
-  it('starts with a correct configuration', async () => {
-    await expect(boot({ sources: { guuru: { secret: 's' } } })).resolves.toBeUndefined();
+  it.each(PLATFORMS)('starts with a correct configuration on %s', async (platform) => {
+    await expect(boot({ sources: { guuru: { secret: 's' } } }, [], platform)).resolves.toBeUndefined();
+  });
+
+  it.each(PLATFORMS)('fails on %s as on Express when a handler names an unconfigured source', async (platform) => {
+    const error = await failureOf(() => boot({ sources: { guuru: { secret: 's' } } }, [StrayHandlers], platform));
+    expect(error).toBeInstanceOf(WebhookConfigurationError);
+  });
+
+  it('starts as an application context without HTTP, e.g. a worker that only signs', async () => {
+    @Module({ imports: [WebhooksModule.forRoot({ sources: { guuru: { secret: 's' } } })] })
+    class WorkerModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [WorkerModule] }).compile();
+    const context = await moduleRef.init();
+    try {
+      expect(context.get(WebhookSigner).sign('guuru', { question: 'q' }).headers).toHaveProperty('x-guuru-hmac-sha256');
+    } finally {
+      await context.close();
+    }
   });
 });

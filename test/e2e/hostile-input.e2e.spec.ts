@@ -7,7 +7,7 @@ import { WebhookSigner } from '../../lib/index.js';
 import { screenshotPng, usersnapFeedback } from '../../sample/payloads.js';
 import { RawHttpClient } from './fixtures/http-client.js';
 import { SECRETS } from './fixtures/secrets.js';
-import { startTestApp, type TestApp } from './fixtures/test-app.js';
+import { PLATFORMS, startTestApp, type Platform, type TestApp } from './fixtures/test-app.js';
 
 const SOURCES = ['usersnap', 'guuru', 'survicate', 'shopsurvey', 'billing', 'github', 'nobody', '_x', '..', '%00'];
 const SIGNATURE_HEADERS = [
@@ -55,6 +55,14 @@ const headerValue = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 8_000, max: 20_000 }).map((n) => 'a'.repeat(n)) },
   { weight: 1, arbitrary: fc.array(printable(60), { minLength: 2, maxLength: 3 }) },
 );
+/**
+ * Over Node's 16 KiB header limit, an app on Nest's FastifyAdapter never answers (a bare
+ * controller without this module does the same), so Fastify gets headers under it.
+ */
+const headersFor = (platform: Platform) =>
+  fc
+    .dictionary(headerName, headerValue, { maxKeys: 8 })
+    .filter((headers) => platform === 'express' || JSON.stringify(headers).length < 15_000);
 const body = fc.oneof(
   fc.uint8Array({ maxLength: 4096 }).map((bytes) => Buffer.from(bytes)),
   fc.json().map((json) => Buffer.from(json)),
@@ -64,140 +72,148 @@ const body = fc.oneof(
     .map((b) => Buffer.from(b)),
 );
 
-describe('hostile input (fast-check over real HTTP)', () => {
-  let testApp: TestApp;
-  let client: RawHttpClient;
+describe.each(PLATFORMS)('hostile input on %s', (platform) => {
+  describe('hostile input (fast-check over real HTTP)', () => {
+    let testApp: TestApp;
+    let client: RawHttpClient;
 
-  beforeAll(async () => {
-    testApp = await startTestApp();
-    await testApp.app.listen(0, '127.0.0.1');
-    const { port } = (testApp.app.getHttpServer() as Server).address() as AddressInfo;
-    client = new RawHttpClient(port, 10);
-  });
+    beforeAll(async () => {
+      testApp = await startTestApp(undefined, { platform });
+      await testApp.app.listen(0, '127.0.0.1');
+      const { port } = (testApp.app.getHttpServer() as Server).address() as AddressInfo;
+      client = new RawHttpClient(port, 10);
+    });
 
-  afterAll(async () => {
-    client.close();
-    await testApp.app.close();
-  });
+    afterAll(async () => {
+      client.close();
+      await testApp.app.close();
+    });
 
-  beforeEach(() => testApp.calls.clear());
+    beforeEach(() => testApp.calls.clear());
 
-  it('never answers 5xx and never runs a handler for random headers, bodies and content types', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...SOURCES),
-        fc.dictionary(headerName, headerValue, { maxKeys: 8 }),
-        fc.option(fc.constantFrom(...CONTENT_TYPES), { nil: undefined }),
-        body,
-        fc.constantFrom('POST', 'GET', 'PUT'),
-        async (source, headers, contentType, payload, method) => {
-          const all: Record<string, string | string[]> = { ...headers };
-          if (contentType !== undefined) all['content-type'] = contentType;
-          const response = await client.send(
-            method,
-            `/webhooks/${source}`,
-            all,
-            method === 'GET' ? undefined : payload,
-          );
-          expect(response.status).toBeLessThan(500);
-          expect(testApp.calls.calls).toHaveLength(0);
-        },
-      ),
-      { numRuns: 300 },
-    );
-  }, 120_000);
+    it('never answers 5xx and never runs a handler for random headers, bodies and content types', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...SOURCES),
+          headersFor(platform),
+          fc.option(fc.constantFrom(...CONTENT_TYPES), { nil: undefined }),
+          body,
+          fc.constantFrom('POST', 'GET', 'PUT'),
+          async (source, headers, contentType, payload, method) => {
+            const all: Record<string, string | string[]> = { ...headers };
+            if (contentType !== undefined) all['content-type'] = contentType;
+            const response = await client.send(
+              method,
+              `/webhooks/${source}`,
+              all,
+              method === 'GET' ? undefined : payload,
+            );
+            expect(response.status).toBeLessThan(500);
+            expect(testApp.calls.calls).toHaveLength(0);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    }, 120_000);
 
-  it('refuses signature headers of every length for every sender with 401', async () => {
-    const signer = testApp.app.get(WebhookSigner);
-    const genuine = {
-      usersnap: signer.sign('usersnap', usersnapFeedback),
-      guuru: signer.sign('guuru', { question: 'q' }),
-      survicate: signer.sign('survicate', { messageId: 'm', event: { questionAnswered: {} } }),
-      shopsurvey: signer.sign('shopsurvey', { id: 'x' }),
-      billing: signer.sign('billing', { type: 't', timestamp: '2026-01-01T00:00:00Z', data: {} }),
-      github: signer.sign('github', { ref: 'r' }, { event: 'push' }),
-    };
-    const signatureHeader: Record<keyof typeof genuine, string> = {
-      usersnap: 'x-usersnap-signature',
-      guuru: 'x-guuru-hmac-sha256',
-      survicate: 'hmac',
-      shopsurvey: 'x-shopsurvey-webhook-hmac',
-      billing: 'webhook-signature',
-      github: 'x-hub-signature-256',
-    };
-    for (const [source, signed] of Object.entries(genuine) as [keyof typeof genuine, (typeof genuine)['guuru']][]) {
-      for (let length = 0; length <= 300; length += length < 140 ? 1 : 16) {
-        for (const alphabet of [
-          '0123456789abcdef',
-          'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=,v ',
-        ]) {
-          const value = Array.from({ length }, (_, i) => alphabet[(i * 7 + length) % alphabet.length]).join('');
-          const headers = { ...signed.headers, [signatureHeader[source]]: value };
-          const response = await client.send('POST', `/webhooks/${source}`, headers, signed.body);
-          if (response.status !== 401)
-            throw new Error(`${source} length ${length}: ${response.status} ${response.body}`);
+    it('refuses signature headers of every length for every sender with 401', async () => {
+      const signer = testApp.app.get(WebhookSigner);
+      const genuine = {
+        usersnap: signer.sign('usersnap', usersnapFeedback),
+        guuru: signer.sign('guuru', { question: 'q' }),
+        survicate: signer.sign('survicate', { messageId: 'm', event: { questionAnswered: {} } }),
+        shopsurvey: signer.sign('shopsurvey', { id: 'x' }),
+        billing: signer.sign('billing', { type: 't', timestamp: '2026-01-01T00:00:00Z', data: {} }),
+        github: signer.sign('github', { ref: 'r' }, { event: 'push' }),
+      };
+      const signatureHeader: Record<keyof typeof genuine, string> = {
+        usersnap: 'x-usersnap-signature',
+        guuru: 'x-guuru-hmac-sha256',
+        survicate: 'hmac',
+        shopsurvey: 'x-shopsurvey-webhook-hmac',
+        billing: 'webhook-signature',
+        github: 'x-hub-signature-256',
+      };
+      for (const [source, signed] of Object.entries(genuine) as [keyof typeof genuine, (typeof genuine)['guuru']][]) {
+        for (let length = 0; length <= 300; length += length < 140 ? 1 : 16) {
+          for (const alphabet of [
+            '0123456789abcdef',
+            'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=,v ',
+          ]) {
+            const value = Array.from({ length }, (_, i) => alphabet[(i * 7 + length) % alphabet.length]).join('');
+            const headers = { ...signed.headers, [signatureHeader[source]]: value };
+            const response = await client.send('POST', `/webhooks/${source}`, headers, signed.body);
+            if (response.status !== 401)
+              throw new Error(`${source} length ${length}: ${response.status} ${response.body}`);
+          }
         }
       }
-    }
-    expect(testApp.calls.calls).toHaveLength(0);
-  }, 120_000);
+      expect(testApp.calls.calls).toHaveLength(0);
+    }, 120_000);
 
-  it('answers 400, not 500, to signed bodies that break parsers: unknown charsets, absurdly deep JSON', async () => {
-    const signer = testApp.app.get(WebhookSigner);
-    const feedbackPart = Buffer.from(
-      '--b\r\nContent-Disposition: form-data; name="feedback"\r\nContent-Type: text/plain; charset=x-bogus\r\n\r\n{}\r\n--b--\r\n',
-    );
-    const timestamp = String(Date.now());
-    const timestampBytes = Buffer.alloc(32);
-    timestampBytes.writeBigUInt64LE(BigInt(timestamp));
-    const signature = createHmac('sha256', SECRETS.usersnap).update(feedbackPart).update(timestampBytes).digest('hex');
-    const bogus = await client.send(
-      'POST',
-      '/webhooks/usersnap',
-      {
-        'content-type': 'multipart/form-data; boundary=b',
-        'x-usersnap-signature': signature,
-        'x-usersnap-timestamp': timestamp,
-      },
-      feedbackPart,
-    );
-    expect(bogus.status).toBe(400);
-    expect(JSON.parse(bogus.body)).toMatchObject({ reason: 'unparseable_payload' });
+    it('answers 400, not 500, to signed bodies that break parsers: unknown charsets, absurdly deep JSON', async () => {
+      const signer = testApp.app.get(WebhookSigner);
+      const feedbackPart = Buffer.from(
+        '--b\r\nContent-Disposition: form-data; name="feedback"\r\nContent-Type: text/plain; charset=x-bogus\r\n\r\n{}\r\n--b--\r\n',
+      );
+      const timestamp = String(Date.now());
+      const timestampBytes = Buffer.alloc(32);
+      timestampBytes.writeBigUInt64LE(BigInt(timestamp));
+      const signature = createHmac('sha256', SECRETS.usersnap)
+        .update(feedbackPart)
+        .update(timestampBytes)
+        .digest('hex');
+      const bogus = await client.send(
+        'POST',
+        '/webhooks/usersnap',
+        {
+          'content-type': 'multipart/form-data; boundary=b',
+          'x-usersnap-signature': signature,
+          'x-usersnap-timestamp': timestamp,
+        },
+        feedbackPart,
+      );
+      expect(bogus.status).toBe(400);
+      expect(JSON.parse(bogus.body)).toMatchObject({ reason: 'unparseable_payload' });
 
-    const deep = `{"question":"q","user":${'['.repeat(5000)}${']'.repeat(5000)}}`;
-    const signed = signer.sign('guuru', deep);
-    const response = await client.send('POST', '/webhooks/guuru', signed.headers, signed.body);
-    expect(response.status).toBe(400);
-    expect(testApp.calls.calls).toHaveLength(0);
-  });
-
-  it('refuses truncated multipart: 401 when the signature no longer matches, 400 (never 5xx) when re-signed', async () => {
-    const signer = testApp.app.get(WebhookSigner);
-    const signed = signer.sign('usersnap', usersnapFeedback, {
-      attachments: [{ name: 'screenshot', filename: 's.png', contentType: 'image/png', data: screenshotPng }],
+      const deep = `{"question":"q","user":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+      const signed = signer.sign('guuru', deep);
+      const response = await client.send('POST', '/webhooks/guuru', signed.headers, signed.body);
+      expect(response.status).toBe(400);
+      expect(testApp.calls.calls).toHaveLength(0);
     });
-    const full = Buffer.from(signed.body);
-    await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: full.length - 8 }), async (cut) => {
-        const truncated = full.subarray(0, cut);
-        const unsigned = await client.send('POST', '/webhooks/usersnap', signed.headers, truncated);
-        expect(unsigned.status).toBe(401);
-        // Authentic but truncated: the sender signed exactly these bytes.
-        const timestamp = signed.headers['x-usersnap-timestamp']!;
-        const timestampBytes = Buffer.alloc(32);
-        timestampBytes.writeBigUInt64LE(BigInt(timestamp));
-        const signature = createHmac('sha256', SECRETS.usersnap).update(truncated).update(timestampBytes).digest('hex');
-        const resigned = await client.send(
-          'POST',
-          '/webhooks/usersnap',
-          { ...signed.headers, 'x-usersnap-signature': signature },
-          truncated,
-        );
-        expect(resigned.status).toBe(400);
-        expect(JSON.parse(resigned.body)).toMatchObject({ reason: 'unparseable_payload' });
-      }),
-      { numRuns: 60 },
-    );
-    expect(testApp.calls.calls).toHaveLength(0);
-  }, 60_000);
+
+    it('refuses truncated multipart: 401 when the signature no longer matches, 400 (never 5xx) when re-signed', async () => {
+      const signer = testApp.app.get(WebhookSigner);
+      const signed = signer.sign('usersnap', usersnapFeedback, {
+        attachments: [{ name: 'screenshot', filename: 's.png', contentType: 'image/png', data: screenshotPng }],
+      });
+      const full = Buffer.from(signed.body);
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: full.length - 8 }), async (cut) => {
+          const truncated = full.subarray(0, cut);
+          const unsigned = await client.send('POST', '/webhooks/usersnap', signed.headers, truncated);
+          expect(unsigned.status).toBe(401);
+          // Authentic but truncated: the sender signed exactly these bytes.
+          const timestamp = signed.headers['x-usersnap-timestamp']!;
+          const timestampBytes = Buffer.alloc(32);
+          timestampBytes.writeBigUInt64LE(BigInt(timestamp));
+          const signature = createHmac('sha256', SECRETS.usersnap)
+            .update(truncated)
+            .update(timestampBytes)
+            .digest('hex');
+          const resigned = await client.send(
+            'POST',
+            '/webhooks/usersnap',
+            { ...signed.headers, 'x-usersnap-signature': signature },
+            truncated,
+          );
+          expect(resigned.status).toBe(400);
+          expect(JSON.parse(resigned.body)).toMatchObject({ reason: 'unparseable_payload' });
+        }),
+        { numRuns: 60 },
+      );
+      expect(testApp.calls.calls).toHaveLength(0);
+    }, 60_000);
+  });
 });

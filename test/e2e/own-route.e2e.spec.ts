@@ -11,7 +11,7 @@ import {
 } from '../../lib/index.js';
 import { guuruChatBody } from '../../sample/payloads.js';
 import { deliver } from './fixtures/deliver.js';
-import { startTestApp, type TestApp } from './fixtures/test-app.js';
+import { PLATFORMS, startTestApp, type TestApp } from './fixtures/test-app.js';
 
 const seen: { body: unknown; delivery: VerifiedWebhookRequest | undefined }[] = [];
 
@@ -27,12 +27,13 @@ class PartnerController {
   }
 }
 
-describe('WebhookSignatureGuard on an application route', () => {
+describe.each(PLATFORMS)('WebhookSignatureGuard on an application route on %s', (platform) => {
   let testApp: TestApp;
   let server: App;
 
   beforeAll(async () => {
-    testApp = await startTestApp(undefined, { extraControllers: [PartnerController] });
+    seen.length = 0;
+    testApp = await startTestApp(undefined, { extraControllers: [PartnerController], platform });
     server = testApp.app.getHttpServer() as App;
   });
 

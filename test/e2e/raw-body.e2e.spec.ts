@@ -1,14 +1,15 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import type { App } from 'supertest/types.js';
 import { WebhookSigner, WebhooksModule } from '../../lib/index.js';
 import { guuruChatBody, screenshotPng, usersnapFeedback } from '../../sample/payloads.js';
 import { deliver } from './fixtures/deliver.js';
-import { startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
+import { PLATFORMS, startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
 
-describe('raw bodies and size limits', () => {
+describe.each(PLATFORMS)('raw bodies and size limits on %s', (platform) => {
   let testApp: TestApp | undefined;
 
   afterEach(async () => {
@@ -18,7 +19,7 @@ describe('raw bodies and size limits', () => {
 
   describe('an app created without rawBody: true', () => {
     it('answers 500 for JSON and logs one line that says how to fix it', async () => {
-      testApp = await startTestApp(undefined, { rawBody: false });
+      testApp = await startTestApp(undefined, { rawBody: false, platform });
       const signer = testApp.app.get(WebhookSigner);
       const server = testApp.app.getHttpServer() as App;
       const signed = signer.sign('guuru', guuruChatBody);
@@ -27,11 +28,12 @@ describe('raw bodies and size limits', () => {
       const lines = testApp.logs.find('error', 'reason=raw_body_unavailable');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain('rawBody: true');
+      if (platform === 'fastify') expect(lines[0]).toContain('new FastifyAdapter()');
       expect(testApp.calls.calls).toHaveLength(0);
     });
 
     it('still verifies and handles multipart, which the module reads itself', async () => {
-      testApp = await startTestApp(undefined, { rawBody: false });
+      testApp = await startTestApp(undefined, { rawBody: false, platform });
       const signer = testApp.app.get(WebhookSigner);
       const signed = signer.sign('usersnap', usersnapFeedback, {
         attachments: [{ name: 'screenshot', filename: 's.png', contentType: 'image/png', data: screenshotPng }],
@@ -43,13 +45,23 @@ describe('raw bodies and size limits', () => {
         .expect(200);
       expect(testApp.calls.of('usersnap')).toHaveLength(1);
     });
+
+    it('verifies a text/plain delivery from its exact bytes', async () => {
+      testApp = await startTestApp(undefined, { rawBody: false, platform });
+      const signed = testApp.app.get(WebhookSigner).sign('github', 'plain text, signed: ünïcödé', { event: 'push' });
+      const headers = { ...signed.headers, 'content-type': 'text/plain; charset=utf-8' };
+      await deliver(testApp.app.getHttpServer() as App, '/webhooks/github', { headers, body: signed.body }).expect(200);
+      expect(testApp.calls.of('github.push')[0]?.payload).toBe('plain text, signed: ünïcödé');
+    });
   });
 
   describe('maxBodyBytes', () => {
     const limit = 4096;
 
     async function start(): Promise<{ signer: WebhookSigner; server: App }> {
-      testApp = await startTestApp(WebhooksModule.forRoot({ ...testWebhooksOptions(), maxBodyBytes: limit }));
+      testApp = await startTestApp(WebhooksModule.forRoot({ ...testWebhooksOptions(), maxBodyBytes: limit }), {
+        platform,
+      });
       return { signer: testApp.app.get(WebhookSigner), server: testApp.app.getHttpServer() as App };
     }
 
@@ -70,6 +82,14 @@ describe('raw bodies and size limits', () => {
       expect(testApp!.calls.of('flaky')).toHaveLength(1);
     });
 
+    it('answers 413 to a text/plain body over the limit', async () => {
+      const { signer, server } = await start();
+      const signed = signer.sign('github', 't'.repeat(limit + 1), { event: 'push' });
+      const headers = { ...signed.headers, 'content-type': 'text/plain' };
+      const response = await deliver(server, '/webhooks/github', { headers, body: signed.body }).expect(413);
+      expect(response.body.reason).toBe('body_too_large');
+    });
+
     it('answers 413 to a multipart body over the limit, refused while streaming', async () => {
       const { signer, server } = await start();
       const signed = signer.sign('usersnap', usersnapFeedback, {
@@ -81,43 +101,90 @@ describe('raw bodies and size limits', () => {
       expect(testApp!.calls.calls).toHaveLength(0);
     });
 
-    it('answers 413 to a chunked body (no content-length) as soon as it grows over the limit', async () => {
-      await start();
-      await testApp!.app.listen(0, '127.0.0.1');
-      const { port } = (testApp!.app.getHttpServer() as Server).address() as AddressInfo;
-      let sent = 0;
-      const { status, sentWhenAnswered } = await new Promise<{ status: number; sentWhenAnswered: number }>(
-        (resolve, reject) => {
-          const req = httpRequest(
-            {
-              host: '127.0.0.1',
-              port,
-              method: 'POST',
-              path: '/webhooks/usersnap',
-              headers: { 'content-type': 'text/plain' },
-            },
-            (res) => {
-              res.resume();
-              resolve({ status: res.statusCode ?? 0, sentWhenAnswered: sent });
-            },
-          );
-          req.on('error', reject);
-          // Chunks keep coming: the answer must not wait for the end of the body.
-          const chunk = Buffer.alloc(1024, 0x61);
-          const timer = setInterval(() => {
-            if (sent > limit * 4 || req.destroyed) {
-              clearInterval(timer);
-              req.end();
-              return;
-            }
-            req.write(chunk);
-            sent += chunk.length;
-          }, 5);
-        },
-      );
-      expect(status).toBe(413);
-      expect(sentWhenAnswered).toBeLessThan(limit * 4);
-      expect(testApp!.calls.calls).toHaveLength(0);
+    // Fastify's text/plain parser reads the whole body (up to its bodyLimit) before the guard; Express leaves it unread.
+    const streamed = ['multipart/form-data; boundary=x', ...(platform === 'express' ? ['text/plain'] : [])];
+
+    it.each(streamed)(
+      'answers 413 to a chunked %s body (no content-length) as soon as it grows over the limit, then closes',
+      async (contentType) => {
+        await start();
+        await testApp!.app.listen(0, '127.0.0.1');
+        const { port } = (testApp!.app.getHttpServer() as Server).address() as AddressInfo;
+        let sent = 0;
+        const answer = await new Promise<{ status: number; connection?: string; sentWhenAnswered: number }>(
+          (resolve, reject) => {
+            const req = httpRequest(
+              {
+                host: '127.0.0.1',
+                port,
+                method: 'POST',
+                path: '/webhooks/usersnap',
+                headers: { 'content-type': contentType },
+              },
+              (res) => {
+                res.resume();
+                resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, sentWhenAnswered: sent });
+              },
+            );
+            // The server closing the connection mid-body is the point; the client may see it as a reset.
+            req.on('error', (error) => (sent > 0 ? undefined : reject(error)));
+            // Chunks keep coming: the answer must not wait for the end of the body.
+            const chunk = Buffer.alloc(1024, 0x61);
+            const timer = setInterval(() => {
+              if (sent > limit * 4 || req.destroyed) {
+                clearInterval(timer);
+                req.end();
+                return;
+              }
+              req.write(chunk);
+              sent += chunk.length;
+            }, 5);
+          },
+        );
+        expect(answer.status).toBe(413);
+        expect(answer.connection).toBe('close');
+        expect(answer.sentWhenAnswered).toBeLessThan(limit * 4);
+        expect(testApp!.calls.calls).toHaveLength(0);
+      },
+    );
+  });
+
+  describe("the platform's own JSON limit", () => {
+    // Express's JSON parser stops at 100 kB, Fastify's bodyLimit at 1 MiB, both under the 5 MiB default maxBodyBytes.
+    it('answers 413 to a JSON body over it, before the guard', async () => {
+      testApp = await startTestApp(undefined, { platform });
+      const signed = testApp.app.get(WebhookSigner).sign('guuru', { question: 'q'.repeat(1024 * 1024 + 1) });
+      const response = await deliver(testApp.app.getHttpServer() as App, '/webhooks/guuru', signed);
+      expect(response.status).toBe(413);
+      expect(testApp.calls.calls).toHaveLength(0);
     });
+  });
+});
+
+describe('Fastify parsers the app registered itself', () => {
+  let testApp: TestApp | undefined;
+
+  afterEach(async () => {
+    await testApp?.app.close();
+    testApp = undefined;
+  });
+
+  it('keeps a text/plain parser of its own: the app starts, and a text delivery it consumed gets 500', async () => {
+    testApp = await startTestApp(undefined, {
+      platform: 'fastify',
+      configure: (app) => {
+        (app as NestFastifyApplication)
+          .getHttpAdapter()
+          .getInstance()
+          .addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+      },
+    });
+    const signed = testApp.app.get(WebhookSigner).sign('github', 'text', { event: 'push' });
+    const headers = { ...signed.headers, 'content-type': 'text/plain' };
+    const response = await deliver(testApp.app.getHttpServer() as App, '/webhooks/github', {
+      headers,
+      body: signed.body,
+    }).expect(500);
+    expect(response.body.reason).toBe('raw_body_unavailable');
   });
 });

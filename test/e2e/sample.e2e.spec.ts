@@ -8,14 +8,14 @@ import { AppModule } from '../../sample/app.module.js';
 import { signSampleDeliveries } from '../../sample/payloads.js';
 import type { ReceivedDelivery } from '../../sample/received.log.js';
 import { deliver } from './fixtures/deliver.js';
+import { initTestApplication, PLATFORMS } from './fixtures/test-app.js';
 
-describe('the sample app', () => {
+describe.each(PLATFORMS)('the sample app on %s', (platform) => {
   let app: INestApplication;
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ rawBody: true, logger: false });
-    await app.init();
+    app = await initTestApplication(moduleRef, platform, { rawBody: true, logger: false });
   });
 
   afterAll(async () => {
