@@ -16,7 +16,7 @@ import {
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { deliver } from './fixtures/deliver.js';
 import { ALL_SECRET_STRINGS } from './fixtures/secrets.js';
-import { startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
+import { PLATFORMS, startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
 
 const KEY = 'let-me-in-7Yq';
 const SCRIPT = '<script>alert(1)</script>';
@@ -44,13 +44,13 @@ async function eventually(check: () => Promise<boolean>, timeoutMs: number): Pro
   }
 }
 
-describe('the deliveries dashboard (inline mode, real HTTP)', () => {
+describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %s', (platform) => {
   let testApp: TestApp;
   let server: App;
   const signatures: string[] = [];
 
   beforeAll(async () => {
-    testApp = await startTestApp(WebhooksModule.forRoot({ ...testWebhooksOptions(), dashboard }));
+    testApp = await startTestApp(WebhooksModule.forRoot({ ...testWebhooksOptions(), dashboard }), { platform });
     server = testApp.app.getHttpServer() as App;
     const signer = testApp.app.get(WebhookSigner);
 
@@ -282,7 +282,7 @@ describe('dashboard configuration', () => {
   });
 });
 
-describe('the dashboard in queue mode (Redis store, dead letters, replay)', () => {
+describe.each(PLATFORMS)('the dashboard in queue mode (Redis store, dead letters, replay) on %s', (platform) => {
   let redis: TestRedis;
   let testApp: TestApp | undefined;
 
@@ -308,6 +308,7 @@ describe('the dashboard in queue mode (Redis store, dead letters, replay)', () =
         deliveries: { store: 'redis', connection: redis.url },
         dashboard,
       }),
+      { platform },
     );
     return testApp;
   }

@@ -12,7 +12,7 @@ import { billingInvoicePaid } from '../../sample/payloads.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { deliver } from './fixtures/deliver.js';
 import { ALL_SECRET_STRINGS } from './fixtures/secrets.js';
-import { startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
+import { PLATFORMS, startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
 
 /** A copy of a delivery with one letter's case flipped: still JSON, no longer what was signed. */
 function tampered(signed: SignedWebhookRequest): SignedWebhookRequest {
@@ -40,12 +40,12 @@ function outcomesById(events: readonly WebhookOutcomeEvent[]): Record<string, st
   return byId;
 }
 
-describe('outcome events', () => {
+describe.each(PLATFORMS)('outcome events on %s', (platform) => {
   let testApp: TestApp | undefined;
   let events: WebhookOutcomeEvent[];
 
   async function start(module = WebhooksModule.forRoot(testWebhooksOptions())) {
-    testApp = await startTestApp(module);
+    testApp = await startTestApp(module, { platform });
     events = [];
     testApp.app.get(WebhookEvents).events$.subscribe((event) => events.push(event));
     return { signer: testApp.app.get(WebhookSigner), server: testApp.app.getHttpServer() as App };
@@ -118,7 +118,7 @@ describe('outcome events', () => {
         WebhooksModule.forRoot({
           ...testWebhooksOptions(),
           processing: 'queue',
-          queue: { connection: redis.connection, name: 'events-queue', attempts: 2, backoffMs: 20 },
+          queue: { connection: redis.connection, name: `events-queue-${platform}`, attempts: 2, backoffMs: 20 },
           deliveries: { store: 'redis', connection: redis.url },
         }),
       );

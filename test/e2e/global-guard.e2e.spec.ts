@@ -16,7 +16,7 @@ import type { App } from 'supertest/types.js';
 import { WebhookSigner, WebhooksModule } from '../../lib/index.js';
 import { guuruChatBody } from '../../sample/payloads.js';
 import { deliver } from './fixtures/deliver.js';
-import { startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
+import { PLATFORMS, startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
 
 /** The usual NestJS pattern: a global guard that lets through only routes marked `@Public()`. */
 const IS_PUBLIC_KEY = 'isPublic';
@@ -65,13 +65,13 @@ function appWithGlobalGuard(routeMetadata?: Record<string, unknown>, async = fal
   };
 }
 
-describe('a global authentication guard', () => {
+describe.each(PLATFORMS)('a global authentication guard on %s', (platform) => {
   describe('with routeMetadata: { isPublic: true }', () => {
     let testApp: TestApp;
     let server: App;
 
     beforeAll(async () => {
-      testApp = await startTestApp(appWithGlobalGuard({ [IS_PUBLIC_KEY]: true }));
+      testApp = await startTestApp(appWithGlobalGuard({ [IS_PUBLIC_KEY]: true }), { platform });
       server = testApp.app.getHttpServer() as App;
     });
 
@@ -98,7 +98,7 @@ describe('a global authentication guard', () => {
   });
 
   it('takes routeMetadata beside useFactory in forRootAsync', async () => {
-    const testApp = await startTestApp(appWithGlobalGuard({ [IS_PUBLIC_KEY]: true }, true));
+    const testApp = await startTestApp(appWithGlobalGuard({ [IS_PUBLIC_KEY]: true }, true), { platform });
     try {
       const signed = testApp.app.get(WebhookSigner).sign('guuru', guuruChatBody);
       await deliver(testApp.app.getHttpServer() as App, '/webhooks/guuru', signed).expect(200);
@@ -109,7 +109,7 @@ describe('a global authentication guard', () => {
 
   describe('without routeMetadata', () => {
     it('refuses the sender, which is why the option exists', async () => {
-      const testApp = await startTestApp(appWithGlobalGuard());
+      const testApp = await startTestApp(appWithGlobalGuard(), { platform });
       try {
         const signed = testApp.app.get(WebhookSigner).sign('guuru', guuruChatBody);
         const response = await deliver(testApp.app.getHttpServer() as App, '/webhooks/guuru', signed).expect(401);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
   WebhookEvents,
@@ -10,7 +11,7 @@ import {
   type WebhooksModuleOptions,
 } from '../../lib/index.js';
 import { HandlerCalls } from './fixtures/handler-calls.js';
-import { CapturingLogger, testWebhooksOptions } from './fixtures/test-app.js';
+import { CapturingLogger, testWebhooksOptions, type Platform } from './fixtures/test-app.js';
 import { TestHandlers } from './fixtures/test-handlers.js';
 
 interface SelfCheckedApp {
@@ -22,7 +23,12 @@ interface SelfCheckedApp {
 
 /** Boots the test app the way main.ts does, with `configure` run before `listen()`. */
 async function bootApp(
-  options: { rawBody: boolean; selfCheck?: WebhooksModuleOptions['selfCheck'] },
+  options: {
+    rawBody: boolean;
+    selfCheck?: WebhooksModuleOptions['selfCheck'];
+    platform?: Platform;
+    bodyLimit?: number;
+  },
   configure: (app: NestExpressApplication) => void = () => undefined,
 ): Promise<SelfCheckedApp> {
   @Module({
@@ -31,13 +37,18 @@ async function bootApp(
   })
   class SelfCheckedModule {}
   const logs = new CapturingLogger();
-  const app = await NestFactory.create<NestExpressApplication>(SelfCheckedModule, {
-    rawBody: options.rawBody,
-    logger: logs,
-  });
+  const appOptions = { rawBody: options.rawBody, logger: logs };
+  const app =
+    options.platform === 'fastify'
+      ? await NestFactory.create<NestFastifyApplication>(
+          SelfCheckedModule,
+          new FastifyAdapter({ bodyLimit: options.bodyLimit }),
+          appOptions,
+        )
+      : await NestFactory.create<NestExpressApplication>(SelfCheckedModule, appOptions);
   const events: WebhookOutcomeEvent[] = [];
   app.get(WebhookEvents).events$.subscribe((event) => events.push(event));
-  configure(app);
+  if (options.platform !== 'fastify') configure(app as NestExpressApplication);
   const listening = app.listen(0, '127.0.0.1');
   // Observed here so a rejection is never unhandled; each test awaits it.
   listening.catch(() => undefined);
@@ -54,6 +65,8 @@ function selfCheckWarnings(logs: CapturingLogger): string[] {
   return logs.find('warn', 'Webhook self-check failed');
 }
 
+// The Express cases use express.json() middlewares, the Fastify ones Fastify's bodyLimit and hooks: the same
+// mistakes, as each platform makes them.
 describe('the start-up self-check of raw-body capture', () => {
   let running: SelfCheckedApp | undefined;
 
@@ -119,4 +132,66 @@ describe('the start-up self-check of raw-body capture', () => {
     expect(running.logs.find('warn', 'self-check')).toEqual([]);
     expect(running.logs.find('log', 'self-check')).toEqual([]);
   });
+
+  describe('on Fastify', () => {
+    it('passes quietly for a correct app, multipart included', async () => {
+      running = await bootApp({ rawBody: true, platform: 'fastify' });
+      await running.listening;
+      expect(running.logs.lines.filter((line) => line.level === 'warn' || line.level === 'error')).toEqual([]);
+      expect(running.logs.find('log', 'Webhook self-check passed')).toHaveLength(1);
+      expect(running.app.get(HandlerCalls).calls).toHaveLength(0);
+    });
+
+    it('warns, naming rawBody, when the app was created without rawBody: true', async () => {
+      running = await bootApp({ rawBody: false, platform: 'fastify' });
+      await running.listening;
+      const [warning, ...others] = selfCheckWarnings(running.logs);
+      expect(others).toHaveLength(0);
+      expect(warning).toContain('application/json: the body was parsed before the webhook route');
+      expect(warning).toContain('new FastifyAdapter(), { rawBody: true }');
+    });
+
+    it("names Fastify's bodyLimit when it is below the delivery, and fails listen() in 'fail' mode", async () => {
+      running = await bootApp({ rawBody: true, platform: 'fastify', bodyLimit: 1024, selfCheck: 'fail' });
+      await expect(running.listening).rejects.toThrow(/a body parser with a size limit below 4096 bytes/);
+      expect(running.logs.find('error', "Fastify's bodyLimit")).toHaveLength(1);
+    });
+
+    it('names a hook that replaces the raw body with re-serialised JSON', async () => {
+      running = await bootFastifyWithReserialisingHook();
+      await running.listening;
+      const [warning] = selfCheckWarnings(running.logs);
+      expect(warning).toContain('application/json: the verifier saw the same JSON written differently');
+    });
+  });
 });
+
+/** A Fastify app whose preValidation hook rebuilds `rawBody` from the parsed JSON: the Fastify form of the bug. */
+async function bootFastifyWithReserialisingHook(): Promise<SelfCheckedApp> {
+  @Module({ imports: [WebhooksModule.forRoot(testWebhooksOptions())], providers: [HandlerCalls, TestHandlers] })
+  class HookedModule {}
+  const logs = new CapturingLogger();
+  const app = await NestFactory.create<NestFastifyApplication>(HookedModule, new FastifyAdapter(), {
+    rawBody: true,
+    logger: logs,
+  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook(
+      'preValidation',
+      (
+        request: { body: unknown; rawBody?: Buffer; headers: Record<string, unknown> },
+        _reply: unknown,
+        done: () => void,
+      ) => {
+        if (String(request.headers['content-type']).startsWith('application/json')) {
+          request.rawBody = Buffer.from(JSON.stringify(request.body));
+        }
+        done();
+      },
+    );
+  const listening = app.listen(0, '127.0.0.1');
+  listening.catch(() => undefined);
+  return { app, logs, events: [], listening };
+}

@@ -4,7 +4,7 @@ import { WebhookSigner, WebhooksModule, type WebhookSecret, type WebhookSecretCo
 import { billingInvoicePaid, guuruChatBody } from '../../sample/payloads.js';
 import { deliver } from './fixtures/deliver.js';
 import { SECRETS } from './fixtures/secrets.js';
-import { startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
+import { PLATFORMS, startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
 
 const HOUR_MS = 3600_000;
 // Standard Webhooks secrets: base64 of distinctive key material.
@@ -29,7 +29,7 @@ class TenantSecretsTable {
   };
 }
 
-describe('tenants and resolved secrets', () => {
+describe.each(PLATFORMS)('tenants and resolved secrets on %s', (platform) => {
   let testApp: TestApp | undefined;
   let table: TenantSecretsTable;
 
@@ -47,6 +47,7 @@ describe('tenants and resolved secrets', () => {
         secretCacheSeconds,
         sources: { ...options.sources, billing: { provider: 'standard-webhooks', secret: table.resolve } },
       }),
+      { platform },
     );
     return { signer: testApp.app.get(WebhookSigner), server: testApp.app.getHttpServer() as App };
   }
@@ -155,6 +156,7 @@ describe('tenants and resolved secrets', () => {
           guuru: { secret: [SECRETS.guuru, { value: 'guuru-retired-secret', notAfter: new Date(Date.now() - 1) }] },
         },
       }),
+      { platform },
     );
     const signer = testApp.app.get(WebhookSigner);
     const server = testApp.app.getHttpServer() as App;
