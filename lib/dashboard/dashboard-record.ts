@@ -42,11 +42,17 @@ export interface DashboardRecord extends Omit<DashboardUpdate, 'handlers' | 'hea
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
 }
 
-/** What the dashboard keeps of an outcome event. Headers are masked again, by name, in case the sender was unknown. */
+/**
+ * What the dashboard keeps of an outcome event. Headers are masked again, by name, in case the sender was unknown.
+ * The outcome that follows a `verified` event in the same request adds no headers or body: its record has them.
+ */
 export function toDashboardUpdate(event: WebhookOutcomeEvent, showBodies: boolean): DashboardUpdate {
+  const first = event.outcome === 'verified' || event.deliveryId === undefined || event.via === 'queue';
   const headers: Record<string, string | readonly string[]> = {};
-  for (const [name, value] of Object.entries(event.headers)) {
-    headers[name] = SENSITIVE_HEADER.test(name) ? MASKED : value;
+  if (first) {
+    for (const [name, value] of Object.entries(event.headers)) {
+      headers[name] = SENSITIVE_HEADER.test(name) ? MASKED : value;
+    }
   }
   return withoutUndefined({
     at: event.at.getTime(),
@@ -64,8 +70,11 @@ export function toDashboardUpdate(event: WebhookOutcomeEvent, showBodies: boolea
     handlersMs: event.durations.handlersMs,
     handlers: event.handlers.length > 0 ? event.handlers : undefined,
     headers: Object.keys(headers).length > 0 ? headers : undefined,
-    body: showBodies && event.rawBody ? event.rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8') : undefined,
-    bodyBytes: event.rawBody?.length,
+    body:
+      first && showBodies && event.rawBody
+        ? event.rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8')
+        : undefined,
+    bodyBytes: first ? event.rawBody?.length : undefined,
   });
 }
 
@@ -75,7 +84,8 @@ export function toDashboardUpdate(event: WebhookOutcomeEvent, showBodies: boolea
  */
 export function openKeyOf(update: DashboardUpdate): string | undefined {
   if (update.deliveryId === undefined) return undefined;
-  return JSON.stringify([update.source, update.tenant ?? null, update.deliveryId]);
+  // Source names and tenants hold no NUL, so the key is unambiguous.
+  return `${update.source}\u0000${update.tenant ?? ''}\u0000${update.deliveryId}`;
 }
 
 /** A record built from its updates, in the order they happened; later facts win, earlier ones stay. */

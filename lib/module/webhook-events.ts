@@ -122,26 +122,61 @@ export class WebhookEvents {
 }
 
 function toEvent(facts: WebhookOutcomeFacts): WebhookOutcomeEvent {
-  return {
-    outcome: facts.outcome,
-    at: new Date(),
-    source: facts.source,
-    tenant: facts.tenant,
-    deliveryId: facts.deliveryId,
-    event: facts.event,
-    reason: facts.reason,
-    detail: facts.detail,
-    status: facts.status,
-    via: facts.via ?? 'request',
-    durations: {
+  return new OutcomeEvent(facts);
+}
+
+/**
+ * An event whose masked headers are copied only when read: most subscribers (counters)
+ * never read them, and the copy is the one cost that grows with the request.
+ */
+class OutcomeEvent implements WebhookOutcomeEvent {
+  readonly outcome: WebhookOutcome;
+  readonly at = new Date();
+  readonly source: string;
+  readonly tenant: string | undefined;
+  readonly deliveryId: string | undefined;
+  readonly event: string | undefined;
+  readonly reason: WebhookRejectionReason | undefined;
+  readonly detail: string | undefined;
+  readonly status: number | undefined;
+  readonly via: 'request' | 'queue';
+  readonly durations: WebhookDurations;
+  readonly handlers: readonly WebhookHandlerRun[];
+  readonly rawBody: Buffer | undefined;
+  #headers: Readonly<Record<string, string | readonly string[]>> | undefined;
+  readonly #rawHeaders: WebhookHeaders;
+  readonly #sensitiveHeaders: readonly string[];
+
+  constructor(facts: WebhookOutcomeFacts) {
+    this.outcome = facts.outcome;
+    this.source = facts.source;
+    this.tenant = facts.tenant;
+    this.deliveryId = facts.deliveryId;
+    this.event = facts.event;
+    this.reason = facts.reason;
+    this.detail = facts.detail;
+    this.status = facts.status;
+    this.via = facts.via ?? 'request';
+    this.durations = {
       verifyMs: facts.durations?.verifyMs,
       validateMs: facts.durations?.validateMs,
       handlersMs: facts.durations?.handlersMs,
-    },
-    handlers: facts.handlers ?? [],
-    headers: maskHeaders(facts.headers ?? {}, facts.sensitiveHeaders ?? []),
-    rawBody: facts.rawBody,
-  };
+    };
+    this.handlers = facts.handlers ?? [];
+    this.rawBody = facts.rawBody;
+    this.#rawHeaders = facts.headers ?? {};
+    this.#sensitiveHeaders = facts.sensitiveHeaders ?? [];
+  }
+
+  get headers(): Readonly<Record<string, string | readonly string[]>> {
+    this.#headers ??= maskHeaders(this.#rawHeaders, this.#sensitiveHeaders);
+    return this.#headers;
+  }
+
+  /** `JSON.stringify(event)` shows the masked headers, like any other field. */
+  toJSON(): WebhookOutcomeEvent {
+    return { ...this, headers: this.headers };
+  }
 }
 
 /** A copy of `headers` with the sender's sensitive headers and any credentials masked. */
