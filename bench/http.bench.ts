@@ -361,7 +361,8 @@ async function main(): Promise<void> {
       '',
     ].join('\n');
 
-    const files = await writeResults('http', data, markdown);
+    // A dashboard run is a comparison, not the reference: it must not overwrite http.md.
+    const files = await writeResults(process.env.BENCH_DASHBOARD === '1' ? 'http-dashboard' : 'http', data, markdown);
     console.log(markdown);
     console.log(`written: ${files.join(', ')}`);
   } finally {

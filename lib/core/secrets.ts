@@ -7,8 +7,11 @@ import { WebhookConfigurationError } from './webhook-configuration.error.js';
 export interface ExpiringWebhookSecret {
   /** The secret itself. */
   readonly value: string;
-  /** From this moment on, deliveries signed with it are refused (and it is never used to sign). */
-  readonly notAfter: Date;
+  /**
+   * From this moment on, deliveries signed with it are refused (and it is never used to sign):
+   * a `Date`, or an ISO 8601 string such as a resolver reading JSON gets.
+   */
+  readonly notAfter: Date | string;
 }
 
 /** One secret, as a string or with an end date. */
@@ -47,9 +50,11 @@ function isSecretList(secret: WebhookSecret): secret is readonly WebhookSecretEn
 function checkEntry(entry: WebhookSecretEntry, owner: string): CheckedSecret {
   if (typeof entry === 'string' && entry.length > 0) return { value: entry, notAfterMs: Infinity };
   if (typeof entry === 'object' && entry !== null && typeof entry.value === 'string' && entry.value.length > 0) {
-    const notAfterMs = entry.notAfter instanceof Date ? entry.notAfter.getTime() : NaN;
+    const { notAfter } = entry;
+    const notAfterMs =
+      notAfter instanceof Date ? notAfter.getTime() : typeof notAfter === 'string' ? Date.parse(notAfter) : NaN;
     if (Number.isNaN(notAfterMs)) {
-      throw new WebhookConfigurationError(`${owner}: a secret's notAfter must be a valid Date.`);
+      throw new WebhookConfigurationError(`${owner}: a secret's notAfter must be a valid Date or ISO 8601 string.`);
     }
     return { value: entry.value, notAfterMs };
   }

@@ -68,10 +68,12 @@ function verifierFor(options: VerifyWebhookOptions | SignWebhookOptions): Webhoo
 function secretKey(secret: Exclude<WebhookSecret, string>): string {
   const entries = Array.isArray(secret) ? (secret as readonly WebhookSecretEntry[]) : [secret as WebhookSecretEntry];
   return entries
-    .map((entry) =>
-      typeof entry === 'string' ? entry : `${entry?.value}\u0002${String(entry?.notAfter?.getTime?.())}`,
-    )
+    .map((entry) => (typeof entry === 'string' ? entry : `${entry?.value}\u0002${notAfterKey(entry?.notAfter)}`))
     .join('\u0001');
+}
+
+function notAfterKey(notAfter: Date | string | undefined): string {
+  return notAfter instanceof Date ? String(notAfter.getTime()) : String(notAfter);
 }
 
 /**

@@ -62,16 +62,20 @@ function nonceOf(cookieHeader: string | undefined): string | undefined {
 }
 
 /**
- * Whether the browser says the request came from another site: `Sec-Fetch-Site`, or an
- * `Origin` whose host is not the request's. Requests without either (scripts) rely on the token.
+ * Whether the browser says the request came from another site. `Sec-Fetch-Site` decides
+ * where the browser sends it (proxies rewrite `Host`, HTTP/2 has none); otherwise an `Origin`
+ * whose host is not the one the client asked for (`X-Forwarded-Host` behind a proxy).
+ * Requests with neither (scripts) rely on the token.
  */
 export function isCrossSite(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
   const site = headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') return true;
+  if (typeof site === 'string') return site === 'cross-site' || site === 'same-site';
   const origin = headers.origin;
   if (typeof origin !== 'string' || origin === '') return false;
+  const forwarded = headers['x-forwarded-host'];
+  const host = (typeof forwarded === 'string' ? forwarded.split(',', 1)[0]!.trim() : undefined) ?? headers.host;
   try {
-    return new URL(origin).host !== headers.host;
+    return new URL(origin).host !== host;
   } catch {
     return true;
   }

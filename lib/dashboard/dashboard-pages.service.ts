@@ -1,3 +1,4 @@
+import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
 import { Inject, Injectable } from '@nestjs/common';
 import type { WebhookOutcome } from '../module/webhook-events.js';
 import { WebhookDeliveries, type ReplayResult } from '../module/webhook-deliveries.service.js';
@@ -102,12 +103,23 @@ export class DashboardPages {
     if (!this.processing.queued) return { results: [] };
     let results: ReplayResult[];
     if ('id' in target) {
+      if (!DEAD_LETTER_ID.test(target.id)) return { results: [] };
       const entry = await this.deliveries.get(target.id);
-      results = entry ? [await this.deliveries.replay(entry.id)] : [];
+      results = entry ? [await this.replayDeadLetter(entry.id)] : [];
     } else {
       results = await this.deliveries.replayFailed({ source: target.source });
     }
     return { results };
+  }
+
+  /** A replay; a dead letter that stopped being one meanwhile (replayed by someone else) is a result, not a 500. */
+  private async replayDeadLetter(id: string): Promise<ReplayResult> {
+    try {
+      return await this.deliveries.replay(id);
+    } catch (error) {
+      if (error instanceof WebhookConfigurationError) return { id, status: 'failed', error: 'no longer a dead letter' };
+      throw error;
+    }
   }
 
   /** The outcomes a list can be filtered by. */
@@ -115,6 +127,9 @@ export class DashboardPages {
     return OUTCOMES;
   }
 }
+
+/** The queue's job ids (`<source>-<hex digest>`): anything else is no dead letter, and must not reach Redis as a key. */
+const DEAD_LETTER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,191}$/;
 
 function summary(record: DashboardRecord): DashboardDeliverySummary {
   return withoutUndefined({

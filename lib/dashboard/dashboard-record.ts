@@ -1,13 +1,13 @@
-import type { WebhookHandlerRun, WebhookOutcome, WebhookOutcomeEvent } from '../module/webhook-events.js';
+import {
+  isSensitiveHeader,
+  MASKED_HEADER_VALUE,
+  type WebhookHandlerRun,
+  type WebhookOutcome,
+  type WebhookOutcomeEvent,
+} from '../module/webhook-events.js';
 
 /** How much of a body the dashboard keeps, when it shows bodies at all. */
 export const MAX_SHOWN_BODY_BYTES = 64 * 1024;
-
-/** Header names whose values the dashboard never shows, whichever sender (or none) they came with. */
-const SENSITIVE_HEADER = /signature|hmac|token|secret|auth|cookie|api-?key|password|credential/i;
-
-/** The value shown for a masked header (the same as the outcome events'). */
-const MASKED = '[masked]';
 
 /** One outcome event as the dashboard keeps it: masked, body only when shown. */
 export interface DashboardUpdate {
@@ -51,7 +51,8 @@ export function toDashboardUpdate(event: WebhookOutcomeEvent, showBodies: boolea
   const headers: Record<string, string | readonly string[]> = {};
   if (first) {
     for (const [name, value] of Object.entries(event.headers)) {
-      headers[name] = SENSITIVE_HEADER.test(name) ? MASKED : value;
+      // Masked by the event already; again by name here, so a page never depends on the event's masking alone.
+      headers[name] = isSensitiveHeader(name, []) ? MASKED_HEADER_VALUE : value;
     }
   }
   return withoutUndefined({

@@ -15,8 +15,9 @@ export const dashboardMessages = {
     'The async options enable the webhooks dashboard, but forRootAsync was not told where to serve it: ' +
     'routes are fixed before the factory runs. Add dashboard: { path } beside useFactory: ' +
     "WebhooksModule.forRootAsync({ dashboard: { path: 'webhooks/_dashboard' }, useFactory }).",
+  // The class only: an authorize error's message may quote the credential it was checking.
   authorizeThrew: (error: unknown): string =>
-    `webhooks dashboard: authorize threw, the request was refused with 401: ${error instanceof Error ? error.message : String(error)}`,
+    `webhooks dashboard: authorize threw ${error instanceof Error ? error.name : typeof error}; the request was refused with 401`,
   storeFailing: (error: unknown): string =>
     `webhooks dashboard: recording to Redis failed (deliveries are not affected; the dashboard misses them until Redis answers): ${
       error instanceof Error ? error.message : String(error)

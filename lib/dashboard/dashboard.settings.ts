@@ -43,7 +43,7 @@ export function resolveDashboardSettings(
   const merged: WebhookDashboardOptions = { ...fixed, ...resolved };
   if (typeof merged.authorize !== 'function') throw new WebhookConfigurationError(dashboardMessages.noAuthorize(path));
   const under = `${trimSlashes(webhooksPath)}/`;
-  if (path.startsWith(under) && !path.slice(under.length).startsWith('_')) {
+  if (path === trimSlashes(webhooksPath) || (path.startsWith(under) && !path.slice(under.length).startsWith('_'))) {
     throw new WebhookConfigurationError(dashboardMessages.pathClashes(path, webhooksPath));
   }
   const maxEntries = merged.maxEntries ?? DEFAULT_DASHBOARD_MAX_ENTRIES;

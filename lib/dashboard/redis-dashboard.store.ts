@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedis, type RedisConnection } from '../deliveries/redis-connection.js';
 import {
@@ -89,7 +90,8 @@ export class RedisDashboardStore implements DashboardStore {
 
   append(update: DashboardUpdate): void {
     this.sequence += 1;
-    const id = `${update.at.toString(36)}-${process.pid.toString(36)}-${this.sequence.toString(36)}`;
+    // Random, not the pid: every container's process is pid 1, and instances share the store.
+    const id = `${update.at.toString(36)}-${randomBytes(6).toString('hex')}-${this.sequence.toString(36)}`;
     this.client
       .eval(
         APPEND_SCRIPT,

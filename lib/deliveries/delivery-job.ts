@@ -34,7 +34,7 @@ export function storableHeaders(
 ): Record<string, string | string[]> {
   const kept: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || sensitive.includes(name.toLowerCase())) continue;
+    if (value === undefined || sensitive.some((header) => header.toLowerCase() === name.toLowerCase())) continue;
     kept[name] = typeof value === 'string' ? value : [...value];
   }
   return kept;

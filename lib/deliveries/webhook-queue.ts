@@ -74,15 +74,21 @@ export class WebhookQueue {
     return new WebhookQueue(bullmq, queue, options);
   }
 
-  /** Adds a delivery; a repeat of a delivery still in the queue adds nothing. */
-  async enqueue(jobId: string, data: DeliveryJobData): Promise<void> {
-    await this.queue.add(data.source, data, {
+  /**
+   * Adds a delivery. A repeat of a delivery whose job the queue still holds (waiting, active,
+   * kept after completing, or a dead letter) adds nothing: `'already_queued'`.
+   */
+  async enqueue(jobId: string, data: DeliveryJobData): Promise<'queued' | 'already_queued'> {
+    const job = await this.queue.add(data.source, data, {
       jobId,
       attempts: this.options.attempts ?? 5,
       backoff: { type: 'exponential', delay: this.options.backoffMs ?? 1000 },
       removeOnComplete: retention(this.options.removeOnComplete ?? { age: 24 * 3600, count: 1000 }),
       removeOnFail: retention(this.options.removeOnFail ?? false),
     });
+    // BullMQ answers a repeat with the new Job object but stores nothing: the stored job's creation time tells.
+    const stored = await this.queue.getJob(jobId);
+    return stored !== undefined && stored.timestamp !== job.timestamp ? 'already_queued' : 'queued';
   }
 
   /** Starts this process's worker. Errors for which `isPermanent` is true fail the job without retries. */

@@ -26,13 +26,23 @@ interface CachedVerifier {
 
 const DEFAULT_MAX_ENTRIES = 10_000;
 
+function remember(cache: Map<string, CachedVerifier>, key: string, entry: CachedVerifier, limit: number): void {
+  cache.delete(key);
+  if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+  cache.set(key, entry);
+}
+
 /**
  * A source's verifiers when its secrets are looked up per delivery: one per tenant,
  * built from what the resolver answers and reused for `cacheSeconds`. Concurrent
  * deliveries of one tenant share a single lookup; a failed lookup is not cached.
+ * Known tenants and unknown ones are remembered apart, each least recently used
+ * first out, so a flood of made-up tenants cannot push the real ones out.
  */
 export class ResolvedVerifiers {
-  private readonly cache = new Map<string, CachedVerifier>();
+  private readonly pending = new Map<string, CachedVerifier>();
+  private readonly known = new Map<string, CachedVerifier>();
+  private readonly unknown = new Map<string, CachedVerifier>();
 
   constructor(private readonly settings: ResolvedVerifiersSettings) {}
 
@@ -56,27 +66,35 @@ export class ResolvedVerifiers {
     // Tenants never contain "\u0000", so the route without a tenant has a key of its own.
     const key = tenant ?? '\u0000';
     const nowMs = Date.now();
-    const hit = this.cache.get(key);
-    if (hit && hit.expiresAtMs > nowMs) return hit;
+    const hit = this.fresh(this.known, key, nowMs) ?? this.fresh(this.unknown, key, nowMs) ?? this.pending.get(key);
+    if (hit) return hit;
     const entry: CachedVerifier = {
       expiresAtMs: nowMs + this.settings.cacheSeconds * 1000,
       verifier: this.resolve(tenant, headers),
     };
     if (this.settings.cacheSeconds > 0) {
-      this.remember(key, entry);
-      entry.verifier.catch(() => {
-        if (this.cache.get(key) === entry) this.cache.delete(key);
-      });
+      this.pending.set(key, entry);
+      entry.verifier.then(
+        (verifier) => {
+          this.pending.delete(key);
+          const limit = this.settings.maxEntries ?? DEFAULT_MAX_ENTRIES;
+          if (verifier) remember(this.known, key, entry, limit);
+          else remember(this.unknown, key, entry, Math.max(1, Math.floor(limit / 10)));
+        },
+        () => this.pending.delete(key),
+      );
     }
     return entry;
   }
 
-  private remember(key: string, entry: CachedVerifier): void {
-    this.cache.delete(key);
-    if (this.cache.size >= (this.settings.maxEntries ?? DEFAULT_MAX_ENTRIES)) {
-      this.cache.delete(this.cache.keys().next().value!);
-    }
-    this.cache.set(key, entry);
+  /** An unexpired entry, made the most recently used. */
+  private fresh(cache: Map<string, CachedVerifier>, key: string, nowMs: number): CachedVerifier | undefined {
+    const entry = cache.get(key);
+    if (!entry) return undefined;
+    cache.delete(key);
+    if (entry.expiresAtMs <= nowMs) return undefined;
+    cache.set(key, entry);
+    return entry;
   }
 
   private async resolve(tenant: string | undefined, headers: WebhookHeaders): Promise<WebhookVerifier | undefined> {
@@ -85,7 +103,7 @@ export class ResolvedVerifiers {
     try {
       secret = await resolver({ source, tenant, headers });
     } catch (error) {
-      throw new WebhookSecretResolutionError(`The secret resolver of source "${source}" failed: ${messageOf(error)}`, {
+      throw new WebhookSecretResolutionError(`The secret resolver of source "${source}" failed: ${kindOf(error)}`, {
         cause: error,
       });
     }
@@ -94,13 +112,20 @@ export class ResolvedVerifiers {
       return new WebhookVerifier({ provider, secret, token, toleranceSeconds });
     } catch (error) {
       throw new WebhookSecretResolutionError(
-        `The secret resolver of source "${source}" answered secrets its sender cannot use: ${messageOf(error)}`,
+        `The secret resolver of source "${source}" answered secrets its sender cannot use: ${kindOf(error)}`,
         { cause: error },
       );
     }
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/**
+ * What failed, without the error's message: a resolver's errors can quote what it was
+ * reading (Node's JSON.parse errors quote their input), and that may be the secret.
+ * The whole error stays on `cause` for the application's own handling.
+ */
+function kindOf(error: unknown): string {
+  if (!(error instanceof Error)) return 'it threw a non-Error value';
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' || typeof code === 'number' ? `${error.name} (code ${String(code)})` : error.name;
 }

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
 import type { WebhookHeaders } from '../core/headers.js';
 import type { WebhookRejectionReason } from './webhook-rejection.js';
-import { isInternalSource } from './webhooks.constants.js';
 
 /**
  * What became of a delivery:
@@ -85,8 +84,17 @@ export interface WebhookOutcomeFacts {
 /** The value shown instead of a masked header's. */
 export const MASKED_HEADER_VALUE = '[masked]';
 
-// Credentials any request may carry, whatever its sender.
-const ALWAYS_MASKED = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
+/**
+ * Header names masked whatever the sender (or none, for a request to an unknown source):
+ * credentials, and anything named like a signature, token, secret or key.
+ */
+const SENSITIVE_HEADER_NAME = /signature|hmac|token|secret|auth|cookie|key|password|credential/i;
+
+/** Whether a header is masked in events, the dashboard and stored jobs: by the sender's list or by its name. */
+export function isSensitiveHeader(name: string, senderSensitive: readonly string[]): boolean {
+  const lower = name.toLowerCase();
+  return SENSITIVE_HEADER_NAME.test(lower) || senderSensitive.some((header) => header.toLowerCase() === lower);
+}
 
 /**
  * The stream of delivery outcomes: subscribe to count, trace or alert on what the
@@ -114,9 +122,9 @@ export class WebhookEvents {
   /** Every outcome, as it happens. */
   readonly events$: Observable<WebhookOutcomeEvent> = this.subject.asObservable();
 
-  /** Emits an outcome; nothing is built when nobody listens. The self-check's deliveries are never emitted. */
+  /** Emits an outcome; nothing is built when nobody listens. (The self-check's own deliveries never get here.) */
   emit(facts: WebhookOutcomeFacts): void {
-    if (!this.subject.observed || isInternalSource(facts.source)) return;
+    if (!this.subject.observed) return;
     this.subject.next(toEvent(facts));
   }
 }
@@ -179,7 +187,7 @@ class OutcomeEvent implements WebhookOutcomeEvent {
   }
 }
 
-/** A copy of `headers` with the sender's sensitive headers and any credentials masked. */
+/** A copy of `headers` with the sender's sensitive headers and anything named like a credential masked. */
 export function maskHeaders(
   headers: WebhookHeaders,
   sensitive: readonly string[],
@@ -187,8 +195,7 @@ export function maskHeaders(
   const masked: Record<string, string | readonly string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    const lower = name.toLowerCase();
-    masked[name] = sensitive.includes(lower) || ALWAYS_MASKED.includes(lower) ? MASKED_HEADER_VALUE : value;
+    masked[name] = isSensitiveHeader(name, sensitive) ? MASKED_HEADER_VALUE : value;
   }
   return masked;
 }

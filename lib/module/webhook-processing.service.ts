@@ -21,7 +21,7 @@ import type { VerifiedDelivery } from './verified-requests.js';
 import { WebhookDispatcher, type DispatchReport } from './webhook.dispatcher.js';
 import { WebhookEvents, type WebhookOutcomeFacts } from './webhook-events.js';
 import { isWebhookRejection } from './webhook-rejection.js';
-import { WebhookSources } from './webhook-sources.js';
+import { WebhookSources, type WebhookSource } from './webhook-sources.js';
 import { isInternalSource, WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
 import type { WebhookReceipt } from './webhooks.controller.js';
 import { WebhookHandlerError } from './webhooks.errors.js';
@@ -111,8 +111,9 @@ export class WebhookProcessing
     const { deliveryId } = delivery.verified;
     if (isInternalSource(delivery.source.name)) return { received: true, deliveryId, handled: 0 };
     if (this.queued) {
-      await this.enqueue(delivery);
-      return { received: true, deliveryId, handled: 0, queued: true };
+      if ((await this.enqueue(delivery)) === 'queued') return { received: true, deliveryId, handled: 0, queued: true };
+      this.events.emit({ ...outcomeFacts(delivery, 'request'), outcome: 'duplicate' });
+      return { received: true, deliveryId, handled: 0, queued: true, duplicate: true };
     }
     const run = this.handleOnce(delivery, `request:${randomUUID()}`, 'request');
     this.inFlight.add(run);
@@ -129,7 +130,19 @@ export class WebhookProcessing
   /** A queued delivery, as a worker runs it. */
   async processJob(data: DeliveryJobData, owner: string): Promise<number | 'duplicate'> {
     const source = this.sources.find(data.source);
-    if (!source) throw new WebhookConfigurationError(`No webhook source "${data.source}" is configured any more.`);
+    if (!source) {
+      const error = new WebhookConfigurationError(`No webhook source "${data.source}" is configured any more.`);
+      this.events.emit({
+        outcome: 'failed',
+        source: data.source,
+        tenant: data.tenant ?? undefined,
+        deliveryId: data.deliveryId,
+        event: data.event ?? undefined,
+        detail: error.message,
+        via: 'queue',
+      });
+      throw error;
+    }
     const delivery: VerifiedDelivery = {
       source,
       tenant: data.tenant ?? undefined,
@@ -160,7 +173,11 @@ export class WebhookProcessing
     owner: string,
     via: 'request' | 'queue',
   ): Promise<DispatchReport | 'duplicate'> {
-    const key = deliveryKey(delivery.source.name, delivery.verified.deliveryId, delivery.tenant);
+    const key = deliveryKey(
+      delivery.source.name,
+      delivery.verified.deliveryId,
+      deduplicationTenant(delivery.source, delivery.tenant),
+    );
     const claim = await this.storeCall(() => this.store.claim(key, owner, this.leaseSeconds));
     if (claim.state === 'done') {
       this.events.emit({ ...outcomeFacts(delivery, via), outcome: 'duplicate' });
@@ -228,7 +245,12 @@ export class WebhookProcessing
     return timer;
   }
 
-  private async enqueue({ source, tenant, delivery, verified }: VerifiedDelivery): Promise<void> {
+  private async enqueue({
+    source,
+    tenant,
+    delivery,
+    verified,
+  }: VerifiedDelivery): Promise<'queued' | 'already_queued'> {
     const data: DeliveryJobData = {
       source: source.name,
       tenant: tenant ?? null,
@@ -240,7 +262,10 @@ export class WebhookProcessing
       receivedAt: Date.now(),
     };
     try {
-      await this.queue!.enqueue(jobIdFor(source.name, verified.deliveryId, tenant), data);
+      return await this.queue!.enqueue(
+        jobIdFor(source.name, verified.deliveryId, deduplicationTenant(source, tenant)),
+        data,
+      );
     } catch (error) {
       throw new WebhookDeliveryError('delivery_queue_unavailable', 'The delivery queue did not accept the delivery.', {
         cause: error,
@@ -281,6 +306,15 @@ export class WebhookProcessing
     }
     return store;
   }
+}
+
+/**
+ * The tenant that scopes de-duplication: only one a resolver gave its own secrets for.
+ * With fixed secrets the tenant segment proves nothing, so it must not let a captured
+ * delivery be handled again under another tenant's URL.
+ */
+function deduplicationTenant(source: WebhookSource, tenant: string | undefined): string | undefined {
+  return source.fixedVerifier ? undefined : tenant;
 }
 
 /** The facts every outcome of a verified delivery shares. */

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { WebhookHeaders } from '../core/headers.js';
 import { WebhookEvents } from './webhook-events.js';
+import { WebhookSources } from './webhook-sources.js';
 import { isWebhookRejection, statusOf, toHttpException } from './webhook-rejection.js';
 import { isInternalSource, WEBHOOKS_LOGGER_CONTEXT } from './webhooks.constants.js';
 import { WebhookHandlerError } from './webhooks.errors.js';
@@ -27,7 +28,10 @@ export interface RejectionContext {
 export class WebhookRejections {
   private readonly logger = new Logger(WEBHOOKS_LOGGER_CONTEXT);
 
-  constructor(private readonly events: WebhookEvents) {}
+  constructor(
+    private readonly events: WebhookEvents,
+    private readonly sources: WebhookSources,
+  ) {}
 
   /**
    * The exception to throw for `error`. The module's own errors become their HTTP
@@ -37,8 +41,10 @@ export class WebhookRejections {
     if (!isWebhookRejection(error)) return error;
     const status = statusOf(error.reason);
     const failed = error instanceof WebhookHandlerError;
-    // Handler failures were logged with their stack by the dispatcher; the self-check reports its own findings.
-    if (!failed && !isInternalSource(context.source)) {
+    // The self-check reports its own findings; anyone else calling its name is logged like any request.
+    if (isInternalSource(context.source) && this.sources.selfCheckRunning) return toHttpException(error);
+    // Handler failures were logged with their stack by the dispatcher.
+    if (!failed) {
       const line = rejectionLine({
         source: context.source,
         tenant: context.tenant,

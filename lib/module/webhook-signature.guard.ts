@@ -7,7 +7,7 @@ import { WebhookEvents } from './webhook-events.js';
 import { WebhookHttpAdapterHost } from './webhook-http-adapter.host.js';
 import { WebhookRejections } from './webhook-rejections.service.js';
 import { WebhookSources } from './webhook-sources.js';
-import { WEBHOOK_SOURCE_METADATA } from './webhooks.constants.js';
+import { isInternalSource, WEBHOOK_SOURCE_METADATA } from './webhooks.constants.js';
 import { noSourceForGuard } from './webhooks.messages.js';
 
 /**
@@ -51,17 +51,19 @@ export class WebhookSignatureGuard implements CanActivate {
       const verified = verifier.verifyDelivery(delivery);
       const verifyMs = resolveMs + performance.now() - verifyStart;
       rememberVerified(request, { source, tenant, delivery, verified, verifyMs });
-      this.events.emit({
-        outcome: 'verified',
-        source: source.name,
-        tenant,
-        deliveryId: verified.deliveryId,
-        event: verified.event,
-        durations: { verifyMs },
-        headers: info.headers,
-        sensitiveHeaders: source.provider.sensitiveHeaders,
-        rawBody: delivery.rawBody,
-      });
+      // The self-check's deliveries are not deliveries: no event, like no store and no handler.
+      if (!isInternalSource(source.name))
+        this.events.emit({
+          outcome: 'verified',
+          source: source.name,
+          tenant,
+          deliveryId: verified.deliveryId,
+          event: verified.event,
+          durations: { verifyMs },
+          headers: info.headers,
+          sensitiveHeaders: source.provider.sensitiveHeaders,
+          rawBody: delivery.rawBody,
+        });
       return true;
     } catch (error) {
       throw this.rejections.toException(error, {

@@ -83,6 +83,11 @@ export class WebhookSources implements OnModuleInit {
     this.selfCheckSource = source;
   }
 
+  /** Whether a self-check is running (its requests are then not logged as rejections). */
+  get selfCheckRunning(): boolean {
+    return this.selfCheckSource !== undefined;
+  }
+
   /** The source a request names, accepting only the methods its sender uses and well-formed tenants. */
   route(name: string | undefined, method: string, tenant?: string): WebhookSource {
     const source =

@@ -33,9 +33,22 @@ describe('secrets with notAfter', () => {
     expect(() => ended.sign({ payload: {}, timestamp: endsAt })).toThrow(WebhookConfigurationError);
   });
 
-  it('rejects a notAfter that is not a valid Date at configuration time', () => {
+  it('rejects a notAfter that is not a valid date at configuration time', () => {
     expect(
       () => new WebhookVerifier({ provider: 'guuru', secret: { value: 'x-secret', notAfter: new Date('nonsense') } }),
     ).toThrow(/notAfter must be a valid Date/);
+    expect(() => new WebhookVerifier({ provider: 'guuru', secret: { value: 'x-secret', notAfter: 'soon' } })).toThrow(
+      /notAfter must be a valid Date or ISO 8601 string/,
+    );
+  });
+
+  it('takes an ISO 8601 string, as a resolver reading JSON has it', () => {
+    const fromJson = new WebhookVerifier({
+      provider: 'guuru',
+      secret: { value: 'retiring-secret', notAfter: endsAt.toISOString() },
+    });
+    const { headers, body } = signedWith('retiring-secret');
+    expect(() => fromJson.verify(headers, body, new Date(endsAt.getTime() - 1))).not.toThrow();
+    expect(() => fromJson.verify(headers, body, endsAt)).toThrow(/past its notAfter/);
   });
 });

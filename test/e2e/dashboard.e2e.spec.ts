@@ -359,14 +359,37 @@ describe.each(PLATFORMS)('the dashboard in queue mode (Redis store, dead letters
       .expect(403);
     expect(app.handlers.brokenAttempts).toBe(attemptsBefore);
 
+    await request(server)
+      .post(action!)
+      .set('x-dashboard-key', KEY)
+      .set('cookie', cookie)
+      .set('sec-fetch-site', 'cross-site')
+      .type('form')
+      .send({ csrf: token })
+      .expect(403);
+    expect(app.handlers.brokenAttempts).toBe(attemptsBefore);
+
+    // Behind a reverse proxy the Host is the upstream's, while the browser says same-origin: allowed.
     const replayed = await request(server)
       .post(action!)
       .set('x-dashboard-key', KEY)
       .set('cookie', cookie)
+      .set('origin', 'https://dash.example.com')
+      .set('sec-fetch-site', 'same-origin')
       .type('form')
       .send({ csrf: token })
       .expect(200);
     expect(replayed.text).toMatch(/handled/);
+    // Replayed again (a double submit), or an id that is no job: an answer, never a 500.
+    for (const target of [action!, '/webhooks/_dashboard/dead-letters/wait/replay']) {
+      await request(server)
+        .post(target)
+        .set('x-dashboard-key', KEY)
+        .set('cookie', cookie)
+        .type('form')
+        .send({ csrf: token })
+        .expect(200);
+    }
     expect(app.calls.of('broken')).toHaveLength(1);
     expect(app.handlers.brokenAttempts).toBe(attemptsBefore + 1);
     const after = (await page(server, '/dead-letters', true).expect(200)).body as DashboardDeadLetters;

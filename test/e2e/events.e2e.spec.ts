@@ -100,6 +100,16 @@ describe.each(PLATFORMS)('outcome events on %s', (platform) => {
     await deliver(server, '/webhooks/billing', tampered(signer.sign('billing', billingInvoicePaid, { id: 'msg_x' })));
     expect(events.at(-1)).toMatchObject({ outcome: 'rejected', reason: 'invalid_signature', status: 401 });
     expect(events.at(-1)!.detail).toBeDefined();
+
+    // An unknown source has no sender to say which headers are secret: they are masked by name.
+    await deliver(server, '/webhooks/githubb', {
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=abcdef', 'x-api-key': 'k-123' },
+      body: '{}',
+    }).expect(404);
+    expect(events.at(-1)).toMatchObject({ outcome: 'rejected', reason: 'unknown_source', source: 'githubb' });
+    expect(events.at(-1)!.headers['x-hub-signature-256']).toBe(MASKED_HEADER_VALUE);
+    expect(events.at(-1)!.headers['x-api-key']).toBe(MASKED_HEADER_VALUE);
+    expect(JSON.stringify(events.at(-1))).not.toContain('abcdef');
   });
 
   describe('in queue mode', () => {
@@ -122,21 +132,33 @@ describe.each(PLATFORMS)('outcome events on %s', (platform) => {
           deliveries: { store: 'redis', connection: redis.url },
         }),
       );
-      await deliver(server, '/webhooks/billing', signer.sign('billing', billingInvoicePaid, { id: 'msg_q' })).expect(
-        200,
-      );
+      const invoice = signer.sign('billing', billingInvoicePaid, { id: 'msg_q' });
+      await deliver(server, '/webhooks/billing', invoice).expect(200);
       testApp!.handlers.broken = true;
       const broken = signer.sign('broken', { question: 'broken-1' });
       await deliver(server, '/webhooks/broken', broken).expect(200);
       await eventually(() => events.filter((event) => event.outcome === 'failed').length === 2, 10_000);
       await eventually(() => events.some((event) => event.outcome === 'handled'), 10_000);
+      // The sender's retry while the queue still holds the job: a duplicate, answered at the request.
+      const repeat = await deliver(server, '/webhooks/billing', invoice).expect(200);
+      expect(repeat.body).toMatchObject({ queued: true, duplicate: true });
       const brokenId = events.find((event) => event.source === 'broken')!.deliveryId!;
       expect(outcomesById(events)).toEqual({
-        msg_q: ['verified', 'handled'],
+        msg_q: ['verified', 'handled', 'verified', 'duplicate'],
         // One failed event per attempt: the queue tries twice.
         [brokenId]: ['verified', 'failed:handler_failed', 'failed:handler_failed'],
       });
-      expect(events.filter((event) => event.outcome !== 'verified').every((event) => event.via === 'queue')).toBe(true);
+      expect(events.map((event) => `${event.outcome}:${event.via}`).sort()).toEqual(
+        [
+          'verified:request',
+          'verified:request',
+          'verified:request',
+          'handled:queue',
+          'failed:queue',
+          'failed:queue',
+          'duplicate:request',
+        ].sort(),
+      );
     });
   });
 });

@@ -4,6 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   WebhookEvents,
   WebhooksModule,
@@ -124,6 +126,19 @@ describe('the start-up self-check of raw-body capture', () => {
     expect(warning).toContain('application/json: the verifier saw the same JSON written differently');
     expect(warning).toContain('re-serialised');
     expect(warning).not.toContain('rawBody: true');
+  });
+
+  it('logs a request to the reserved self-check source like any unknown source, outside a check', async () => {
+    running = await bootApp({ rawBody: true });
+    const server = (await running.listening) as Server;
+    const { port } = server.address() as AddressInfo;
+    const response = await fetch(`http://127.0.0.1:${port}/webhooks/_self-check`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-webhooks-self-check': 'guess.json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(404);
+    expect(running.logs.find('warn', 'source=_self-check reason=unknown_source')).toHaveLength(1);
   });
 
   it("runs no check with selfCheck: 'off'", async () => {

@@ -4,14 +4,15 @@ import { ResolvedVerifiers } from '../../lib/module/resolved-verifiers.js';
 import type { WebhookSecretContext } from '../../lib/index.js';
 
 describe('ResolvedVerifiers', () => {
-  function verifiers(maxEntries: number, cacheSeconds = 60) {
+  /** Verifiers whose resolver knows the tenants `known` accepts, recording every lookup. */
+  function verifiers(maxEntries: number, cacheSeconds = 60, known: (tenant?: string) => boolean = () => true) {
     const asked: (string | undefined)[] = [];
     const resolved = new ResolvedVerifiers({
       source: 'guuru',
       provider: resolveProvider('guuru'),
       resolver: ({ tenant }: WebhookSecretContext) => {
         asked.push(tenant);
-        return `secret-of-${tenant ?? 'none'}`;
+        return known(tenant) ? `secret-of-${tenant ?? 'none'}` : undefined;
       },
       token: undefined,
       toleranceSeconds: 0,
@@ -21,11 +22,19 @@ describe('ResolvedVerifiers', () => {
     return { resolved, asked };
   }
 
-  it('remembers at most maxEntries tenants, forgetting the oldest first', async () => {
+  it('remembers at most maxEntries tenants, forgetting the least recently used first', async () => {
     const { resolved, asked } = verifiers(2);
-    for (const tenant of ['a', 'b', 'c', 'b', 'a']) await resolved.verifierFor(tenant, {});
-    // 'a' was pushed out by 'c'; 'b' stayed; 'a' is asked for again.
-    expect(asked).toEqual(['a', 'b', 'c', 'a']);
+    for (const tenant of ['a', 'b', 'a', 'c', 'a', 'b']) await resolved.verifierFor(tenant, {});
+    // 'c' pushed out 'b' (used less recently than 'a'); 'a' stayed; 'b' is asked for again.
+    expect(asked).toEqual(['a', 'b', 'c', 'b']);
+  });
+
+  it('keeps unknown tenants apart, so a flood of made-up ones cannot push out the real ones', async () => {
+    const { resolved, asked } = verifiers(10, 60, (tenant) => tenant === 'real');
+    await resolved.verifierFor('real', {});
+    for (let i = 0; i < 50; i += 1) await expect(resolved.verifierFor(`made-up-${i}`, {})).rejects.toThrow(/no secret/);
+    await resolved.verifierFor('real', {});
+    expect(asked.filter((tenant) => tenant === 'real')).toHaveLength(1);
   });
 
   it('keeps the route without a tenant apart from every tenant', async () => {

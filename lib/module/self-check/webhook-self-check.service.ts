@@ -70,7 +70,9 @@ export class WebhookSelfCheck implements OnApplicationBootstrap {
       const callback = args[index] as (...callbackArgs: unknown[]) => void;
       args[index] = (...callbackArgs: unknown[]) => {
         if (callbackArgs[0] instanceof Error) return callback(...callbackArgs);
-        void this.checkListening(adapter).then((error) => (error ? callback(error) : callback(...callbackArgs)));
+        void this.checkListening(adapter)
+          .then((error) => (error ? callback(error) : callback(...callbackArgs)))
+          .catch((error: unknown) => callback(error));
       };
       return listen(...args);
     };
@@ -78,9 +80,15 @@ export class WebhookSelfCheck implements OnApplicationBootstrap {
 
   /** Runs the check against the listening server; the error to fail start-up with, if any. */
   private async checkListening(adapter: ListeningAdapter): Promise<Error | undefined> {
+    const server = adapter.getHttpServer();
+    if (isHttp2(server)) {
+      // Its clients speak HTTP/2 only; the check's HTTP/1.1 requests would prove nothing.
+      this.logger.log('Webhook self-check skipped: the server speaks HTTP/2.');
+      return undefined;
+    }
     let findings: SelfCheckFinding[];
     try {
-      findings = await this.run(adapter.getHttpServer());
+      findings = await this.run(server);
     } catch (error) {
       findings = [
         {
@@ -200,6 +208,10 @@ async function readAnswer(response: IncomingMessage): Promise<SelfCheckAnswer> {
     // Not the module's JSON: something ahead of the route answered.
   }
   return { status: response.statusCode ?? 0, reason };
+}
+
+function isHttp2(server: unknown): boolean {
+  return typeof server === 'object' && server !== null && server.constructor.name.startsWith('Http2');
 }
 
 function isUnspecified(host: string): boolean {
