@@ -1,10 +1,4 @@
-import {
-  isSensitiveHeader,
-  MASKED_HEADER_VALUE,
-  type WebhookHandlerRun,
-  type WebhookOutcome,
-  type WebhookOutcomeEvent,
-} from '../module/webhook-events.js';
+import type { WebhookHandlerRun, WebhookOutcome, WebhookOutcomeEvent } from '../module/webhook-events.js';
 
 /** How much of a body the dashboard keeps, when it shows bodies at all. */
 export const MAX_SHOWN_BODY_BYTES = 64 * 1024;
@@ -43,19 +37,14 @@ export interface DashboardRecord extends Omit<DashboardUpdate, 'handlers' | 'hea
 }
 
 /**
- * What the dashboard keeps of an outcome event. Headers are masked again, by name, in case the sender was unknown.
- * The outcome that follows a `verified` event in the same request adds no headers or body: its record has them.
+ * What the dashboard keeps of an outcome event: its headers as the event masked them (by the
+ * sender's list and by name, for unknown senders too). The outcome that follows a `verified`
+ * event in the same request adds no headers or body: its record has them. Fields are left
+ * `undefined` rather than deleted: this runs on every delivery, and JSON drops them anyway.
  */
 export function toDashboardUpdate(event: WebhookOutcomeEvent, showBodies: boolean): DashboardUpdate {
   const first = event.outcome === 'verified' || event.deliveryId === undefined || event.via === 'queue';
-  const headers: Record<string, string | readonly string[]> = {};
-  if (first) {
-    for (const [name, value] of Object.entries(event.headers)) {
-      // Masked by the event already; again by name here, so a page never depends on the event's masking alone.
-      headers[name] = isSensitiveHeader(name, []) ? MASKED_HEADER_VALUE : value;
-    }
-  }
-  return withoutUndefined({
+  return {
     at: event.at.getTime(),
     source: event.source,
     tenant: event.tenant,
@@ -70,13 +59,13 @@ export function toDashboardUpdate(event: WebhookOutcomeEvent, showBodies: boolea
     validateMs: event.durations.validateMs,
     handlersMs: event.durations.handlersMs,
     handlers: event.handlers.length > 0 ? event.handlers : undefined,
-    headers: Object.keys(headers).length > 0 ? headers : undefined,
+    headers: first ? event.headers : undefined,
     body:
       first && showBodies && event.rawBody
         ? event.rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8')
         : undefined,
     bodyBytes: first ? event.rawBody?.length : undefined,
-  });
+  };
 }
 
 /**
@@ -94,7 +83,7 @@ export function mergeUpdates(id: string, updates: readonly DashboardUpdate[]): D
   const [first, ...rest] = updates;
   if (!first) throw new RangeError('A dashboard record has at least one update.');
   let record: DashboardRecord = {
-    ...first,
+    ...definedFields(first),
     id,
     verified: first.outcome !== 'rejected',
     handlers: first.handlers ?? [],
@@ -103,7 +92,7 @@ export function mergeUpdates(id: string, updates: readonly DashboardUpdate[]): D
   for (const update of rest) {
     record = {
       ...record,
-      ...update,
+      ...definedFields(update),
       id,
       at: record.at,
       verified: record.verified || update.outcome !== 'rejected',
@@ -115,6 +104,11 @@ export function mergeUpdates(id: string, updates: readonly DashboardUpdate[]): D
     };
   }
   return record;
+}
+
+/** An update's fields that hold a value: a later update's `undefined` must not erase an earlier fact. */
+function definedFields(update: DashboardUpdate): DashboardUpdate {
+  return withoutUndefined({ ...update });
 }
 
 /** The overview's counter of an update: per source and outcome, rejections per reason. */
