@@ -181,8 +181,7 @@ export function createDashboardController(path: string): Type<unknown> {
         return model;
       }
       adapter.setHeader(response, 'content-type', 'text/html; charset=utf-8');
-      const url = String(adapter.getRequestUrl(request) ?? '');
-      const segments = url.split('?')[0]!.replace(/\/+$/, '').split('/');
+      const segments = pathOf(String(adapter.getRequestUrl(request) ?? '')).split('/');
       return view({ base: segments.slice(0, segments.length - depth).join('/') });
     }
 
@@ -191,6 +190,18 @@ export function createDashboardController(path: string): Type<unknown> {
     }
   }
   return WebhooksDashboardController;
+}
+
+/**
+ * The request's path, for building links: a request in absolute form (`GET http://host/…`) must not put
+ * its host into the page's links, and a doubled leading slash would make them protocol-relative.
+ */
+function pathOf(url: string): string {
+  return url
+    .split('?')[0]!
+    .replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '')
+    .replace(/^\/{2,}/, '/')
+    .replace(/\/+$/, '');
 }
 
 function wantsJson(headers: RequestHeaders, format: string | undefined): boolean {

@@ -1,3 +1,5 @@
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -140,6 +142,35 @@ describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %
     expect(html).toContain('href="/webhooks/_dashboard/deliveries"');
     expect(html).toContain('href="/webhooks/_dashboard/dead-letters"');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  it('builds links from the path alone, even for a request in absolute form', async () => {
+    const listening = (server as Server).listen(0, '127.0.0.1');
+    await new Promise((resolve) => listening.once('listening', resolve));
+    try {
+      const { port } = listening.address() as AddressInfo;
+      const html = await new Promise<string>((resolve, reject) => {
+        httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            path: 'http://evil.example/webhooks/_dashboard',
+            headers: { 'x-dashboard-key': KEY },
+          },
+          (response) => {
+            let body = '';
+            response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+            response.on('end', () => resolve(body));
+          },
+        )
+          .on('error', reject)
+          .end();
+      });
+      expect(html).toContain('href="/webhooks/_dashboard/deliveries"');
+      expect(html).not.toContain('evil.example');
+    } finally {
+      await new Promise((resolve) => listening.close(resolve));
+    }
   });
 
   it('lists recent deliveries with filters, and links to each', async () => {
