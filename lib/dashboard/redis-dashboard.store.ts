@@ -52,6 +52,11 @@ redis.call('HINCRBY', counts, ARGV[7], 1)
 redis.call('EXPIRE', counts, ${(COUNTED_MINUTES + 60) * 60})
 return id`;
 
+const APPEND_COMMAND = 'webhooksDashboardAppend';
+
+/** The client with the append script defined as a command. */
+type AppendCommand = Record<typeof APPEND_COMMAND, (...args: (string | number)[]) => Promise<unknown>>;
+
 /** Options of {@link RedisDashboardStore}. */
 export interface RedisDashboardStoreOptions {
   readonly maxEntries: number;
@@ -67,6 +72,8 @@ export interface RedisDashboardStoreOptions {
 export class RedisDashboardStore implements DashboardStore {
   private readonly prefix: string;
   private readonly ttlSeconds: number;
+  /** Random per store, not the pid: every container's process is pid 1, and instances share the records. */
+  private readonly instance = randomBytes(6).toString('hex');
   private sequence = 0;
   private failing = false;
 
@@ -76,6 +83,8 @@ export class RedisDashboardStore implements DashboardStore {
   ) {
     this.prefix = options.keyPrefix ?? '{nestjs-signed-webhooks:dashboard}:';
     this.ttlSeconds = options.ttlSeconds ?? 2 * 24 * 3600;
+    // Sent by its SHA (EVALSHA, the script loaded once), not as text with every delivery.
+    client.defineCommand(APPEND_COMMAND, { numberOfKeys: 1, lua: APPEND_SCRIPT });
   }
 
   /** Connects (failing fast with a message that names Redis) and returns the store. */
@@ -90,12 +99,9 @@ export class RedisDashboardStore implements DashboardStore {
 
   append(update: DashboardUpdate): void {
     this.sequence += 1;
-    // Random, not the pid: every container's process is pid 1, and instances share the store.
-    const id = `${update.at.toString(36)}-${randomBytes(6).toString('hex')}-${this.sequence.toString(36)}`;
-    this.client
-      .eval(
-        APPEND_SCRIPT,
-        1,
+    const id = `${update.at.toString(36)}-${this.instance}-${this.sequence.toString(36)}`;
+    (this.client as unknown as AppendCommand)
+      [APPEND_COMMAND](
         this.prefix,
         id,
         update.outcome,
