@@ -75,6 +75,11 @@ export interface WebhookProvider<TKeys = unknown> {
   /** The HTTP methods the sender delivers with. */
   readonly methods: readonly WebhookMethod[];
   /**
+   * The media type of the bodies the sender sends (`application/json` when absent). The
+   * start-up self-check uses it to send itself the body kinds the app will receive.
+   */
+  readonly contentType?: string;
+  /**
    * Checks and prepares the secrets once; throws `WebhookConfigurationError` for
    * credentials this sender cannot use.
    */

@@ -15,6 +15,7 @@ export const guuruProvider: WebhookProvider<Buffer[]> = {
   name: 'guuru',
   sensitiveHeaders: [SIGNATURE_HEADER],
   methods: ['POST'],
+  contentType: 'application/json',
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'guuru'),
 

@@ -29,6 +29,11 @@ export interface HmacProviderOptions {
    * not signed, so it only feeds the replay window; it does not prove freshness.
    */
   readonly timestampHeader?: string;
+  /**
+   * The media type the sender sends (default `application/json`): what `sign` writes, and
+   * what the start-up self-check proves the app keeps byte for byte (e.g. `text/plain`).
+   */
+  readonly contentType?: string;
 }
 
 /**
@@ -56,6 +61,7 @@ export function hmacProvider(options: HmacProviderOptions): WebhookProvider<Buff
     name,
     sensitiveHeaders: [signatureHeader],
     methods: ['POST'],
+    contentType: options.contentType ?? 'application/json',
 
     prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, name),
 
@@ -86,7 +92,7 @@ export function hmacProvider(options: HmacProviderOptions): WebhookProvider<Buff
     sign(input, keys) {
       const signature = hmac(scheme.algorithm, signingKey(keys, name), input.payload).toString(scheme.encoding);
       const headers: Record<string, string> = {
-        'content-type': 'application/json',
+        'content-type': options.contentType ?? 'application/json',
         [signatureHeader]: `${prefix}${signature}`,
       };
       if (idHeader) headers[idHeader] = input.id ?? randomUUID();

@@ -50,6 +50,7 @@ export const shopSurveyProvider: WebhookProvider<Buffer[]> = {
   name: 'shopsurvey',
   sensitiveHeaders: [SIGNATURE_HEADER],
   methods: ['POST', 'GET'],
+  contentType: 'application/json',
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'shopsurvey'),
 

@@ -46,6 +46,7 @@ export const standardWebhooksProvider: WebhookProvider<StandardWebhooksKeys> = {
   name: 'standard-webhooks',
   sensitiveHeaders: [SIGNATURE_HEADER],
   methods: ['POST'],
+  contentType: 'application/json',
 
   prepareKeys({ secrets }) {
     if (secrets.length === 0) throw new WebhookConfigurationError('The standard-webhooks provider needs a secret.');

@@ -26,6 +26,7 @@ export const survicateProvider: WebhookProvider<SurvicateKeys> = {
   name: 'survicate',
   sensitiveHeaders: [SIGNATURE_HEADER, TOKEN_HEADER],
   methods: ['POST'],
+  contentType: 'application/json',
 
   prepareKeys({ secrets, token }) {
     if (secrets.length === 0 && !token) {

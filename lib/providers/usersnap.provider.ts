@@ -25,6 +25,7 @@ export const usersnapProvider: WebhookProvider<Buffer[]> = {
   name: 'usersnap',
   sensitiveHeaders: [SIGNATURE_HEADER],
   methods: ['POST'],
+  contentType: 'multipart/form-data',
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'usersnap'),
 

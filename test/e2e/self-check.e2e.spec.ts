@@ -7,6 +7,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  hmacProvider,
   WebhookEvents,
   WebhooksModule,
   type WebhookOutcomeEvent,
@@ -30,11 +31,18 @@ async function bootApp(
     selfCheck?: WebhooksModuleOptions['selfCheck'];
     platform?: Platform;
     bodyLimit?: number;
+    extraSources?: WebhooksModuleOptions['sources'];
   },
   configure: (app: NestExpressApplication) => void = () => undefined,
 ): Promise<SelfCheckedApp> {
   @Module({
-    imports: [WebhooksModule.forRoot({ ...testWebhooksOptions(), selfCheck: options.selfCheck })],
+    imports: [
+      WebhooksModule.forRoot({
+        ...testWebhooksOptions(),
+        sources: { ...testWebhooksOptions().sources, ...options.extraSources },
+        selfCheck: options.selfCheck,
+      }),
+    ],
     providers: [HandlerCalls, TestHandlers],
   })
   class SelfCheckedModule {}
@@ -82,9 +90,27 @@ describe('the start-up self-check of raw-body capture', () => {
     await running.listening;
     expect(selfCheckWarnings(running.logs)).toEqual([]);
     expect(running.logs.lines.filter((line) => line.level === 'warn' || line.level === 'error')).toEqual([]);
-    expect(running.logs.find('log', 'Webhook self-check passed')).toHaveLength(1);
+    expect(running.logs.find('log', 'Webhook self-check passed')).toEqual([
+      expect.stringContaining('application/json, application/x-www-form-urlencoded, multipart/form-data.'),
+    ]);
     expect(running.app.get(HandlerCalls).calls).toHaveLength(0);
     expect(running.events).toEqual([]);
+  });
+
+  it('also checks text bodies when a configured sender sends them', async () => {
+    const textSender = hmacProvider({
+      name: 'plain',
+      signatureHeader: 'x-signature',
+      algorithm: 'sha256',
+      encoding: 'hex',
+      contentType: 'text/plain; charset=utf-8',
+    });
+    running = await bootApp({
+      rawBody: true,
+      extraSources: { plain: { provider: textSender, secret: 'plain-secret' } },
+    });
+    await running.listening;
+    expect(running.logs.find('log', 'Webhook self-check passed')).toEqual([expect.stringContaining('text/plain')]);
   });
 
   it('warns, naming rawBody, when the app was created without rawBody: true', async () => {
