@@ -28,14 +28,17 @@ export class DashboardCsrf {
       secret === undefined ? randomBytes(32) : createHmac('sha256', 'webhooks-dashboard-csrf').update(secret).digest();
   }
 
-  /** The token for a request's session, starting a session when it has none. */
-  issue(cookieHeader: string | undefined): CsrfIssue {
+  /**
+   * The token for a request's session, starting a session when it has none. Over HTTPS
+   * (`secure`) the cookie is marked `Secure`, so it never travels in clear text.
+   */
+  issue(cookieHeader: string | undefined, secure = false): CsrfIssue {
     const nonce = nonceOf(cookieHeader);
     if (nonce) return { token: this.sign(nonce) };
     const fresh = randomBytes(16).toString('base64url');
     return {
       token: this.sign(fresh),
-      setCookie: `${CSRF_COOKIE}=${fresh}; Path=${this.cookiePath}; HttpOnly; SameSite=Strict`,
+      setCookie: `${CSRF_COOKIE}=${fresh}; Path=${this.cookiePath}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`,
     };
   }
 
@@ -51,6 +54,13 @@ export class DashboardCsrf {
   private sign(nonce: string): string {
     return createHmac('sha256', this.key).update(nonce).digest('base64url');
   }
+}
+
+/** Whether the browser reached the dashboard over HTTPS: TLS on this socket, or `X-Forwarded-Proto` from a proxy. */
+export function isHttps(request: object, headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  const forwarded = headers['x-forwarded-proto'];
+  if (typeof forwarded === 'string') return forwarded.split(',', 1)[0]!.trim().toLowerCase() === 'https';
+  return (request as { socket?: { encrypted?: boolean } }).socket?.encrypted === true;
 }
 
 function nonceOf(cookieHeader: string | undefined): string | undefined {

@@ -18,7 +18,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import type { WebhookOutcome } from '../module/webhook-events.js';
 import { DashboardAuthGuard } from './dashboard-auth.guard.js';
-import { isCrossSite } from './dashboard-csrf.js';
+import { isCrossSite, isHttps } from './dashboard-csrf.js';
 import { DashboardPages } from './dashboard-pages.service.js';
 import type {
   DashboardDeadLetters,
@@ -116,7 +116,7 @@ export function createDashboardController(path: string): Type<unknown> {
       @Headers() headers: RequestHeaders,
       @Query('format') format?: string,
     ): Promise<Page | string> {
-      const csrf = this.pages.csrf.issue(text(headers.cookie));
+      const csrf = this.pages.csrf.issue(text(headers.cookie), isHttps(request, headers));
       if (csrf.setCookie) this.adapter().setHeader(response, 'set-cookie', csrf.setCookie);
       const model = await this.pages.deadLetters(csrf);
       return this.answer(request, response, headers, format, 1, model, (context) => deadLettersView(context, model));

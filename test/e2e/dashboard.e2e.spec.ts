@@ -357,6 +357,9 @@ describe.each(PLATFORMS)('the dashboard in queue mode (Redis store, dead letters
     const first = await page(server, '/dead-letters').expect(200);
     const cookie = String(first.headers['set-cookie']).split(';')[0]!;
     expect(first.headers['set-cookie']![0]).toMatch(/HttpOnly; SameSite=Strict/);
+    expect(first.headers['set-cookie']![0]).not.toMatch(/Secure/);
+    const behindTls = await page(server, '/dead-letters').set('x-forwarded-proto', 'https').expect(200);
+    expect(behindTls.headers['set-cookie']![0]).toMatch(/HttpOnly; SameSite=Strict; Secure$/);
     const token = /name="csrf" value="([^"]+)"/.exec(first.text)![1]!;
     const [, action] = /action="([^"]+\/dead-letters\/[^"]+\/replay)"/.exec(first.text)!;
     expect(first.text).toContain('the broken handler is still broken');
