@@ -157,12 +157,7 @@ describe.each(PLATFORMS)('hostile input on %s', (platform) => {
         '--b\r\nContent-Disposition: form-data; name="feedback"\r\nContent-Type: text/plain; charset=x-bogus\r\n\r\n{}\r\n--b--\r\n',
       );
       const timestamp = String(Date.now());
-      const timestampBytes = Buffer.alloc(32);
-      timestampBytes.writeBigUInt64LE(BigInt(timestamp));
-      const signature = createHmac('sha256', SECRETS.usersnap)
-        .update(feedbackPart)
-        .update(timestampBytes)
-        .digest('hex');
+      const signature = usersnapSignature(feedbackPart, timestamp);
       const bogus = await client.send(
         'POST',
         '/webhooks/usersnap',
@@ -196,12 +191,7 @@ describe.each(PLATFORMS)('hostile input on %s', (platform) => {
           expect(unsigned.status).toBe(401);
           // Authentic but truncated: the sender signed exactly these bytes.
           const timestamp = signed.headers['x-usersnap-timestamp']!;
-          const timestampBytes = Buffer.alloc(32);
-          timestampBytes.writeBigUInt64LE(BigInt(timestamp));
-          const signature = createHmac('sha256', SECRETS.usersnap)
-            .update(truncated)
-            .update(timestampBytes)
-            .digest('hex');
+          const signature = usersnapSignature(truncated, timestamp);
           const resigned = await client.send(
             'POST',
             '/webhooks/usersnap',
@@ -217,3 +207,10 @@ describe.each(PLATFORMS)('hostile input on %s', (platform) => {
     }, 60_000);
   });
 });
+
+/** Usersnap's signature of raw bytes, as its sender computes it (HMAC-SHA256 of the body, then the timestamp as 32 LE bytes). */
+function usersnapSignature(body: Buffer, timestamp: string): string {
+  const timestampBytes = Buffer.alloc(32);
+  timestampBytes.writeBigUInt64LE(BigInt(timestamp));
+  return createHmac('sha256', SECRETS.usersnap).update(body).update(timestampBytes).digest('hex');
+}
