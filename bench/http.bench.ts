@@ -5,12 +5,10 @@
 //   BENCH_ROUNDS=2 BENCH_SECONDS=1 npm run bench:http      (a quick run)
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { signWebhook } from '../lib/index.js';
 import {
   codeMarkdown,
@@ -27,7 +25,8 @@ import {
   writeResults,
 } from './common.js';
 import { BenchAppModule, GUURU_SECRET, HandlerRuns } from './http-app.js';
-import type { LoadOptions, LoadResult } from './http-load.js';
+import type { LoadResult } from './http-load.js';
+import { runLoad } from './load-process.js';
 
 const ROUNDS = Math.round(envNumber('BENCH_ROUNDS', 5));
 const SECONDS = envNumber('BENCH_SECONDS', 5);
@@ -35,7 +34,6 @@ const WARM_UP_SECONDS = Math.min(2, SECONDS);
 const CONNECTIONS = Math.round(envNumber('BENCH_CONNECTIONS', 10));
 const BODY_BYTES = 1024;
 const TARGET = 0.85;
-const LOAD_SCRIPT = fileURLToPath(new URL('./http-load.js', import.meta.url));
 
 type VariantName = 'bare' | 'handWritten' | 'module';
 
@@ -135,28 +133,6 @@ async function sanityChecks(base: string, runs: HandlerRuns): Promise<Sanity[]> 
   expect('bare route', '200', String((await post(`${base}/bare`, headers, body)).status));
   expect('handler arguments were validated GuuruChatDto instances', '0 wrong', `${runs.wrongArgument} wrong`);
   return checks;
-}
-
-function runLoad(options: LoadOptions): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOAD_SCRIPT, JSON.stringify(options)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`The load generator exited with ${code}.`));
-        return;
-      }
-      try {
-        resolve(JSON.parse(output.trim().split('\n').pop()!) as LoadResult);
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
-  });
 }
 
 interface Measurement extends LoadResult {

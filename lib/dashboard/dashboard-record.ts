@@ -1,4 +1,9 @@
-import type { WebhookHandlerRun, WebhookOutcome, WebhookOutcomeEvent } from '../module/webhook-events.js';
+import {
+  maskHeaders,
+  type WebhookHandlerRun,
+  type WebhookOutcome,
+  type WebhookOutcomeFacts,
+} from '../module/webhook-events.js';
 
 /** How much of a body the dashboard keeps, when it shows bodies at all. */
 export const MAX_SHOWN_BODY_BYTES = 64 * 1024;
@@ -37,42 +42,40 @@ export interface DashboardRecord extends Omit<DashboardUpdate, 'handlers' | 'hea
 }
 
 /**
- * What the dashboard keeps of an outcome event: its headers as the event masked them (by the
- * sender's list and by name, for unknown senders too). The outcome that follows a `verified`
- * event in the same request adds no headers or body: its record has them. Fields are left
- * `undefined` rather than deleted: this runs on every delivery, and JSON drops them anyway.
+ * An outcome as the Redis store keeps it: its headers masked (by the sender's list and by
+ * name, for unknown senders too), its body only when shown. The outcome that follows a
+ * `verified` in the same request adds no headers or body: its record has them.
  */
-export function toDashboardUpdate(event: WebhookOutcomeEvent, showBodies: boolean): DashboardUpdate {
-  const first = event.outcome === 'verified' || event.deliveryId === undefined || event.via === 'queue';
-  return {
-    at: event.at.getTime(),
-    source: event.source,
-    tenant: event.tenant,
-    deliveryId: event.deliveryId,
-    event: event.event,
-    outcome: event.outcome,
-    reason: event.reason,
-    detail: event.detail,
-    status: event.status,
-    via: event.via,
-    verifyMs: event.durations.verifyMs,
-    validateMs: event.durations.validateMs,
-    handlersMs: event.durations.handlersMs,
-    handlers: event.handlers.length > 0 ? event.handlers : undefined,
-    headers: first ? event.headers : undefined,
-    body:
-      first && showBodies && event.rawBody
-        ? event.rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8')
-        : undefined,
-    bodyBytes: first ? event.rawBody?.length : undefined,
-  };
+export function toDashboardUpdate(facts: WebhookOutcomeFacts, at: number, showBodies: boolean): DashboardUpdate {
+  const via = facts.via ?? 'request';
+  const first = facts.outcome === 'verified' || facts.deliveryId === undefined || via === 'queue';
+  const rawBody = first ? facts.rawBody : undefined;
+  return withoutUndefined({
+    at,
+    source: facts.source,
+    tenant: facts.tenant,
+    deliveryId: facts.deliveryId,
+    event: facts.event,
+    outcome: facts.outcome,
+    reason: facts.reason,
+    detail: facts.detail,
+    status: facts.status,
+    via,
+    verifyMs: facts.durations?.verifyMs,
+    validateMs: facts.durations?.validateMs,
+    handlersMs: facts.durations?.handlersMs,
+    handlers: facts.handlers && facts.handlers.length > 0 ? facts.handlers : undefined,
+    headers: first ? maskHeaders(facts.headers ?? {}, facts.sensitiveHeaders ?? []) : undefined,
+    body: showBodies && rawBody ? rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8') : undefined,
+    bodyBytes: rawBody?.length,
+  });
 }
 
 /**
  * The key that ties a delivery's final outcome to its `verified` event; none for a
  * delivery refused before its id was known (it is a record of its own).
  */
-export function openKeyOf(update: DashboardUpdate): string | undefined {
+export function openKeyOf(update: Pick<DashboardUpdate, 'source' | 'tenant' | 'deliveryId'>): string | undefined {
   if (update.deliveryId === undefined) return undefined;
   // Source names and tenants hold no NUL, so the key is unambiguous.
   return `${update.source}\u0000${update.tenant ?? ''}\u0000${update.deliveryId}`;
@@ -111,12 +114,23 @@ function definedFields(update: DashboardUpdate): DashboardUpdate {
   return withoutUndefined({ ...update });
 }
 
-/** The overview's counter of an update: per source and outcome, rejections per reason. */
-export function countFieldOf(update: DashboardUpdate): string {
+/** The overview's counter of an outcome: per source and outcome, rejections per reason. */
+export function countFieldOf(outcome: CountedOutcome): string {
+  return JSON.stringify([countedSourceOf(outcome), countedOutcomeOf(outcome)]);
+}
+
+/** What an overview counter is keyed by. */
+export type CountedOutcome = Pick<DashboardUpdate, 'source' | 'outcome' | 'reason'>;
+
+/** The overview row an outcome is counted in. */
+export function countedSourceOf({ source, reason }: CountedOutcome): string {
   // A requested name that is no source is any string a scanner sends: they share one row.
-  const source = update.reason === 'unknown_source' ? UNKNOWN_SOURCES : update.source;
-  const key = update.outcome === 'rejected' ? `rejected:${update.reason ?? 'unknown'}` : update.outcome;
-  return JSON.stringify([source, key]);
+  return reason === 'unknown_source' ? UNKNOWN_SOURCES : source;
+}
+
+/** The overview column an outcome is counted in: the outcome, or `rejected:<reason>`. */
+export function countedOutcomeOf({ outcome, reason }: CountedOutcome): string {
+  return outcome === 'rejected' ? `rejected:${reason ?? 'unknown'}` : outcome;
 }
 
 /** The overview row of deliveries to routes that name no configured source. */

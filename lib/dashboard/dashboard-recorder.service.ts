@@ -1,9 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Subscription } from 'rxjs';
-import { WebhookEvents, type WebhookOutcomeEvent } from '../module/webhook-events.js';
+import { WebhookEvents, type WebhookOutcomeFacts } from '../module/webhook-events.js';
 import { WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from '../module/webhooks.constants.js';
 import type { WebhooksModuleOptions } from '../module/webhooks.options.js';
-import { toDashboardUpdate } from './dashboard-record.js';
 import { dashboardMessages } from './dashboard.messages.js';
 import { WEBHOOKS_DASHBOARD_SETTINGS, type DashboardSettings } from './dashboard.settings.js';
 import type { DashboardStore } from './dashboard.store.js';
@@ -12,14 +10,15 @@ import { RedisDashboardStore } from './redis-dashboard.store.js';
 
 /**
  * Records every delivery outcome for the dashboard, from `WebhookEvents`: one cheap
- * append per event on the delivery's path. Exists only when the dashboard is configured.
+ * append per outcome on the delivery's path. Exists only when the dashboard is configured.
  * Kept in memory, or in Redis when the delivery store is Redis (all instances then share it).
  */
 @Injectable()
 export class DashboardRecorder implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(WEBHOOKS_LOGGER_CONTEXT);
-  private subscription?: Subscription;
+  private untap?: () => void;
   private storeInstance?: DashboardStore;
+  private recordingFailed = false;
 
   constructor(
     @Inject(WEBHOOKS_MODULE_OPTIONS) private readonly options: WebhooksModuleOptions,
@@ -39,22 +38,47 @@ export class DashboardRecorder implements OnModuleInit, OnApplicationShutdown {
       deliveries?.store === 'redis' && deliveries.connection
         ? await RedisDashboardStore.connect(deliveries.connection, {
             maxEntries: this.settings.maxEntries,
+            showBodies: this.settings.showBodies,
             onError: (error) => this.logger.error(dashboardMessages.storeFailing(error)),
           })
-        : new MemoryDashboardStore(this.settings.maxEntries);
-    const store = this.storeInstance;
-    this.subscription = this.events.events$.subscribe((event) => {
-      if (isDashboardEvent(event)) store.append(toDashboardUpdate(event, this.settings.showBodies));
+        : new MemoryDashboardStore({ maxEntries: this.settings.maxEntries, showBodies: this.settings.showBodies });
+    this.resume();
+  }
+
+  /**
+   * Stops recording until {@link resume}; pages keep what was recorded. The delivery path is then
+   * exactly the one without a dashboard (the benchmark compares the two in one process).
+   * @internal
+   */
+  pause(): void {
+    this.untap?.();
+    this.untap = undefined;
+  }
+
+  /** @internal */
+  resume(): void {
+    if (this.untap) return;
+    const store = this.store;
+    // A tap, not a subscription to events$: the facts as emitted, with no event object built for them.
+    this.untap = this.events.tap((facts, at) => {
+      if (!isDelivery(facts)) return;
+      try {
+        store.append(facts, at);
+      } catch (error) {
+        // Whatever goes wrong here must never reach the delivery's own answer.
+        if (!this.recordingFailed) this.logger.error(dashboardMessages.recordingFailed(error));
+        this.recordingFailed = true;
+      }
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.subscription?.unsubscribe();
+    this.pause();
     await this.storeInstance?.close?.();
   }
 }
 
 /** Requests to the module's own reserved names (a mistyped dashboard URL that fell through to the webhook route) are not deliveries. */
-function isDashboardEvent(event: WebhookOutcomeEvent): boolean {
-  return !event.source.startsWith('_');
+function isDelivery(facts: WebhookOutcomeFacts): boolean {
+  return !facts.source.startsWith('_');
 }

@@ -18,6 +18,10 @@ export const dashboardMessages = {
   // The class only: an authorize error's message may quote the credential it was checking.
   authorizeThrew: (error: unknown): string =>
     `webhooks dashboard: authorize threw ${error instanceof Error ? error.name : typeof error}; the request was refused with 401`,
+  // The class only: the error comes from code that holds the delivery's unmasked headers.
+  recordingFailed: (error: unknown): string =>
+    `webhooks dashboard: recording a delivery failed with ${error instanceof Error ? error.name : typeof error} ` +
+    '(the delivery itself is not affected; this is logged once)',
   storeFailing: (error: unknown): string =>
     `webhooks dashboard: recording to Redis failed (deliveries are not affected; the dashboard misses them until Redis answers): ${
       error instanceof Error ? error.message : String(error)

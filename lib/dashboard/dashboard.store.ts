@@ -1,5 +1,5 @@
-import type { WebhookOutcome } from '../module/webhook-events.js';
-import type { DashboardRecord, DashboardUpdate } from './dashboard-record.js';
+import type { WebhookOutcome, WebhookOutcomeFacts } from '../module/webhook-events.js';
+import type { DashboardRecord } from './dashboard-record.js';
 
 /** Which recent deliveries to list. */
 export interface DashboardFilter {
@@ -25,8 +25,11 @@ export const COUNTED_MINUTES = 24 * 60;
  * `append` is on the delivery's path: it must be cheap and never throw or wait.
  */
 export interface DashboardStore {
-  /** Records an outcome: a `verified` opens a record; the final outcome of the same delivery completes it. */
-  append(update: DashboardUpdate): void;
+  /**
+   * Records an outcome, as `WebhookEvents` emitted it (headers not yet masked) at `at` (ms since
+   * the epoch): a `verified` opens a record; the final outcome of the same delivery completes it.
+   */
+  append(facts: WebhookOutcomeFacts, at: number): void;
   /** Recent deliveries, newest first. */
   list(filter: DashboardFilter): Promise<DashboardRecord[]>;
   /** One record by its dashboard id. */

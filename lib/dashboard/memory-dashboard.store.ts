@@ -1,9 +1,17 @@
+import type { WebhookHeaders } from '../core/headers.js';
 import {
-  countFieldOf,
-  mergeUpdates,
+  maskHeaders,
+  type WebhookHandlerRun,
+  type WebhookOutcome,
+  type WebhookOutcomeFacts,
+} from '../module/webhook-events.js';
+import {
+  MAX_SHOWN_BODY_BYTES,
+  countedOutcomeOf,
+  countedSourceOf,
   openKeyOf,
+  withoutUndefined,
   type DashboardRecord,
-  type DashboardUpdate,
 } from './dashboard-record.js';
 import {
   COUNTED_MINUTES,
@@ -14,88 +22,224 @@ import {
   type MinuteCounts,
 } from './dashboard.store.js';
 
-interface Slot {
-  readonly id: string;
-  readonly openKey: string | undefined;
-  readonly updates: DashboardUpdate[];
+const NO_RUNS: readonly WebhookHandlerRun[] = [];
+const NO_NAMES: readonly string[] = [];
+
+/**
+ * One delivery in the ring. The ring's entries are allocated once and overwritten in place
+ * when it comes round: recording a delivery allocates nothing that lives on, so the heap the
+ * garbage collector walks does not grow with the dashboard. Headers are the request's own
+ * object, masked only when a page shows them.
+ */
+class Entry {
+  /** 0: never used. */
+  sequence = 0;
+  at = 0;
+  source = '';
+  tenant: string | undefined = undefined;
+  deliveryId: string | undefined = undefined;
+  event: string | undefined = undefined;
+  outcome: WebhookOutcome = 'verified';
+  reason: string | undefined = undefined;
+  detail: string | undefined = undefined;
+  status: number | undefined = undefined;
+  via: 'request' | 'queue' = 'request';
+  verifyMs: number | undefined = undefined;
+  validateMs: number | undefined = undefined;
+  handlersMs: number | undefined = undefined;
+  verified = false;
+  handlers: readonly WebhookHandlerRun[] = NO_RUNS;
+  headers: WebhookHeaders | undefined = undefined;
+  sensitiveHeaders: readonly string[] = NO_NAMES;
+  body: string | undefined = undefined;
+  bodyBytes: number | undefined = undefined;
+  /** Set while the delivery is verified and its final outcome has not come: the key it is open under. */
+  openKey: string | undefined = undefined;
+}
+
+/** Options of {@link MemoryDashboardStore}. */
+export interface MemoryDashboardStoreOptions {
+  readonly maxEntries: number;
+  /** Keep the first {@link MAX_SHOWN_BODY_BYTES} of each body, as text. */
+  readonly showBodies?: boolean;
 }
 
 /**
- * The default dashboard store: a ring buffer of the last `maxEntries` deliveries in
- * this process's memory, and per-minute counters for a day. An append is a few map
- * operations; a record is merged from its updates only when a page reads it.
+ * The default dashboard store: a ring buffer of the last `maxEntries` deliveries in this
+ * process's memory, and per-minute counters for a day. An append writes a few fields into
+ * an existing entry; a record is built, and its headers masked, only when a page reads it.
  */
 export class MemoryDashboardStore implements DashboardStore {
-  private readonly slots: (Slot | undefined)[];
-  private next = 0;
+  private readonly entries: Entry[];
   private sequence = 0;
-  private readonly byId = new Map<string, Slot>();
   /** Deliveries verified and not yet final, by {@link openKeyOf}. */
-  private readonly open = new Map<string, Slot>();
-  private readonly minutes = new Map<number, Map<string, number>>();
+  private readonly open = new Map<string, Entry>();
+  /** minute → overview row → column → count. */
+  private readonly minutes = new Map<number, Map<string, Map<string, number>>>();
+  private currentMinute = -1;
+  private currentCounts = new Map<string, Map<string, number>>();
 
-  constructor(maxEntries: number) {
-    this.slots = new Array<Slot | undefined>(maxEntries);
+  constructor(private readonly options: MemoryDashboardStoreOptions) {
+    this.entries = Array.from({ length: options.maxEntries }, () => new Entry());
   }
 
-  append(update: DashboardUpdate): void {
-    this.count(update);
-    const openKey = openKeyOf(update);
-    const pending = update.outcome !== 'verified' && openKey !== undefined ? this.open.get(openKey) : undefined;
-    if (pending) {
-      pending.updates.push(update);
-      this.open.delete(openKey!);
-      return;
+  append(facts: WebhookOutcomeFacts, at: number): void {
+    this.count(facts, at);
+    if (facts.outcome !== 'verified' && facts.deliveryId !== undefined) {
+      const openKey = openKeyOf(facts)!;
+      const pending = this.open.get(openKey);
+      if (pending) {
+        this.open.delete(openKey);
+        pending.openKey = undefined;
+        complete(pending, facts);
+        return;
+      }
     }
-    this.sequence += 1;
-    const slot: Slot = { id: `${update.at.toString(36)}-${this.sequence.toString(36)}`, openKey, updates: [update] };
-    const evicted = this.slots[this.next];
-    if (evicted) {
-      this.byId.delete(evicted.id);
-      if (evicted.openKey !== undefined && this.open.get(evicted.openKey) === evicted)
-        this.open.delete(evicted.openKey);
-    }
-    this.slots[this.next] = slot;
-    this.next = (this.next + 1) % this.slots.length;
-    this.byId.set(slot.id, slot);
-    if (update.outcome === 'verified' && openKey !== undefined) this.open.set(openKey, slot);
+    this.start(facts, at);
   }
 
   list(filter: DashboardFilter): Promise<DashboardRecord[]> {
     const found: DashboardRecord[] = [];
-    const limit = filter.limit ?? this.slots.length;
-    for (let i = 1; i <= this.slots.length && found.length < limit; i += 1) {
-      const slot = this.slots[(this.next - i + this.slots.length) % this.slots.length];
-      if (!slot) break;
-      const record = mergeUpdates(slot.id, slot.updates);
+    const limit = filter.limit ?? this.entries.length;
+    const oldest = Math.max(1, this.sequence - this.entries.length + 1);
+    for (let sequence = this.sequence; sequence >= oldest && found.length < limit; sequence -= 1) {
+      const record = toRecord(this.entryAt(sequence));
       if (matchesFilter(record, filter)) found.push(record);
     }
     return Promise.resolve(found);
   }
 
   get(id: string): Promise<DashboardRecord | undefined> {
-    const slot = this.byId.get(id);
-    return Promise.resolve(slot ? mergeUpdates(slot.id, slot.updates) : undefined);
+    const parsed = /^([0-9a-z]{1,12})-([0-9a-z]{1,12})$/.exec(id);
+    if (!parsed) return Promise.resolve(undefined);
+    const sequence = parseInt(parsed[2]!, 36);
+    const entry = sequence >= 1 ? this.entryAt(sequence) : undefined;
+    // The ring may have come round since the link was made: the entry must still be that delivery.
+    const same = entry?.sequence === sequence && entry.at === parseInt(parsed[1]!, 36);
+    return Promise.resolve(same ? toRecord(entry) : undefined);
   }
 
   counts(fromMinute: number): Promise<MinuteCounts[]> {
     const found: MinuteCounts[] = [];
-    for (const [minute, counts] of this.minutes) {
-      if (minute >= fromMinute) found.push({ minute, counts: Object.fromEntries(counts) });
+    for (const [minute, rows] of this.minutes) {
+      if (minute < fromMinute) continue;
+      const counts: Record<string, number> = {};
+      for (const [source, columns] of rows) {
+        for (const [column, count] of columns) counts[JSON.stringify([source, column])] = count;
+      }
+      found.push({ minute, counts });
     }
     return Promise.resolve(found.sort((a, b) => a.minute - b.minute));
   }
 
-  private count(update: DashboardUpdate): void {
-    const minute = minuteOf(update.at);
-    let counts = this.minutes.get(minute);
-    if (!counts) {
-      counts = new Map();
-      this.minutes.set(minute, counts);
+  private entryAt(sequence: number): Entry {
+    return this.entries[sequence % this.entries.length]!;
+  }
+
+  /** A delivery's first outcome takes the oldest entry. */
+  private start(facts: WebhookOutcomeFacts, at: number): void {
+    this.sequence += 1;
+    const entry = this.entryAt(this.sequence);
+    if (entry.openKey !== undefined && this.open.get(entry.openKey) === entry) this.open.delete(entry.openKey);
+    fill(entry, this.sequence, facts, at, this.options.showBodies === true);
+    if (facts.outcome === 'verified' && facts.deliveryId !== undefined) {
+      entry.openKey = openKeyOf(facts);
+      this.open.set(entry.openKey!, entry);
+    }
+  }
+
+  private count(facts: WebhookOutcomeFacts, at: number): void {
+    const minute = minuteOf(at);
+    if (minute !== this.currentMinute) this.enterMinute(minute);
+    const source = countedSourceOf(facts);
+    let columns = this.currentCounts.get(source);
+    if (!columns) {
+      columns = new Map();
+      this.currentCounts.set(source, columns);
+    }
+    const column = countedOutcomeOf(facts);
+    columns.set(column, (columns.get(column) ?? 0) + 1);
+  }
+
+  private enterMinute(minute: number): void {
+    let rows = this.minutes.get(minute);
+    if (!rows) {
+      rows = new Map();
+      this.minutes.set(minute, rows);
       // A new minute is the moment to forget the minutes older than a day.
       for (const old of this.minutes.keys()) if (old <= minute - COUNTED_MINUTES) this.minutes.delete(old);
     }
-    const field = countFieldOf(update);
-    counts.set(field, (counts.get(field) ?? 0) + 1);
+    this.currentMinute = minute;
+    this.currentCounts = rows;
   }
+}
+
+/** Overwrites an entry with a delivery's first outcome. */
+function fill(entry: Entry, sequence: number, facts: WebhookOutcomeFacts, at: number, showBodies: boolean): void {
+  entry.sequence = sequence;
+  entry.at = at;
+  entry.source = facts.source;
+  entry.tenant = facts.tenant;
+  entry.deliveryId = facts.deliveryId;
+  entry.event = facts.event;
+  entry.outcome = facts.outcome;
+  entry.reason = facts.reason;
+  entry.detail = facts.detail;
+  entry.status = facts.status;
+  entry.via = facts.via ?? 'request';
+  entry.verifyMs = facts.durations?.verifyMs;
+  entry.validateMs = facts.durations?.validateMs;
+  entry.handlersMs = facts.durations?.handlersMs;
+  entry.verified = facts.outcome !== 'rejected';
+  entry.handlers = facts.handlers ?? NO_RUNS;
+  entry.headers = facts.headers;
+  entry.sensitiveHeaders = facts.sensitiveHeaders ?? NO_NAMES;
+  const rawBody = facts.rawBody;
+  entry.body = showBodies && rawBody ? rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8') : undefined;
+  entry.bodyBytes = rawBody?.length;
+  entry.openKey = undefined;
+}
+
+/** Adds a delivery's final outcome to the entry its `verified` opened: later facts win, earlier ones stay. */
+function complete(entry: Entry, facts: WebhookOutcomeFacts): void {
+  entry.outcome = facts.outcome;
+  entry.via = facts.via ?? 'request';
+  entry.verified ||= facts.outcome !== 'rejected';
+  entry.event = facts.event ?? entry.event;
+  entry.reason = facts.reason ?? entry.reason;
+  entry.detail = facts.detail ?? entry.detail;
+  entry.status = facts.status ?? entry.status;
+  entry.verifyMs = facts.durations?.verifyMs ?? entry.verifyMs;
+  entry.validateMs = facts.durations?.validateMs ?? entry.validateMs;
+  entry.handlersMs = facts.durations?.handlersMs ?? entry.handlersMs;
+  if (facts.handlers && facts.handlers.length > 0) entry.handlers = facts.handlers;
+  if (entry.headers === undefined) {
+    entry.headers = facts.headers;
+    entry.sensitiveHeaders = facts.sensitiveHeaders ?? NO_NAMES;
+  }
+}
+
+/** What a page gets of an entry: a copy, headers masked. */
+function toRecord(entry: Entry): DashboardRecord {
+  return withoutUndefined<DashboardRecord>({
+    id: `${entry.at.toString(36)}-${entry.sequence.toString(36)}`,
+    at: entry.at,
+    source: entry.source,
+    tenant: entry.tenant,
+    deliveryId: entry.deliveryId,
+    event: entry.event,
+    outcome: entry.outcome,
+    reason: entry.reason,
+    detail: entry.detail,
+    status: entry.status,
+    via: entry.via,
+    verifyMs: entry.verifyMs,
+    validateMs: entry.validateMs,
+    handlersMs: entry.handlersMs,
+    verified: entry.verified,
+    handlers: entry.handlers,
+    headers: maskHeaders(entry.headers ?? {}, entry.sensitiveHeaders),
+    body: entry.body,
+    bodyBytes: entry.bodyBytes,
+  });
 }

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedis, type RedisConnection } from '../deliveries/redis-connection.js';
+import type { WebhookOutcomeFacts } from '../module/webhook-events.js';
 import {
   countFieldOf,
   mergeUpdates,
   openKeyOf,
+  toDashboardUpdate,
   type DashboardRecord,
   type DashboardUpdate,
 } from './dashboard-record.js';
@@ -60,6 +62,8 @@ type AppendCommand = Record<typeof APPEND_COMMAND, (...args: (string | number)[]
 /** Options of {@link RedisDashboardStore}. */
 export interface RedisDashboardStoreOptions {
   readonly maxEntries: number;
+  /** Keep the start of each body, as text. */
+  readonly showBodies?: boolean;
   /** Prefix of every key; keep the `{…}` hash tag. Default `{nestjs-signed-webhooks:dashboard}:`. */
   readonly keyPrefix?: string;
   /** How long a record is kept at most, in seconds (default two days). */
@@ -97,7 +101,8 @@ export class RedisDashboardStore implements DashboardStore {
     return new RedisDashboardStore(client, options);
   }
 
-  append(update: DashboardUpdate): void {
+  append(facts: WebhookOutcomeFacts, at: number): void {
+    const update = toDashboardUpdate(facts, at, this.options.showBodies === true);
     this.sequence += 1;
     const id = `${update.at.toString(36)}-${this.instance}-${this.sequence.toString(36)}`;
     (this.client as unknown as AppendCommand)

@@ -1,15 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { DashboardUpdate } from '../../lib/dashboard/dashboard-record.js';
-import type { DashboardStore } from '../../lib/dashboard/dashboard.store.js';
+import type { DashboardStore, MinuteCounts } from '../../lib/dashboard/dashboard.store.js';
 import { minuteOf } from '../../lib/dashboard/dashboard.store.js';
 import { MemoryDashboardStore } from '../../lib/dashboard/memory-dashboard.store.js';
 import { RedisDashboardStore } from '../../lib/dashboard/redis-dashboard.store.js';
+import { WebhookEvents, type WebhookOutcomeFacts } from '../../lib/module/webhook-events.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 
-const NOW = Date.UTC(2026, 10, 23, 10, 0, 0);
+/** The store under test, fed as the recorder feeds it: through a `WebhookEvents` tap. */
+let store: DashboardStore;
+const events = new WebhookEvents();
+events.tap((facts, at) => store.append(facts, at));
 
-function update(fields: Partial<DashboardUpdate>): DashboardUpdate {
-  return { at: NOW, source: 'guuru', outcome: 'verified', via: 'request', ...fields };
+function emitOutcome(facts: Partial<WebhookOutcomeFacts>): void {
+  events.emit({ source: 'guuru', outcome: 'verified', ...facts });
+}
+
+/** The counters of every minute since `from`, summed (a test may cross a minute's boundary). */
+function summed(minutes: readonly MinuteCounts[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const { counts } of minutes)
+    for (const [field, count] of Object.entries(counts)) total[field] = (total[field] ?? 0) + count;
+  return total;
 }
 
 async function settled(store: DashboardStore, count: number): Promise<void> {
@@ -19,8 +30,8 @@ async function settled(store: DashboardStore, count: number): Promise<void> {
   }
 }
 
-const stores: [string, () => Promise<DashboardStore>][] = [
-  ['memory', () => Promise.resolve(new MemoryDashboardStore(3))],
+const stores: [string, (showBodies?: boolean) => Promise<DashboardStore>][] = [
+  ['memory', (showBodies) => Promise.resolve(new MemoryDashboardStore({ maxEntries: 3, showBodies }))],
 ];
 
 let redis: TestRedis;
@@ -33,26 +44,29 @@ afterAll(async () => {
 });
 stores.push([
   'redis',
-  async () => {
+  async (showBodies) => {
     redisNumber += 1;
-    return RedisDashboardStore.connect(redis.url, { maxEntries: 3, keyPrefix: `{test-dashboard-${redisNumber}}:` });
+    return RedisDashboardStore.connect(redis.url, {
+      maxEntries: 3,
+      showBodies,
+      keyPrefix: `{test-dashboard-${redisNumber}}:`,
+    });
   },
 ]);
 
 describe.each(stores)('the %s dashboard store', (_name, open) => {
   it("merges a delivery's verified and final outcome into one record, and counts both", async () => {
-    const store = await open();
+    store = await open();
+    const start = minuteOf(Date.now());
     try {
-      store.append(update({ deliveryId: 'd1', headers: { 'x-a': '1' }, verifyMs: 1 }));
-      store.append(
-        update({
-          deliveryId: 'd1',
-          outcome: 'handled',
-          handlersMs: 2,
-          handlers: [{ handler: 'H.m', succeeded: true }],
-        }),
-      );
-      store.append(update({ outcome: 'rejected', reason: 'invalid_signature', status: 401 }));
+      emitOutcome({ deliveryId: 'd1', headers: { 'x-a': '1' }, durations: { verifyMs: 1 } });
+      emitOutcome({
+        deliveryId: 'd1',
+        outcome: 'handled',
+        durations: { verifyMs: 1, handlersMs: 2 },
+        handlers: [{ handler: 'H.m', succeeded: true }],
+      });
+      emitOutcome({ outcome: 'rejected', reason: 'invalid_signature', status: 401 });
       await settled(store, 2);
       const records = await store.list({});
       expect(records.map((record) => record.outcome)).toEqual(['rejected', 'handled']);
@@ -67,31 +81,26 @@ describe.each(stores)('the %s dashboard store', (_name, open) => {
       expect(await store.get(records[1]!.id)).toEqual(records[1]);
       expect(await store.list({ outcome: 'rejected', reason: 'invalid_signature' })).toHaveLength(1);
       expect(await store.list({ source: 'other' })).toEqual([]);
-      const counts = await store.counts(minuteOf(NOW));
-      expect(counts).toEqual([
-        {
-          minute: minuteOf(NOW),
-          counts: {
-            '["guuru","verified"]': 1,
-            '["guuru","handled"]': 1,
-            '["guuru","rejected:invalid_signature"]': 1,
-          },
-        },
-      ]);
+      expect(summed(await store.counts(start))).toEqual({
+        '["guuru","verified"]': 1,
+        '["guuru","handled"]': 1,
+        '["guuru","rejected:invalid_signature"]': 1,
+      });
+      expect(await store.counts(minuteOf(Date.now()) + 1)).toEqual([]);
     } finally {
       await store.close?.();
     }
   });
 
   it('keeps only the last maxEntries deliveries, and a repeat of a delivery is a record of its own', async () => {
-    const store = await open();
+    store = await open();
     try {
       for (const id of ['a', 'b', 'c', 'd']) {
-        store.append(update({ deliveryId: id }));
-        store.append(update({ deliveryId: id, outcome: 'handled' }));
+        emitOutcome({ deliveryId: id });
+        emitOutcome({ deliveryId: id, outcome: 'handled' });
       }
-      store.append(update({ deliveryId: 'd' }));
-      store.append(update({ deliveryId: 'd', outcome: 'duplicate' }));
+      emitOutcome({ deliveryId: 'd' });
+      emitOutcome({ deliveryId: 'd', outcome: 'duplicate' });
       await settled(store, 3);
       await new Promise((resolve) => setTimeout(resolve, 50));
       const records = await store.list({});
@@ -104,21 +113,97 @@ describe.each(stores)('the %s dashboard store', (_name, open) => {
       await store.close?.();
     }
   });
+  it("masks the sender's signature header and credential-like names when a record is read", async () => {
+    store = await open();
+    try {
+      const headers = { 'x-guuru-hmac-sha256': 'c2lnbmF0dXJl', authorization: 'Bearer tok-123', 'x-plain': 'shown' };
+      emitOutcome({ deliveryId: 'm1', headers, sensitiveHeaders: ['x-guuru-hmac-sha256'] });
+      emitOutcome({ deliveryId: 'm1', outcome: 'handled', headers, sensitiveHeaders: ['x-guuru-hmac-sha256'] });
+      await settled(store, 1);
+      const [record] = await store.list({});
+      expect(record?.headers).toEqual({
+        'x-guuru-hmac-sha256': '[masked]',
+        authorization: '[masked]',
+        'x-plain': 'shown',
+      });
+      const shown = JSON.stringify([await store.list({}), await store.get(record!.id)]);
+      expect(shown).not.toContain('c2lnbmF0dXJl');
+      expect(shown).not.toContain('tok-123');
+      // The caller's object is the request's: reading never masks it in place.
+      expect(headers.authorization).toBe('Bearer tok-123');
+    } finally {
+      await store.close?.();
+    }
+  });
+
+  it('finds nothing for an id the ring has since reused, or an id it never gave', async () => {
+    store = await open();
+    try {
+      emitOutcome({ deliveryId: 'first' });
+      await settled(store, 1);
+      const [first] = await store.list({});
+      expect(await store.get(first!.id)).toMatchObject({ deliveryId: 'first' });
+      for (const id of ['b', 'c', 'd']) emitOutcome({ deliveryId: id });
+      await settled(store, 3);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await store.list({})).map((record) => record.deliveryId)).toEqual(['d', 'c', 'b']);
+      expect(await store.get(first!.id)).toBeUndefined();
+      for (const id of ['', 'zz', '0-0', `${first!.id}0`, '../rec', 'a'.repeat(500)]) {
+        expect(await store.get(id)).toBeUndefined();
+      }
+    } finally {
+      await store.close?.();
+    }
+  });
+
+  it('keeps a body only with showBodies, cut at 64 KiB, and always its size', async () => {
+    const body = Buffer.from(`{"big":"${'x'.repeat(70 * 1024)}"}`);
+    for (const showBodies of [false, true]) {
+      store = await open(showBodies);
+      try {
+        emitOutcome({ deliveryId: 'b1', rawBody: body });
+        await settled(store, 1);
+        const [record] = await store.list({});
+        expect(record?.bodyBytes).toBe(body.length);
+        if (showBodies) expect(record?.body).toBe(body.subarray(0, 64 * 1024).toString('utf8'));
+        else expect(record?.body).toBeUndefined();
+      } finally {
+        await store.close?.();
+      }
+    }
+  });
+
+  it('counts requests to unknown sources in one row, and rejections by reason', async () => {
+    store = await open();
+    const start = minuteOf(Date.now());
+    try {
+      emitOutcome({ source: 'wp-admin', outcome: 'rejected', reason: 'unknown_source', status: 404 });
+      emitOutcome({ source: '.env', outcome: 'rejected', reason: 'unknown_source', status: 404 });
+      emitOutcome({ outcome: 'rejected', reason: 'timestamp_out_of_window', status: 401 });
+      await settled(store, 3);
+      expect(summed(await store.counts(start))).toEqual({
+        '["(unknown sources)","rejected:unknown_source"]': 2,
+        '["guuru","rejected:timestamp_out_of_window"]': 1,
+      });
+    } finally {
+      await store.close?.();
+    }
+  });
 });
 
 describe('the Redis dashboard store when Redis is down', () => {
   it('never throws on append, and reports the failure once', async () => {
     const errors: unknown[] = [];
     const down = await startTestRedis();
-    const store = await RedisDashboardStore.connect(down.url, {
+    store = await RedisDashboardStore.connect(down.url, {
       maxEntries: 3,
       onError: (error) => errors.push(error),
     });
     await down.stop();
-    store.append(update({}));
-    store.append(update({}));
+    emitOutcome({});
+    emitOutcome({});
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(errors).toHaveLength(1);
-    await store.close();
+    await store.close?.();
   });
 });
