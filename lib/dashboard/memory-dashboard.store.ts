@@ -55,6 +55,58 @@ class Entry {
   bodyBytes: number | undefined = undefined;
   /** Set while the delivery is verified and its final outcome has not come: the key it is open under. */
   openKey: string | undefined = undefined;
+  /** Whether that key is {@link openKeyOf}'s full key rather than the delivery id. */
+  openByFullKey = false;
+}
+
+/**
+ * The deliveries verified whose final outcome has not come yet, keyed by delivery id alone: the
+ * final outcome carries the very string its `verified` did, so finding it builds and hashes no new
+ * key. An id open under two sources or tenants at once (rare) goes to a second map, by full key.
+ */
+class OpenDeliveries {
+  private readonly byId = new Map<string, Entry>();
+  private readonly byFullKey = new Map<string, Entry>();
+
+  /** Opens a verified entry (it has a delivery id); a repeat in the same source and tenant replaces the older. */
+  add(entry: Entry): void {
+    const id = entry.deliveryId!;
+    const current = this.byId.get(id);
+    if (current === undefined || sameScope(current, entry)) {
+      this.byId.set(id, entry);
+      entry.openKey = id;
+      entry.openByFullKey = false;
+    } else {
+      entry.openKey = openKeyOf(entry)!;
+      entry.openByFullKey = true;
+      this.byFullKey.set(entry.openKey, entry);
+    }
+  }
+
+  /** The open entry a final outcome completes, no longer open; `undefined` when there is none. */
+  take(facts: WebhookOutcomeFacts, deliveryId: string): Entry | undefined {
+    const candidate = this.byId.get(deliveryId);
+    if (candidate !== undefined && sameScope(candidate, facts)) {
+      this.remove(candidate);
+      return candidate;
+    }
+    if (this.byFullKey.size === 0) return undefined;
+    const entry = this.byFullKey.get(openKeyOf(facts)!);
+    if (entry) this.remove(entry);
+    return entry;
+  }
+
+  /** Closes an entry, if it is still open (before the ring reuses it, or when its final outcome came). */
+  remove(entry: Entry): void {
+    if (entry.openKey === undefined) return;
+    const map = entry.openByFullKey ? this.byFullKey : this.byId;
+    if (map.get(entry.openKey) === entry) map.delete(entry.openKey);
+    entry.openKey = undefined;
+  }
+}
+
+function sameScope(entry: Entry, other: Pick<WebhookOutcomeFacts, 'source' | 'tenant'>): boolean {
+  return entry.source === other.source && entry.tenant === other.tenant;
 }
 
 /** Options of {@link MemoryDashboardStore}. */
@@ -72,8 +124,7 @@ export interface MemoryDashboardStoreOptions {
 export class MemoryDashboardStore implements DashboardStore {
   private readonly entries: Entry[];
   private sequence = 0;
-  /** Deliveries verified and not yet final, by {@link openKeyOf}. */
-  private readonly open = new Map<string, Entry>();
+  private readonly open = new OpenDeliveries();
   /** minute → overview row → column → count. */
   private readonly minutes = new Map<number, Map<string, Map<string, number>>>();
   private currentMinute = -1;
@@ -86,11 +137,8 @@ export class MemoryDashboardStore implements DashboardStore {
   append(facts: WebhookOutcomeFacts, at: number): void {
     this.count(facts, at);
     if (facts.outcome !== 'verified' && facts.deliveryId !== undefined) {
-      const openKey = openKeyOf(facts)!;
-      const pending = this.open.get(openKey);
+      const pending = this.open.take(facts, facts.deliveryId);
       if (pending) {
-        this.open.delete(openKey);
-        pending.openKey = undefined;
         complete(pending, facts);
         return;
       }
@@ -140,12 +188,9 @@ export class MemoryDashboardStore implements DashboardStore {
   private start(facts: WebhookOutcomeFacts, at: number): void {
     this.sequence += 1;
     const entry = this.entryAt(this.sequence);
-    if (entry.openKey !== undefined && this.open.get(entry.openKey) === entry) this.open.delete(entry.openKey);
+    this.open.remove(entry);
     fill(entry, this.sequence, facts, at, this.options.showBodies === true);
-    if (facts.outcome === 'verified' && facts.deliveryId !== undefined) {
-      entry.openKey = openKeyOf(facts);
-      this.open.set(entry.openKey!, entry);
-    }
+    if (facts.outcome === 'verified' && facts.deliveryId !== undefined) this.open.add(entry);
   }
 
   private count(facts: WebhookOutcomeFacts, at: number): void {
@@ -197,7 +242,6 @@ function fill(entry: Entry, sequence: number, facts: WebhookOutcomeFacts, at: nu
   const rawBody = facts.rawBody;
   entry.body = showBodies && rawBody ? rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8') : undefined;
   entry.bodyBytes = rawBody?.length;
-  entry.openKey = undefined;
 }
 
 /** Adds a delivery's final outcome to the entry its `verified` opened: later facts win, earlier ones stay. */

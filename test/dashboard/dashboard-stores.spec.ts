@@ -113,6 +113,29 @@ describe.each(stores)('the %s dashboard store', (_name, open) => {
       await store.close?.();
     }
   });
+  it('keeps apart one delivery id open under two sources and two tenants at once', async () => {
+    store = await open();
+    try {
+      emitOutcome({ deliveryId: 'same' });
+      emitOutcome({ source: 'usersnap', deliveryId: 'same' });
+      emitOutcome({ deliveryId: 'same', tenant: 't1' });
+      emitOutcome({ source: 'usersnap', deliveryId: 'same', outcome: 'failed', reason: 'handler_failed' });
+      emitOutcome({ deliveryId: 'same', tenant: 't1', outcome: 'duplicate' });
+      emitOutcome({ deliveryId: 'same', outcome: 'handled' });
+      await settled(store, 3);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const records = await store.list({});
+      expect(records.map((record) => `${record.source}/${record.tenant ?? '-'}:${record.outcome}`)).toEqual([
+        'guuru/t1:duplicate',
+        'usersnap/-:failed',
+        'guuru/-:handled',
+      ]);
+      expect(records.every((record) => record.verified)).toBe(true);
+    } finally {
+      await store.close?.();
+    }
+  });
+
   it("masks the sender's signature header and credential-like names when a record is read", async () => {
     store = await open();
     try {
