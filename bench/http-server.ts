@@ -1,24 +1,59 @@
-// The benchmark app as a process of its own, for benchmarks that compare two configurations side by side:
+// The benchmark app as a process of its own, for benchmarks that compare configurations:
 //   BENCH_DASHBOARD=1 node dist-bench/bench/http-server.js
-// Prints one JSON line `{ "port": n }` once it listens; exits on SIGTERM. Started with an IPC channel, it
-// pauses or resumes the dashboard's recording on `{ recording: boolean }` and answers the same message.
+// Prints one JSON line `{ "port": n }` once it listens; exits on SIGTERM. Started with an IPC channel and the
+// dashboard, it answers `{ alternate: { windowMs, windows } }` by pausing and resuming the dashboard's recording
+// every `windowMs` (paused first), `windows` times, and sends back what each window did: `{ windows: Window[] }`.
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DashboardRecorder } from '../lib/dashboard/dashboard-recorder.service.js';
-import { BenchAppModule } from './http-app.js';
+import { BenchAppModule, HandlerRuns } from './http-app.js';
+
+/** One window of the alternation. */
+export interface RecordingWindow {
+  readonly recording: boolean;
+  /** Its length as it happened, in ms. */
+  readonly ms: number;
+  /** Deliveries handled in it. */
+  readonly handled: number;
+  /** This process's CPU time in it, in µs. */
+  readonly cpuMicros: number;
+}
 
 const app = await NestFactory.create(BenchAppModule, { rawBody: true, logger: false });
 await app.listen(0, '127.0.0.1');
 const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
 process.stdout.write(`${JSON.stringify({ port })}\n`);
-process.on('message', (message: { recording?: unknown }) => {
-  if (typeof message.recording !== 'boolean') return;
+
+async function alternate(windowMs: number, count: number): Promise<RecordingWindow[]> {
   const recorder = app.get(DashboardRecorder, { strict: false });
-  if (message.recording) recorder.resume();
-  else recorder.pause();
-  process.send?.({ recording: message.recording });
+  const runs = app.get(HandlerRuns);
+  const windows: RecordingWindow[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const recording = index % 2 === 1;
+    if (recording) recorder.resume();
+    else recorder.pause();
+    const start = performance.now();
+    const handledBefore = runs.module;
+    const cpuBefore = process.cpuUsage();
+    await sleep(windowMs);
+    const cpu = process.cpuUsage(cpuBefore);
+    windows.push({
+      recording,
+      ms: performance.now() - start,
+      handled: runs.module - handledBefore,
+      cpuMicros: cpu.user + cpu.system,
+    });
+  }
+  recorder.resume();
+  return windows;
+}
+
+process.on('message', (message: { alternate?: { windowMs: number; windows: number } }) => {
+  if (!message.alternate) return;
+  void alternate(message.alternate.windowMs, message.alternate.windows).then((windows) => process.send?.({ windows }));
 });
 process.once('SIGTERM', () => {
   void app.close().then(() => process.exit(0));
