@@ -417,7 +417,9 @@ async function mainInterleaved(): Promise<void> {
       const handled = list.reduce((sum, window) => sum + window.handled, 0);
       const ms = list.reduce((sum, window) => sum + window.ms, 0);
       const cpuMicros = list.reduce((sum, window) => sum + window.cpuMicros, 0);
+      const gcMs = list.reduce((sum, window) => sum + window.gcMs, 0);
       return {
+        gcMicrosPerRequest: (gcMs * 1000) / handled,
         windows: list.length,
         handled,
         requestsPerSecond: (handled * 1000) / ms,
@@ -506,7 +508,7 @@ async function mainInterleaved(): Promise<void> {
         `95 % interval ${interval(cpu)}).`,
       '',
       markdownTable(
-        ['windows', 'count', 'deliveries handled', 'deliveries/s', 'µs CPU/delivery'],
+        ['windows', 'count', 'deliveries handled', 'deliveries/s', 'µs CPU/delivery', 'µs GC pauses/delivery'],
         [
           [
             'paused',
@@ -514,6 +516,7 @@ async function mainInterleaved(): Promise<void> {
             fmt(paused.handled),
             fmt(paused.requestsPerSecond),
             fmt(paused.cpuMicrosPerRequest),
+            fmt(paused.gcMicrosPerRequest, 1),
           ],
           [
             'recording',
@@ -521,6 +524,7 @@ async function mainInterleaved(): Promise<void> {
             fmt(recording.handled),
             fmt(recording.requestsPerSecond),
             fmt(recording.cpuMicrosPerRequest),
+            fmt(recording.gcMicrosPerRequest, 1),
           ],
         ],
       ),

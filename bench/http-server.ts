@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DashboardRecorder } from '../lib/dashboard/dashboard-recorder.service.js';
 import { BenchAppModule, HandlerRuns } from './http-app.js';
@@ -20,7 +21,15 @@ export interface RecordingWindow {
   readonly handled: number;
   /** This process's CPU time in it, in µs. */
   readonly cpuMicros: number;
+  /** Time spent in garbage collection pauses in it, in ms. */
+  readonly gcMs: number;
 }
+
+/** Garbage collection pause time so far, in ms. */
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
 
 const app = await NestFactory.create(BenchAppModule, { rawBody: true, logger: false });
 await app.listen(0, '127.0.0.1');
@@ -38,6 +47,7 @@ async function alternate(windowMs: number, count: number): Promise<RecordingWind
     const start = performance.now();
     const handledBefore = runs.module;
     const cpuBefore = process.cpuUsage();
+    const gcBefore = gcMs;
     await sleep(windowMs);
     const cpu = process.cpuUsage(cpuBefore);
     windows.push({
@@ -45,6 +55,7 @@ async function alternate(windowMs: number, count: number): Promise<RecordingWind
       ms: performance.now() - start,
       handled: runs.module - handledBefore,
       cpuMicros: cpu.user + cpu.system,
+      gcMs: gcMs - gcBefore,
     });
   }
   recorder.resume();
