@@ -128,9 +128,9 @@ export class MemoryDashboardStore implements DashboardStore {
   private sequence = 0;
   private readonly open = new OpenDeliveries();
   /** minute → overview row → column → count. */
-  private readonly minutes = new Map<number, Map<string, Map<string, number>>>();
+  private readonly minutes = new Map<number, Map<string, SourceCounts>>();
   private currentMinute = -1;
-  private currentCounts = new Map<string, Map<string, number>>();
+  private currentCounts = new Map<string, SourceCounts>();
 
   constructor(private readonly options: MemoryDashboardStoreOptions) {
     this.entries = Array.from({ length: options.maxEntries }, () => new Entry());
@@ -174,8 +174,8 @@ export class MemoryDashboardStore implements DashboardStore {
     for (const [minute, rows] of this.minutes) {
       if (minute < fromMinute) continue;
       const counts: Record<string, number> = {};
-      for (const [source, columns] of rows) {
-        for (const [column, count] of columns) counts[JSON.stringify([source, column])] = count;
+      for (const [source, row] of rows) {
+        for (const [column, count] of row.columns()) counts[JSON.stringify([source, column])] = count;
       }
       found.push({ minute, counts });
     }
@@ -199,13 +199,12 @@ export class MemoryDashboardStore implements DashboardStore {
     const minute = minuteOf(at);
     if (minute !== this.currentMinute) this.enterMinute(minute);
     const source = countedSourceOf(facts);
-    let columns = this.currentCounts.get(source);
-    if (!columns) {
-      columns = new Map();
-      this.currentCounts.set(source, columns);
+    let row = this.currentCounts.get(source);
+    if (!row) {
+      row = new SourceCounts();
+      this.currentCounts.set(source, row);
     }
-    const column = countedOutcomeOf(facts);
-    columns.set(column, (columns.get(column) ?? 0) + 1);
+    row.add(facts);
   }
 
   private enterMinute(minute: number): void {
@@ -218,6 +217,48 @@ export class MemoryDashboardStore implements DashboardStore {
     }
     this.currentMinute = minute;
     this.currentCounts = rows;
+  }
+}
+
+/** One overview row's counts in one minute: a field per outcome, a map only for rejections by reason. */
+class SourceCounts {
+  private verified = 0;
+  private handled = 0;
+  private duplicate = 0;
+  private failed = 0;
+  private readonly rejected = new Map<string, number>();
+
+  add(facts: WebhookOutcomeFacts): void {
+    switch (facts.outcome) {
+      case 'verified':
+        this.verified += 1;
+        return;
+      case 'handled':
+        this.handled += 1;
+        return;
+      case 'duplicate':
+        this.duplicate += 1;
+        return;
+      case 'failed':
+        this.failed += 1;
+        return;
+      case 'rejected': {
+        const column = countedOutcomeOf(facts);
+        this.rejected.set(column, (this.rejected.get(column) ?? 0) + 1);
+      }
+    }
+  }
+
+  /** The counts that are not zero, by the column names every store uses ({@link countedOutcomeOf}). */
+  *columns(): Iterable<[string, number]> {
+    const counted: [WebhookOutcome, number][] = [
+      ['verified', this.verified],
+      ['handled', this.handled],
+      ['duplicate', this.duplicate],
+      ['failed', this.failed],
+    ];
+    for (const [column, count] of counted) if (count > 0) yield [column, count];
+    yield* this.rejected;
   }
 }
 
