@@ -1,17 +1,18 @@
 // What recording every delivery for the dashboard costs, measured two ways (BENCH_MODE):
 //
-// - `toggle` (default): one app process with the dashboard, its recording paused and resumed between rounds
-//   (pause = no tap on WebhookEvents: exactly the delivery path of an app without a dashboard). Same process,
-//   same JIT and heap, rounds a few seconds apart in the order off-on-on-off, so machine drift cancels.
+// - `interleaved` (default): one app process with the dashboard under one continuous load; the app pauses and
+//   resumes its own recording every 200 ms (paused = no tap on WebhookEvents: exactly the delivery path of an app
+//   without a dashboard). Same process, same JIT and heap, and windows far shorter than the shared machine's
+//   changes of speed, so both kinds of window see the same machine.
 // - `processes`: the app twice, as two processes that differ only in `dashboard` (so the dashboard's routes,
 //   matched before the webhook route, count too), both under load at the same time. Two identical Node
 //   processes can differ by a few per cent for their whole lives (JIT decisions, heap layout), so the pair is
 //   started afresh for every block of rounds, in alternating order, and blocks are the unit of the statistics;
 //   BENCH_CALIBRATE=1 runs two apps without the dashboard, to show how far from 1.00 that noise alone goes.
 //
-//   npm run bench:dashboard                         (BENCH_PAIRS=12, BENCH_SECONDS=4)
+//   npm run bench:dashboard                         (BENCH_PAIRS=450 pairs of BENCH_WINDOW_MS=200 ms windows)
 //   BENCH_MODE=processes npm run bench:dashboard    (BENCH_BLOCKS=8, BENCH_ROUNDS=2, BENCH_SECONDS=5)
-//   BENCH_PAIRS=2 BENCH_SECONDS=1 npm run bench:dashboard     (a quick run)
+//   BENCH_PAIRS=20 npm run bench:dashboard          (a quick run)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -36,7 +37,7 @@ import type { RecordingWindow } from './http-server.js';
 import { runLoad } from './load-process.js';
 
 const MODE = process.env.BENCH_MODE ?? 'interleaved';
-const PAIRS = Math.round(envNumber('BENCH_PAIRS', 150));
+const PAIRS = Math.round(envNumber('BENCH_PAIRS', 450));
 const WINDOW_MS = Math.round(envNumber('BENCH_WINDOW_MS', 200));
 const BLOCKS = Math.round(envNumber('BENCH_BLOCKS', 8));
 const ROUNDS = Math.round(envNumber('BENCH_ROUNDS', 2));

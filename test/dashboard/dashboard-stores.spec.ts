@@ -230,3 +230,13 @@ describe('the Redis dashboard store when Redis is down', () => {
     await store.close?.();
   });
 });
+
+describe('the memory dashboard store', () => {
+  it('keeps the final outcome’s headers when the verified one had none', async () => {
+    store = new MemoryDashboardStore({ maxEntries: 3 });
+    emitOutcome({ deliveryId: 'late' });
+    emitOutcome({ deliveryId: 'late', outcome: 'handled', headers: { 'x-late': 'yes', authorization: 'Bearer zz' } });
+    const [record] = await store.list({});
+    expect(record?.headers).toEqual({ 'x-late': 'yes', authorization: '[masked]' });
+  });
+});

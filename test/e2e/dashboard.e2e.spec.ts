@@ -15,6 +15,7 @@ import {
   type WebhookDashboardOptions,
   type WebhooksModuleOptions,
 } from '../../lib/index.js';
+import { DashboardRecorder } from '../../lib/dashboard/dashboard-recorder.service.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { deliver } from './fixtures/deliver.js';
 import { ALL_SECRET_STRINGS } from './fixtures/secrets.js';
@@ -255,6 +256,27 @@ describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %
     const model = (await page(server, '/dead-letters', true).expect(200)).body as DashboardDeadLetters;
     expect(model.queueMode).toBe(false);
     expect((await page(server, '/dead-letters').expect(200)).text).toContain('queue mode only');
+  });
+});
+
+describe.each(PLATFORMS)('the dashboard when recording fails, on %s', (platform) => {
+  it('answers and handles every delivery as usual, and logs the failure once, naming only the error class', async () => {
+    const testApp = await startTestApp(WebhooksModule.forRoot({ ...testWebhooksOptions(), dashboard }), { platform });
+    try {
+      const server = testApp.app.getHttpServer() as App;
+      const signer = testApp.app.get(WebhookSigner);
+      testApp.app.get(DashboardRecorder).store.append = () => {
+        throw new TypeError('a message that quotes x-guuru-hmac-sha256');
+      };
+      for (const question of ['first', 'second']) {
+        await deliver(server, '/webhooks/guuru', signer.sign('guuru', { question, rating: 5 })).expect(200);
+      }
+      expect(testApp.calls.calls).toHaveLength(2);
+      expect(testApp.logs.find('error', 'recording a delivery failed')).toEqual([expect.stringContaining('TypeError')]);
+      expect(JSON.stringify(testApp.logs.lines)).not.toContain('quotes');
+    } finally {
+      await testApp.app.close();
+    }
   });
 });
 
