@@ -27,9 +27,11 @@ const NO_NAMES: readonly string[] = [];
 
 /**
  * One delivery in the ring. The ring's entries are allocated once and overwritten in place
- * when it comes round: recording a delivery allocates nothing that lives on, so the heap the
- * garbage collector walks does not grow with the dashboard. Headers are the request's own
- * object, masked only when a page shows them. Numbers are never `undefined` (`NaN`, or `-1`
+ * when it comes round: recording allocates no record, copy or masked headers of its own per
+ * delivery. An entry refers to the request's own header object, masked only when a page shows
+ * it; keeping those alive for the last `maxEntries` deliveries is, by measurement, most of what
+ * recording still costs the garbage collector, and copying them (as JSON, even outside the heap)
+ * cost as much in CPU. Numbers are never `undefined` (`NaN`, or `-1`
  * for a count, stands for "none"), so V8 keeps them unboxed in the entry instead of holding on
  * to each delivery's own number objects.
  */
@@ -127,7 +129,7 @@ export class MemoryDashboardStore implements DashboardStore {
   private readonly entries: Entry[];
   private sequence = 0;
   private readonly open = new OpenDeliveries();
-  /** minute → overview row → column → count. */
+  /** minute → overview row → its counts. */
   private readonly minutes = new Map<number, Map<string, SourceCounts>>();
   private currentMinute = -1;
   private currentCounts = new Map<string, SourceCounts>();
