@@ -61,15 +61,23 @@ export class DashboardRecorder implements OnModuleInit, OnApplicationShutdown {
     const store = this.store;
     // A tap, not a subscription to events$: the facts as emitted, with no event object built for them.
     this.untap = this.events.tap((facts, at) => {
-      if (!isDelivery(facts)) return;
       try {
-        store.append(facts, at);
+        if (isDelivery(facts)) store.append(facts, at);
       } catch (error) {
-        // Whatever goes wrong here must never reach the delivery's own answer.
-        if (!this.recordingFailed) this.logger.error(dashboardMessages.recordingFailed(error));
-        this.recordingFailed = true;
+        this.reportRecordingFailure(error);
       }
     });
+  }
+
+  /** Once: whatever goes wrong in recording, even in logging it, must never reach the delivery's own answer. */
+  private reportRecordingFailure(error: unknown): void {
+    if (this.recordingFailed) return;
+    this.recordingFailed = true;
+    try {
+      this.logger.error(dashboardMessages.recordingFailed(error));
+    } catch {
+      // A logger that throws has nothing better to be told.
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

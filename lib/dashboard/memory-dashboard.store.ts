@@ -77,6 +77,8 @@ class OpenDeliveries {
     const id = entry.deliveryId!;
     const current = this.byId.get(id);
     if (current === undefined || sameScope(current, entry)) {
+      // A repeat replaces its scope's older open entry, wherever that was opened.
+      if (this.byFullKey.size > 0) this.byFullKey.delete(openKeyOf(entry)!);
       this.byId.set(id, entry);
       entry.openKey = id;
       entry.openByFullKey = false;
@@ -126,7 +128,8 @@ export interface MemoryDashboardStoreOptions {
  * an existing entry; a record is built, and its headers masked, only when a page reads it.
  */
 export class MemoryDashboardStore implements DashboardStore {
-  private readonly entries: Entry[];
+  /** Allocated as the ring first fills: a large `maxEntries` costs memory only once used. */
+  private readonly entries: (Entry | undefined)[];
   private sequence = 0;
   private readonly open = new OpenDeliveries();
   /** minute → overview row → its counts. */
@@ -135,7 +138,7 @@ export class MemoryDashboardStore implements DashboardStore {
   private currentCounts = new Map<string, SourceCounts>();
 
   constructor(private readonly options: MemoryDashboardStoreOptions) {
-    this.entries = Array.from({ length: options.maxEntries }, () => new Entry());
+    this.entries = new Array<Entry | undefined>(options.maxEntries);
   }
 
   append(facts: WebhookOutcomeFacts, at: number): void {
@@ -155,7 +158,7 @@ export class MemoryDashboardStore implements DashboardStore {
     const limit = filter.limit ?? this.entries.length;
     const oldest = Math.max(1, this.sequence - this.entries.length + 1);
     for (let sequence = this.sequence; sequence >= oldest && found.length < limit; sequence -= 1) {
-      const record = toRecord(this.entryAt(sequence));
+      const record = toRecord(this.entryAt(sequence)!);
       if (matchesFilter(record, filter)) found.push(record);
     }
     return Promise.resolve(found);
@@ -166,8 +169,9 @@ export class MemoryDashboardStore implements DashboardStore {
     if (!parsed) return Promise.resolve(undefined);
     const sequence = parseInt(parsed[2]!, 36);
     const entry = sequence >= 1 ? this.entryAt(sequence) : undefined;
-    // The ring may have come round since the link was made: the entry must still be that delivery.
-    const same = entry?.sequence === sequence && entry.at === parseInt(parsed[1]!, 36);
+    // The ring may have come round since the link was made: the entry must still be that delivery,
+    // and the id written as the store writes it (no leading zeros: one id per delivery).
+    const same = entry?.sequence === sequence && id === idOf(entry);
     return Promise.resolve(same ? toRecord(entry) : undefined);
   }
 
@@ -184,14 +188,14 @@ export class MemoryDashboardStore implements DashboardStore {
     return Promise.resolve(found.sort((a, b) => a.minute - b.minute));
   }
 
-  private entryAt(sequence: number): Entry {
-    return this.entries[sequence % this.entries.length]!;
+  private entryAt(sequence: number): Entry | undefined {
+    return this.entries[sequence % this.entries.length];
   }
 
   /** A delivery's first outcome takes the oldest entry. */
   private start(facts: WebhookOutcomeFacts, at: number): void {
     this.sequence += 1;
-    const entry = this.entryAt(this.sequence);
+    const entry = (this.entries[this.sequence % this.entries.length] ??= new Entry());
     this.open.remove(entry);
     fill(entry, this.sequence, facts, at, this.options.showBodies === true);
     if (facts.outcome === 'verified' && facts.deliveryId !== undefined) this.open.add(entry);
@@ -308,10 +312,15 @@ function complete(entry: Entry, facts: WebhookOutcomeFacts): void {
   }
 }
 
+/** The dashboard's id of an entry's delivery: when it arrived, and its place in the sequence. */
+function idOf(entry: Entry): string {
+  return `${entry.at.toString(36)}-${entry.sequence.toString(36)}`;
+}
+
 /** What a page gets of an entry: a copy, headers masked. */
 function toRecord(entry: Entry): DashboardRecord {
   return withoutUndefined<DashboardRecord>({
-    id: `${entry.at.toString(36)}-${entry.sequence.toString(36)}`,
+    id: idOf(entry),
     at: entry.at,
     source: entry.source,
     tenant: entry.tenant,

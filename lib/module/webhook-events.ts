@@ -118,7 +118,8 @@ export function isSensitiveHeader(name: string, senderSensitive: readonly string
 @Injectable()
 export class WebhookEvents {
   private readonly subject = new Subject<WebhookOutcomeEvent>();
-  private readonly taps: OutcomeTap[] = [];
+  /** Replaced, never changed in place: a tap removed during an emit cannot make it skip another. */
+  private taps: readonly OutcomeTap[] = [];
 
   /** Every outcome, as it happens. */
   readonly events$: Observable<WebhookOutcomeEvent> = this.subject.asObservable();
@@ -139,10 +140,9 @@ export class WebhookEvents {
    * @internal
    */
   tap(tap: OutcomeTap): () => void {
-    this.taps.push(tap);
+    this.taps = [...this.taps, tap];
     return () => {
-      const index = this.taps.indexOf(tap);
-      if (index >= 0) this.taps.splice(index, 1);
+      this.taps = this.taps.filter((other) => other !== tap);
     };
   }
 }

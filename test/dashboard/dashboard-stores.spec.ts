@@ -130,7 +130,46 @@ describe.each(stores)('the %s dashboard store', (_name, open) => {
         'usersnap/-:failed',
         'guuru/-:handled',
       ]);
-      expect(records.every((record) => record.verified)).toBe(true);
+    } finally {
+      await store.close?.();
+    }
+  });
+
+  it('makes a final outcome whose verified entry the ring has dropped a record of its own, touching no other', async () => {
+    store = await open();
+    try {
+      emitOutcome({ deliveryId: 'a', headers: { 'x-a': '1' } });
+      for (const n of [1, 2, 3]) emitOutcome({ outcome: 'rejected', reason: 'invalid_signature', detail: `r${n}` });
+      emitOutcome({ deliveryId: 'a', outcome: 'handled' });
+      await settled(store, 3);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const records = await store.list({});
+      expect(records.map((record) => `${record.deliveryId ?? record.detail}:${record.outcome}`)).toEqual([
+        'a:handled',
+        'r3:rejected',
+        'r2:rejected',
+      ]);
+      expect(records.slice(1).every((record) => record.deliveryId === undefined && !record.verified)).toBe(true);
+    } finally {
+      await store.close?.();
+    }
+  });
+
+  it('lets a repeat replace its own older open entry, even one opened while another source had the id open', async () => {
+    store = await open();
+    try {
+      emitOutcome({ deliveryId: 'x' });
+      emitOutcome({ source: 'usersnap', deliveryId: 'x', detail: 'first' });
+      emitOutcome({ deliveryId: 'x', outcome: 'handled' });
+      emitOutcome({ source: 'usersnap', deliveryId: 'x', detail: 'repeat' });
+      emitOutcome({ source: 'usersnap', deliveryId: 'x', outcome: 'handled' });
+      emitOutcome({ source: 'usersnap', deliveryId: 'x', outcome: 'duplicate' });
+      await settled(store, 3);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const records = (await store.list({ limit: 3 })).map(
+        (record) => `${record.source}:${record.outcome}:${record.detail ?? '-'}`,
+      );
+      expect(records).toEqual(['usersnap:duplicate:-', 'usersnap:handled:repeat', 'usersnap:verified:first']);
     } finally {
       await store.close?.();
     }
@@ -171,7 +210,9 @@ describe.each(stores)('the %s dashboard store', (_name, open) => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect((await store.list({})).map((record) => record.deliveryId)).toEqual(['d', 'c', 'b']);
       expect(await store.get(first!.id)).toBeUndefined();
-      for (const id of ['', 'zz', '0-0', `${first!.id}0`, '../rec', 'a'.repeat(500)]) {
+      const [at, sequence] = first!.id.split('-') as [string, string];
+      const aliases = [`0${at}-${sequence}`, `${at}-0${sequence}`];
+      for (const id of ['', 'zz', '0-0', `${first!.id}0`, '../rec', 'a'.repeat(500), ...aliases]) {
         expect(await store.get(id)).toBeUndefined();
       }
     } finally {
