@@ -26,7 +26,7 @@ const NO_RUNS: readonly WebhookHandlerRun[] = [];
 const NO_NAMES: readonly string[] = [];
 
 /**
- * One delivery in the ring. The ring's entries are allocated once and overwritten in place
+ * One delivery in the ring. An entry is allocated the first time the ring reaches it and overwritten in place
  * when it comes round: recording allocates no record, copy or masked headers of its own per
  * delivery. An entry refers to the request's own header object, masked only when a page shows
  * it; keeping those alive for the last `maxEntries` deliveries is, by measurement, most of what
