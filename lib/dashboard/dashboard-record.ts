@@ -8,7 +8,7 @@ import {
 /** How much of a body the dashboard keeps, when it shows bodies at all. */
 export const MAX_SHOWN_BODY_BYTES = 64 * 1024;
 
-/** One outcome event as the dashboard keeps it: masked, body only when shown. */
+/** One outcome as the Redis dashboard store keeps it: masked, body only when shown. */
 export interface DashboardUpdate {
   /** When it happened, in ms since the epoch (a record's: when the delivery arrived). */
   readonly at: number;

@@ -57,10 +57,11 @@ class Entry {
   sensitiveHeaders: readonly string[] = NO_NAMES;
   body: string | undefined = undefined;
   bodyBytes = -1;
-  /** Set while the delivery is verified and its final outcome has not come: the key it is open under. */
+  /**
+   * Set while the delivery is verified and its final outcome has not come: the key it is open
+   * under, its delivery id or else {@link openKeyOf}'s full key (which holds NULs, so never an id).
+   */
   openKey: string | undefined = undefined;
-  /** Whether that key is {@link openKeyOf}'s full key rather than the delivery id. */
-  openByFullKey = false;
 }
 
 /**
@@ -81,10 +82,8 @@ class OpenDeliveries {
       if (this.byFullKey.size > 0) this.byFullKey.delete(openKeyOf(entry)!);
       this.byId.set(id, entry);
       entry.openKey = id;
-      entry.openByFullKey = false;
     } else {
       entry.openKey = openKeyOf(entry)!;
-      entry.openByFullKey = true;
       this.byFullKey.set(entry.openKey, entry);
     }
   }
@@ -105,7 +104,7 @@ class OpenDeliveries {
   /** Closes an entry, if it is still open (before the ring reuses it, or when its final outcome came). */
   remove(entry: Entry): void {
     if (entry.openKey === undefined) return;
-    const map = entry.openByFullKey ? this.byFullKey : this.byId;
+    const map = entry.openKey === entry.deliveryId ? this.byId : this.byFullKey;
     if (map.get(entry.openKey) === entry) map.delete(entry.openKey);
     entry.openKey = undefined;
   }
