@@ -280,6 +280,31 @@ describe.each(PLATFORMS)('the dashboard when recording fails, on %s', (platform)
   });
 });
 
+describe.each(PLATFORMS)('the dashboard with recording paused (the benchmark’s switch), on %s', (platform) => {
+  it('records nothing while paused and every delivery again once resumed', async () => {
+    const testApp = await startTestApp(WebhooksModule.forRoot({ ...testWebhooksOptions(), dashboard }), { platform });
+    try {
+      const server = testApp.app.getHttpServer() as App;
+      const signer = testApp.app.get(WebhookSigner);
+      const recorder = testApp.app.get(DashboardRecorder);
+      const recorded = async () =>
+        ((await page(server, '/deliveries', true).expect(200)).body as DashboardDeliveryList).deliveries.map(
+          (delivery) => delivery.outcome,
+        );
+      recorder.pause();
+      await deliver(server, '/webhooks/guuru', signer.sign('guuru', { question: 'paused', rating: 5 })).expect(200);
+      expect(await recorded()).toEqual([]);
+      recorder.resume();
+      recorder.resume(); // twice: still one tap, so one record per delivery
+      await deliver(server, '/webhooks/guuru', signer.sign('guuru', { question: 'resumed', rating: 5 })).expect(200);
+      expect(await recorded()).toEqual(['handled']);
+      expect(testApp.calls.calls).toHaveLength(2);
+    } finally {
+      await testApp.app.close();
+    }
+  });
+});
+
 describe('dashboard configuration', () => {
   it('refuses a dashboard without authorize at start-up, saying why', async () => {
     await expect(
