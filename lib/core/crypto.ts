@@ -1,12 +1,15 @@
 import { createHash, createHmac, timingSafeEqual, type BinaryLike, type KeyObject } from 'node:crypto';
 
-/** The HMAC hash functions a sender may use. */
-export type HmacAlgorithm = 'sha256' | 'sha384' | 'sha512';
+/**
+ * The HMAC hash functions senders use. SHA-1 only because some senders still sign with it
+ * (Twilio, Intercom, Vercel): their presets use it; `hmacProvider` does not accept it.
+ */
+export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 
 /** How a signature is written as text. */
 export type SignatureEncoding = 'hex' | 'base64';
 
-const DIGEST_BYTES: Record<HmacAlgorithm, number> = { sha256: 32, sha384: 48, sha512: 64 };
+const DIGEST_BYTES: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 
 /** The length in bytes of an `algorithm` digest. */
 export function digestLength(algorithm: HmacAlgorithm): number {

@@ -1,4 +1,5 @@
-import { WebhookVerificationError, type WebhookVerificationReason } from './webhook-verification.error.js';
+import { WebhookVerificationError, type WebhookVerificationReason } from './errors/index.js';
+import { headerMissing, headerRepeated } from './errors/webhook.messages.js';
 
 /** Request headers as Node gives them (any case accepted; arrays for repeated headers). */
 export type WebhookHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -35,7 +36,7 @@ export class HeaderReader {
     if (typeof value !== 'string') {
       if (value.length === 1 && typeof value[0] === 'string') return value[0] || undefined;
       if (value.length === 0) return undefined;
-      throw new WebhookVerificationError(duplicateReason, `The ${name} header was sent more than once.`);
+      throw new WebhookVerificationError(duplicateReason, headerRepeated(name));
     }
     return value === '' ? undefined : value;
   }
@@ -44,7 +45,7 @@ export class HeaderReader {
   required(name: string, missingReason: WebhookVerificationReason, duplicateReason: WebhookVerificationReason): string {
     const value = this.single(name, duplicateReason);
     if (value === undefined) {
-      throw new WebhookVerificationError(missingReason, `The ${name} header is missing.`);
+      throw new WebhookVerificationError(missingReason, headerMissing(name));
     }
     return value;
   }

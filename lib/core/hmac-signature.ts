@@ -1,14 +1,14 @@
 import type { BinaryLike } from 'node:crypto';
+import { bytesEqual, decodeSignature, digestLength, hmac, type HmacAlgorithm, type SignatureEncoding } from './crypto.js';
+import { WebhookConfigurationError, WebhookVerificationError } from './errors/index.js';
 import {
-  bytesEqual,
-  decodeSignature,
-  digestLength,
-  hmac,
-  type HmacAlgorithm,
-  type SignatureEncoding,
-} from './crypto.js';
-import { WebhookConfigurationError } from './webhook-configuration.error.js';
-import { WebhookVerificationError } from './webhook-verification.error.js';
+  noSignatureMatches,
+  noSigningSecret,
+  secretRequired,
+  signatureMalformed,
+  signatureMismatch,
+  tooManySignatures,
+} from './errors/webhook.messages.js';
 
 /** How one sender writes an HMAC signature. */
 export interface HmacScheme {
@@ -16,10 +16,72 @@ export interface HmacScheme {
   readonly encoding: SignatureEncoding;
 }
 
+/** What {@link verifyHmacCandidates} checks. */
+export interface HmacCandidates {
+  /** The header the signatures came from, for messages. */
+  readonly header: string;
+  /** The signatures as received (without any `v1=`-style prefix): any one may match. */
+  readonly candidates: readonly string[];
+  readonly scheme: HmacScheme;
+  /** The secrets as HMAC keys (see {@link prepareSharedSecrets}). */
+  readonly keys: readonly Buffer[];
+  /** The signed content, in order, as the sender assembles it; never copied into one buffer. */
+  readonly signedParts: readonly BinaryLike[];
+}
+
+/** More signatures than any rotation needs: a longer list is refused before any work is done for it. */
+export const MAX_SIGNATURE_CANDIDATES = 16;
+
 /**
- * Decodes a received signature, then accepts it if any key's HMAC over `signedParts`
- * equals it in constant time. Returns the decoded signature (for digest ids).
+ * Accepts a delivery when any candidate signature equals the HMAC of the signed content under
+ * any key. Each key's HMAC is computed once, however many candidates there are; every
+ * comparison is constant-time and every one is made, so timing tells neither which key nor
+ * which candidate matched. Candidates that are not `scheme.encoding` of the right length are
+ * skipped; when none is well formed the header is malformed.
+ *
+ * @returns the decoded signature that matched (for a digest delivery id).
+ * @throws WebhookVerificationError `malformed_signature` or `invalid_signature`.
+ *
+ * @example A `t=<unix>,v1=<hex>,v1=<hex>` header over `<t>.<body>`
+ * ```ts
+ * const entries = parseKeyValueList(header, ',');
+ * verifyHmacCandidates({
+ *   header: 'acme-signature',
+ *   candidates: entries.all('v1'),
+ *   scheme: { algorithm: 'sha256', encoding: 'hex' },
+ *   keys,
+ *   signedParts: [entries.first('t') ?? '', '.', delivery.rawBody],
+ * });
+ * ```
  */
+export function verifyHmacCandidates(check: HmacCandidates): Buffer {
+  const { header, scheme } = check;
+  if (check.candidates.length > MAX_SIGNATURE_CANDIDATES) {
+    throw new WebhookVerificationError('malformed_signature', tooManySignatures(header, MAX_SIGNATURE_CANDIDATES));
+  }
+  const length = digestLength(scheme.algorithm);
+  const decoded = check.candidates
+    .map((candidate) => decodeSignature(candidate, scheme.encoding, length))
+    .filter((signature): signature is Buffer => signature !== undefined);
+  if (decoded.length === 0) {
+    throw new WebhookVerificationError(
+      'malformed_signature',
+      signatureMalformed(header, scheme.encoding, scheme.algorithm),
+    );
+  }
+  const expected = check.keys.map((key) => hmac(scheme.algorithm, key, ...check.signedParts));
+  let matched: Buffer | undefined;
+  for (const signature of decoded) {
+    for (const digest of expected) if (bytesEqual(digest, signature)) matched ??= signature;
+  }
+  if (!matched) {
+    const message = check.candidates.length > 1 ? noSignatureMatches(header) : signatureMismatch(header);
+    throw new WebhookVerificationError('invalid_signature', message);
+  }
+  return matched;
+}
+
+/** {@link verifyHmacCandidates} for a header that carries exactly one signature. */
 export function verifyHmacSignature(
   received: string,
   header: string,
@@ -27,36 +89,18 @@ export function verifyHmacSignature(
   keys: readonly Buffer[],
   signedParts: readonly BinaryLike[],
 ): Buffer {
-  const signature = decodeSignature(received, scheme.encoding, digestLength(scheme.algorithm));
-  if (!signature) {
-    throw new WebhookVerificationError(
-      'malformed_signature',
-      `The ${header} header is not a ${scheme.encoding} ${scheme.algorithm.toUpperCase()} signature.`,
-    );
-  }
-  // Every key is tried, so the time taken does not tell which one matched.
-  let matched = false;
-  for (const key of keys) {
-    if (bytesEqual(hmac(scheme.algorithm, key, ...signedParts), signature)) matched = true;
-  }
-  if (!matched) {
-    throw new WebhookVerificationError('invalid_signature', `The ${header} header does not match the delivery.`);
-  }
-  return signature;
+  return verifyHmacCandidates({ header, candidates: [received], scheme, keys, signedParts });
 }
 
-/** Shared-secret keys as bytes; at least one secret is required. */
+/** Shared secrets as HMAC keys (their UTF-8 bytes); at least one secret is required. */
 export function prepareSharedSecrets(secrets: readonly string[], providerName: string): Buffer[] {
-  if (secrets.length === 0) {
-    throw new WebhookConfigurationError(`The ${providerName} provider needs a secret.`);
-  }
+  if (secrets.length === 0) throw new WebhookConfigurationError(secretRequired(providerName));
   return secrets.map((secret) => Buffer.from(secret, 'utf8'));
 }
 
 /** The first key, the one new deliveries are signed with. */
 export function signingKey<T>(keys: readonly T[], providerName: string): T {
   const key = keys[0];
-  if (key === undefined)
-    throw new WebhookConfigurationError(`The ${providerName} provider has no secret to sign with.`);
+  if (key === undefined) throw new WebhookConfigurationError(noSigningSecret(providerName));
   return key;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import busboy from 'busboy';
 import type { WebhookAttachment, WebhookAttachmentInput } from './webhook-attachment.js';
-import { WebhookPayloadError } from './webhook-payload.error.js';
+import { WebhookPayloadError } from './errors/index.js';
 
 /** One part of a multipart/form-data body. */
 export interface MultipartPart extends WebhookAttachment {

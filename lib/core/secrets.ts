@@ -1,4 +1,4 @@
-import { WebhookConfigurationError } from './webhook-configuration.error.js';
+import { WebhookConfigurationError } from './errors/index.js';
 
 /**
  * A secret that stops being accepted at a set time: the old secret of a rotation,

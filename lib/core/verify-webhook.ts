@@ -1,22 +1,26 @@
-import type { WebhookProviderRef } from '../providers/index.js';
 import type { WebhookHeaders } from './headers.js';
+import type { WebhookProviderRef } from './provider-registry.js';
 import type { WebhookSecret, WebhookSecretEntry } from './secrets.js';
 import type { SignedWebhook, VerifiedWebhook } from './webhook-provider.js';
 import { WebhookVerifier, type WebhookSignOptions } from './webhook-verifier.js';
 
 /** Everything {@link verifyWebhook} needs. */
 export interface VerifyWebhookOptions {
-  /** A built-in sender's name (`'usersnap'`, `'guuru'`, `'survicate'`, `'shopsurvey'`, `'standard-webhooks'`) or a provider object. */
+  /** A provider's name (`'stripe'`, `'github'`, `'standard-webhooks'`, …) or a provider object. */
   readonly provider: WebhookProviderRef;
-  /** The secret, or several while rotating. */
+  /** The secret, or several while rotating (for Discord and SendGrid: the public key). */
   readonly secret?: WebhookSecret;
   /** Survicate's verification token. */
   readonly token?: string;
   /** The request headers, in any case; repeated headers as arrays. */
   readonly headers: WebhookHeaders;
   /** The body exactly as received. */
-  readonly rawBody: Buffer;
-  /** Replay window in seconds (default 300); 0 turns it off. */
+  readonly rawBody: Buffer | Uint8Array;
+  /** The full URL the sender called: required for senders that sign it (Twilio, Square, HubSpot). */
+  readonly url?: string;
+  /** The HTTP method (default `POST`), for senders that sign it (HubSpot). */
+  readonly method?: string;
+  /** Replay window in seconds (default: the sender's, 300 for most); 0 turns it off. */
   readonly toleranceSeconds?: number;
   /** The current time (default: now). */
   readonly now?: Date;
@@ -24,7 +28,7 @@ export interface VerifyWebhookOptions {
 
 /** Everything {@link signWebhook} needs. */
 export interface SignWebhookOptions extends WebhookSignOptions {
-  /** A built-in sender's name or a provider object. */
+  /** A provider's name or a provider object. */
   readonly provider: WebhookProviderRef;
   /** The secret to sign with (the first, when several). */
   readonly secret?: WebhookSecret;
@@ -93,7 +97,8 @@ function notAfterKey(notAfter: Date | string | undefined): string {
  * ```
  */
 export function verifyWebhook(options: VerifyWebhookOptions): VerifiedWebhook {
-  return verifierFor(options).verify(options.headers, options.rawBody, options.now);
+  const { headers, rawBody, now, url, method } = options;
+  return verifierFor(options).verify(headers, rawBody, { now, url, method });
 }
 
 /**

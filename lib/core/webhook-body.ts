@@ -1,7 +1,7 @@
 import type { IncomingWebhook } from './incoming-webhook.js';
 import type { WebhookAttachment } from './webhook-attachment.js';
 import { parseMultipart } from './multipart.js';
-import { WebhookPayloadError } from './webhook-payload.error.js';
+import { WebhookPayloadError } from './errors/index.js';
 
 /** A verified delivery's body, turned into what handlers receive. */
 export interface ParsedWebhookBody {

@@ -1,4 +1,4 @@
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import { WebhookConfigurationError } from '../core/errors/index.js';
 import { Inject, Injectable } from '@nestjs/common';
 import type { WebhookOutcome } from '../module/webhook-events.js';
 import { WebhookDeliveries, type ReplayResult } from '../module/webhook-deliveries.service.js';

@@ -1,4 +1,4 @@
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import { WebhookConfigurationError } from '../core/errors/index.js';
 import type { WebhooksModuleOptions } from '../module/webhooks.options.js';
 import {
   DEFAULT_DASHBOARD_MAX_ENTRIES,

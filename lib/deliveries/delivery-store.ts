@@ -34,8 +34,12 @@ export interface DeliveryStore {
    * long handler's lease being extended); an expired claim is free again.
    */
   claim(key: string, owner: string, leaseSeconds: number): Promise<DeliveryClaim>;
-  /** Marks the delivery done, remembered for `ttlSeconds`. */
-  complete(key: string, ttlSeconds: number): Promise<void>;
+  /**
+   * Marks the delivery done, remembered for `ttlSeconds`. `replayableUntilMs` is when it stops
+   * being acceptable anyway (its timestamp plus the replay window), for senders that send a
+   * timestamp: a store that must forget something before `ttlSeconds` is up may forget it then.
+   */
+  complete(key: string, ttlSeconds: number, replayableUntilMs?: number): Promise<void>;
   /**
    * Drops `owner`'s claim after a failure, so the sender's retry is processed normally,
    * keeping `progress` (the handlers that did succeed) for that retry.
@@ -46,10 +50,11 @@ export interface DeliveryStore {
 }
 
 /**
- * The store key of a delivery: `source:deliveryId`, or `source/tenant:deliveryId` when
- * it came through a tenant's route (tenants' ids are theirs alone). Source names and
- * tenants cannot contain ':' or '/', so the key is unambiguous.
+ * The store key of a delivery: `source:deliveryId`, or `source/scope:deliveryId` when the
+ * identity that verified it is a tenant's (see `VerifiedAttempt.scope`: `t.<tenant>` or
+ * `s.<digest of the secrets>`). Source names and scopes never contain ':' or '/', so the key
+ * is unambiguous whatever the delivery id holds.
  */
-export function deliveryKey(source: string, deliveryId: string, tenant?: string): string {
-  return tenant === undefined ? `${source}:${deliveryId}` : `${source}/${tenant}:${deliveryId}`;
+export function deliveryKey(source: string, deliveryId: string, scope?: string): string {
+  return scope === undefined ? `${source}:${deliveryId}` : `${source}/${scope}:${deliveryId}`;
 }

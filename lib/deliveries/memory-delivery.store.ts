@@ -1,18 +1,28 @@
+import { WebhookDeliveryError } from '../core/errors/index.js';
+import { deliveryStoreFull } from '../core/errors/webhook.messages.js';
 import type { DeliveryClaim, DeliveryProgress, DeliveryStore } from './delivery-store.js';
 
-type Entry =
-  | {
-      readonly state: 'processing';
-      readonly owner: string;
-      readonly expiresAt: number;
-      readonly handledBy: readonly string[];
-    }
-  | { readonly state: 'released'; readonly expiresAt: number; readonly handledBy: readonly string[] }
-  | { readonly state: 'done'; readonly expiresAt: number };
+interface Entry {
+  readonly state: 'processing' | 'released' | 'done';
+  /** The claim's owner, while processing. */
+  readonly owner?: string;
+  /** When the entry is gone whatever happens: the lease's end, or the end of `ttlSeconds`. */
+  readonly expiresAt: number;
+  /** From when forgetting it lets nothing be handled twice: see {@link MemoryDeliveryStore}. */
+  readonly forgettableAt: number;
+  readonly handledBy: readonly string[];
+}
+
+/** An entry in the order of the time it may be forgotten (stale when the map holds another entry for the key). */
+interface Forgettable {
+  readonly at: number;
+  readonly key: string;
+  readonly entry: Entry;
+}
 
 /** Options of {@link MemoryDeliveryStore}. */
 export interface MemoryDeliveryStoreOptions {
-  /** How many deliveries to remember at most (default 100 000); the oldest done ones go first. */
+  /** How many deliveries to remember at most (default 100 000). */
   readonly maxEntries?: number;
   /** The clock, in milliseconds (for tests). */
   readonly now?: () => number;
@@ -21,12 +31,18 @@ export interface MemoryDeliveryStoreOptions {
 const NONE: readonly string[] = [];
 
 /**
- * The default store: one process's memory. Bounded: when full it forgets the oldest
- * completed deliveries (and expired claims), and never refuses a new delivery. Use the
- * Redis store when several app instances receive the same sender.
+ * The default store: one process's memory, bounded by `maxEntries`. When full, it forgets
+ * only what could never be accepted again anyway: a delivery past its replay window (its
+ * timestamp plus the window), a delivery of a sender without a timestamp once `ttlSeconds`
+ * are up, a claim whose lease ended. When it holds nothing of the kind, a new delivery is
+ * refused with `delivery_store_full` (503; the sender retries) rather than forgetting one
+ * that a replay could then get handled twice. Use the Redis store for several app instances,
+ * or for more deliveries than `maxEntries` within a day.
  */
 export class MemoryDeliveryStore implements DeliveryStore {
   private readonly entries = new Map<string, Entry>();
+  /** A min-heap on `at`: the next entry that may be forgotten is on top. */
+  private heap: Forgettable[] = [];
   private readonly maxEntries: number;
   private readonly now: () => number;
 
@@ -47,14 +63,19 @@ export class MemoryDeliveryStore implements DeliveryStore {
     if (entry?.state === 'processing' && entry.owner !== owner) {
       return Promise.resolve({ state: 'in_progress', handledBy: NONE });
     }
+    if (!entry && !this.makeRoom(now)) {
+      return Promise.reject(new WebhookDeliveryError('delivery_store_full', deliveryStoreFull()));
+    }
     const handledBy = entry?.handledBy ?? NONE;
-    this.put(key, { state: 'processing', owner, expiresAt: now + leaseSeconds * 1000, handledBy }, now);
+    const expiresAt = now + leaseSeconds * 1000;
+    this.put(key, { state: 'processing', owner, expiresAt, forgettableAt: expiresAt, handledBy });
     return Promise.resolve({ state: 'claimed', handledBy });
   }
 
-  complete(key: string, ttlSeconds: number): Promise<void> {
-    const now = this.now();
-    this.put(key, { state: 'done', expiresAt: now + ttlSeconds * 1000 }, now);
+  complete(key: string, ttlSeconds: number, replayableUntilMs?: number): Promise<void> {
+    const expiresAt = this.now() + ttlSeconds * 1000;
+    const forgettableAt = Math.min(expiresAt, replayableUntilMs ?? Infinity);
+    this.put(key, { state: 'done', expiresAt, forgettableAt, handledBy: NONE });
     return Promise.resolve();
   }
 
@@ -62,12 +83,9 @@ export class MemoryDeliveryStore implements DeliveryStore {
     const entry = this.entries.get(key);
     if (entry?.state !== 'processing' || entry.owner !== owner) return Promise.resolve();
     if (progress && progress.handledBy.length > 0) {
-      const now = this.now();
-      this.put(
-        key,
-        { state: 'released', handledBy: progress.handledBy, expiresAt: now + progress.ttlSeconds * 1000 },
-        now,
-      );
+      // Handlers that succeeded must not run again on the retry: kept as long as a done delivery would be.
+      const expiresAt = this.now() + progress.ttlSeconds * 1000;
+      this.put(key, { state: 'released', expiresAt, forgettableAt: expiresAt, handledBy: progress.handledBy });
     } else {
       this.entries.delete(key);
     }
@@ -83,22 +101,62 @@ export class MemoryDeliveryStore implements DeliveryStore {
     return entry;
   }
 
-  /** Re-inserting keeps the map in order of last change, so the oldest entries come first. */
-  private put(key: string, entry: Entry, now: number): void {
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) this.evict(now);
+  private put(key: string, entry: Entry): void {
     this.entries.set(key, entry);
+    this.push({ at: entry.forgettableAt, key, entry });
+    // Replaced entries leave stale heap items behind: rebuild before they outnumber the live ones.
+    if (this.heap.length > 2 * this.maxEntries + 1024) this.rebuildHeap();
   }
 
-  /** Frees a tenth of the room at once, so eviction's cost is shared by many deliveries. */
-  private evict(now: number): void {
-    let toFree = Math.max(1, Math.ceil(this.maxEntries / 10));
-    for (const [key, entry] of this.entries) {
-      if (toFree === 0) break;
-      if (entry.state === 'done' || entry.expiresAt <= now) {
-        this.entries.delete(key);
-        toFree -= 1;
-      }
+  /** Whether there is room for one more entry, forgetting what may be forgotten to make it. */
+  private makeRoom(now: number): boolean {
+    while (this.entries.size >= this.maxEntries) {
+      const top = this.heap[0];
+      if (!top || top.at > now) return false;
+      this.pop();
+      if (this.entries.get(top.key) === top.entry) this.entries.delete(top.key);
     }
+    return true;
+  }
+
+  private rebuildHeap(): void {
+    this.heap = [...this.entries].map(([key, entry]) => ({ at: entry.forgettableAt, key, entry }));
+    for (let index = (this.heap.length >> 1) - 1; index >= 0; index -= 1) this.siftDown(index);
+  }
+
+  private push(item: Forgettable): void {
+    const heap = this.heap;
+    heap.push(item);
+    let index = heap.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (heap[parent]!.at <= item.at) break;
+      heap[index] = heap[parent]!;
+      index = parent;
+    }
+    heap[index] = item;
+  }
+
+  private pop(): void {
+    const last = this.heap.pop();
+    if (last && this.heap.length > 0) {
+      this.heap[0] = last;
+      this.siftDown(0);
+    }
+  }
+
+  private siftDown(start: number): void {
+    const heap = this.heap;
+    const item = heap[start]!;
+    let index = start;
+    for (;;) {
+      let child = 2 * index + 1;
+      if (child >= heap.length) break;
+      if (child + 1 < heap.length && heap[child + 1]!.at < heap[child]!.at) child += 1;
+      if (heap[child]!.at >= item.at) break;
+      heap[index] = heap[child]!;
+      index = child;
+    }
+    heap[index] = item;
   }
 }

@@ -1,5 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import { WebhookConfigurationError } from '../core/errors/index.js';
+import { noAnswerWithin, packageMissing, redisUnreachable } from '../core/errors/webhook.messages.js';
 import type { RedisConnection } from './redis-connection.options.js';
 
 export type { RedisConnection, RedisConnectionOptions } from './redis-connection.options.js';
@@ -58,17 +59,14 @@ export async function connectRedis(
 /** The error for a Redis that does not answer at start-up. */
 export function unreachable(connection: RedisConnection, purpose: string, error: unknown): WebhookConfigurationError {
   const cause = redact((error instanceof Error ? error.message : String(error)).replace(/\.$/, ''), connection);
-  return new WebhookConfigurationError(
-    `Redis at ${describeRedis(connection)} is unreachable (needed for ${purpose}): ${cause}. ` +
-      'Start Redis or fix the connection settings.',
-  );
+  return new WebhookConfigurationError(redisUnreachable(describeRedis(connection), purpose, cause));
 }
 
 async function importIoredis(purpose: string): Promise<typeof Redis> {
   try {
     return (await import('ioredis')).Redis;
   } catch {
-    throw new WebhookConfigurationError(`${purpose} needs the "ioredis" package: npm install ioredis`);
+    throw new WebhookConfigurationError(packageMissing(purpose, ['ioredis']));
   }
 }
 
@@ -76,7 +74,7 @@ async function importIoredis(purpose: string): Promise<typeof Redis> {
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000}s`)), ms);
+    timer = setTimeout(() => reject(new WebhookConfigurationError(noAnswerWithin(ms))), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,5 +1,11 @@
 import type { ConnectionOptions, Job, Queue, QueueEvents, Worker } from 'bullmq';
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import {
+  WEBHOOK_REASON_STATUS,
+  WebhookConfigurationError,
+  WebhookError,
+  type WebhookRejectionReason,
+} from '../core/errors/index.js';
+import { noFailedDelivery, packageMissing } from '../core/errors/webhook.messages.js';
 import type { DeliveryJobData } from './delivery-job.js';
 import { REDIS_STARTUP_TIMEOUT_MS, toRedisOptions, unreachable, withTimeout } from './redis-connection.js';
 import type { RedisConnection } from './redis-connection.options.js';
@@ -11,6 +17,13 @@ export type JobRetention = boolean | number | { readonly age: number; readonly c
 export interface WebhookQueueOptions {
   /** The Redis that holds the queue. */
   readonly connection: RedisConnection;
+  /**
+   * The key that seals every job (HMAC-SHA256 over its content), so a job edited in Redis
+   * never reaches a handler: it becomes a dead letter with reason `job_tampered`. At least 32
+   * characters; the web and worker processes must share it. A list while rotating: jobs are
+   * sealed with the first and accepted under any. Keep it out of Redis.
+   */
+  readonly jobSigningKey: string | readonly string[];
   /** The BullMQ queue name (default `nestjs-signed-webhooks`). */
   readonly name?: string;
   /** Attempts per delivery before it becomes a dead letter (default 5). */
@@ -34,6 +47,8 @@ export interface FailedDelivery {
   readonly source: string;
   readonly deliveryId: string;
   readonly event: string | undefined;
+  /** Why the last attempt failed (`handler_failed`, `job_tampered`, `invalid_payload`, …), when the library knew. */
+  readonly reason: WebhookRejectionReason | undefined;
   /** The last attempt's error. */
   readonly error: string;
   readonly attempts: number;
@@ -100,7 +115,10 @@ export class WebhookQueue {
         try {
           return await processor(job.data as DeliveryJobData, job.id ?? '');
         } catch (error) {
-          if (isPermanent(error)) throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
+          // BullMQ keeps the message as the dead letter's failedReason: it leads with the reason code.
+          const message = error instanceof WebhookError ? `${error.reason}: ${error.message}` : String(error);
+          if (isPermanent(error)) throw new UnrecoverableError(message);
+          if (error instanceof WebhookError) error.message = message;
           throw error;
         }
       },
@@ -137,7 +155,7 @@ export class WebhookQueue {
   async replay(id: string, timeoutMs: number): Promise<string | undefined> {
     const job = (await this.queue.getJob(id)) as Job | undefined;
     if (!job || (await job.getState()) !== 'failed') {
-      throw new WebhookConfigurationError(`No failed webhook delivery has the id "${id}".`);
+      throw new WebhookConfigurationError(noFailedDelivery(id));
     }
     this.events ??= await this.openEvents();
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
@@ -179,13 +197,19 @@ function bullConnection(connection: RedisConnection, extra: Record<string, unkno
 }
 
 function toFailedDelivery(job: Job): FailedDelivery {
-  const data = job.data as DeliveryJobData;
+  // Read as untrusted: anyone who can write to Redis can put anything here.
+  const data = (typeof job.data === 'object' && job.data !== null ? job.data : {}) as Partial<DeliveryJobData>;
+  const failedReason = job.failedReason ?? '';
+  const colon = failedReason.indexOf(': ');
+  const reason = colon > 0 ? failedReason.slice(0, colon) : '';
+  const known = Object.prototype.hasOwnProperty.call(WEBHOOK_REASON_STATUS, reason);
   return {
     id: job.id ?? '',
-    source: data.source,
-    deliveryId: data.deliveryId,
-    event: data.event ?? undefined,
-    error: job.failedReason ?? '',
+    source: String(data.source ?? ''),
+    deliveryId: String(data.deliveryId ?? ''),
+    event: typeof data.event === 'string' ? data.event : undefined,
+    reason: known ? (reason as WebhookRejectionReason) : undefined,
+    error: known ? failedReason.slice(colon + 2) : failedReason,
     attempts: job.attemptsMade,
     failedAt: new Date(job.finishedOn ?? job.processedOn ?? job.timestamp),
   };
@@ -195,8 +219,6 @@ async function importBullmq(): Promise<BullMQ> {
   try {
     return await import('bullmq');
   } catch {
-    throw new WebhookConfigurationError(
-      'processing: "queue" needs the "bullmq" and "ioredis" packages: npm install bullmq ioredis',
-    );
+    throw new WebhookConfigurationError(packageMissing('processing: "queue"', ['bullmq', 'ioredis']));
   }
 }

@@ -1,14 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { WebhookBodyError } from '../core/errors/index.js';
+import { rawBodyConsumed } from '../core/errors/webhook.messages.js';
 import { isStreamUntouched, readBodyStream, tooLarge } from './read-body-stream.js';
-import { WebhookBodyError } from './webhook-body.error.js';
+import { requestUrl } from './request-url.js';
 import type { WebhookHttpAdapter, WebhookRequestInfo } from './webhook-http.adapter.js';
 
 /** The parts of an Express request this adapter reads. */
 interface ExpressRequest extends IncomingMessage {
   params?: Record<string, string | undefined>;
+  /** The URL as received, before routers strip their mount paths. */
+  originalUrl?: string;
   /** Set by Nest when the app is created with `{ rawBody: true }`, for bodies its parsers read. */
   rawBody?: Buffer;
-  res?: ServerResponse;
 }
 
 /** Express: Nest's JSON and urlencoded parsers keep `req.rawBody`; other bodies are read from the stream. */
@@ -21,6 +24,7 @@ export class ExpressWebhookAdapter implements WebhookHttpAdapter {
       method: (req.method ?? 'GET').toUpperCase(),
       headers: req.headers,
       param: (name) => req.params?.[name],
+      url: () => requestUrl(req.headers, req.socket, req.originalUrl ?? req.url ?? '/'),
     };
   }
 
@@ -31,19 +35,14 @@ export class ExpressWebhookAdapter implements WebhookHttpAdapter {
       return req.rawBody;
     }
     if (!isStreamUntouched(req)) {
-      throw new WebhookBodyError(
-        'raw_body_unavailable',
-        `A body parser consumed the ${req.headers['content-type'] ?? 'request'} body before it could be verified. ` +
-          'Create the app with NestFactory.create(AppModule, { rawBody: true }) so the exact bytes are kept (rawBody).',
-      );
+      throw new WebhookBodyError('raw_body_unavailable', rawBodyConsumed(req.headers['content-type'], 'express'));
     }
-    try {
-      return await readBodyStream(req, maxBytes);
-    } catch (error) {
-      // The rest of an oversized body is never read: close the connection after answering.
-      if (error instanceof WebhookBodyError && error.reason === 'body_too_large')
-        req.res?.setHeader('connection', 'close');
-      throw error;
-    }
+    return readBodyStream(req, maxBytes);
+  }
+
+  prepareAnswer(response: unknown, status: number, contentType: string | undefined): void {
+    const res = response as ServerResponse;
+    res.statusCode = status;
+    if (contentType !== undefined) res.setHeader('content-type', contentType);
   }
 }

@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { WebhookBodyError } from '../core/errors/index.js';
+import { rawBodyConsumed } from '../core/errors/webhook.messages.js';
 import { isStreamUntouched, readBodyStream, tooLarge } from './read-body-stream.js';
-import { WebhookBodyError } from './webhook-body.error.js';
+import { requestUrl } from './request-url.js';
 import type { WebhookHttpAdapter, WebhookRequestInfo } from './webhook-http.adapter.js';
 
 // Structural types of the parts of Fastify this adapter uses: `@nestjs/platform-fastify`
@@ -19,6 +21,7 @@ interface FastifyRequestLike {
 
 interface FastifyReplyLike {
   header(name: string, value: string): unknown;
+  code(status: number): unknown;
 }
 
 type ParserDone = (error: Error | null, body?: unknown) => void;
@@ -35,15 +38,8 @@ interface FastifyInstanceLike {
     options: { parseAs: 'buffer' },
     parser: (request: FastifyRequestLike, body: Buffer, done: ParserDone) => void,
   ): unknown;
-  addHook(
-    name: 'onSend',
-    hook: (request: FastifyRequestLike, reply: FastifyReplyLike, payload: unknown, done: ParserDone) => void,
-  ): unknown;
   register(plugin: (instance: FastifyInstanceLike, options: unknown, done: () => void) => void): unknown;
 }
-
-/** Requests refused while their body was still arriving: their connection must not be kept alive. */
-const unfinishedBodies = new WeakSet<IncomingMessage>();
 
 /**
  * Fastify: Nest's JSON and urlencoded parsers keep `req.rawBody`; multipart reaches
@@ -59,6 +55,7 @@ export class FastifyWebhookAdapter implements WebhookHttpAdapter {
       method: req.method.toUpperCase(),
       headers: req.headers,
       param: (name) => (Object.prototype.hasOwnProperty.call(params, name) ? params[name] : undefined),
+      url: () => requestUrl(req.headers, req.raw.socket, req.raw.url ?? '/'),
     };
   }
 
@@ -69,18 +66,15 @@ export class FastifyWebhookAdapter implements WebhookHttpAdapter {
       return req.rawBody;
     }
     if (!isStreamUntouched(req.raw)) {
-      throw new WebhookBodyError(
-        'raw_body_unavailable',
-        `A content-type parser consumed the ${req.headers['content-type'] ?? 'request'} body before it could be verified. ` +
-          'Create the app with NestFactory.create(AppModule, new FastifyAdapter(), { rawBody: true }) so the exact bytes are kept (rawBody).',
-      );
+      throw new WebhookBodyError('raw_body_unavailable', rawBodyConsumed(req.headers['content-type'], 'fastify'));
     }
-    try {
-      return await readBodyStream(req.raw, maxBytes);
-    } catch (error) {
-      if (error instanceof WebhookBodyError && error.reason === 'body_too_large') unfinishedBodies.add(req.raw);
-      throw error;
-    }
+    return readBodyStream(req.raw, maxBytes);
+  }
+
+  prepareAnswer(response: unknown, status: number, contentType: string | undefined): void {
+    const reply = response as FastifyReplyLike;
+    reply.code(status);
+    if (contentType !== undefined) reply.header('content-type', contentType);
   }
 
   /**
@@ -119,11 +113,4 @@ function registerParsers(instance: FastifyInstanceLike): void {
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'FST_ERR_CTP_ALREADY_PRESENT') throw error;
   }
-  // The rest of an oversized body is never read: close the connection after answering,
-  // as Fastify does when its own parsers refuse a body.
-  instance.addHook('onSend', (request, reply, payload, done) => {
-    // HTTP/2 has no connection header: its streams are reset instead.
-    if (unfinishedBodies.has(request.raw) && request.raw.httpVersionMajor !== 2) reply.header('connection', 'close');
-    done(null, payload);
-  });
 }

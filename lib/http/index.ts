@@ -1,4 +1,5 @@
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import { WebhookConfigurationError } from '../core/errors/index.js';
+import { unsupportedPlatform } from '../core/errors/webhook.messages.js';
 import { ExpressWebhookAdapter } from './express.adapter.js';
 import { FastifyWebhookAdapter } from './fastify.adapter.js';
 import type { WebhookHttpAdapter } from './webhook-http.adapter.js';
@@ -17,12 +18,9 @@ export function isSupportedPlatform(platform: string): boolean {
 export function createWebhookHttpAdapter(platform: string): WebhookHttpAdapter {
   const create = isSupportedPlatform(platform) ? ADAPTERS[platform] : undefined;
   if (!create) {
-    throw new WebhookConfigurationError(
-      `nestjs-signed-webhooks has no adapter for the "${platform}" HTTP platform yet (supported: ${Object.keys(ADAPTERS).join(', ')}).`,
-    );
+    throw new WebhookConfigurationError(unsupportedPlatform(platform, Object.keys(ADAPTERS)));
   }
   return create();
 }
 
 export type { WebhookHttpAdapter, WebhookRequestInfo } from './webhook-http.adapter.js';
-export { WebhookBodyError, type WebhookBodyReason } from './webhook-body.error.js';

@@ -8,27 +8,37 @@ export interface WebhookRequestInfo {
   readonly headers: WebhookHeaders;
   /** A route parameter, e.g. `source`. */
   param(name: string): string | undefined;
+  /**
+   * The full URL the client called, as senders that sign it see it: the protocol and host
+   * from `X-Forwarded-Proto` and `X-Forwarded-Host` when present (their first value), else
+   * the connection's protocol and `Host`; then the path and query exactly as received.
+   */
+  url(): string;
 }
 
 /**
- * The seam between the module and an HTTP platform. Everything that touches the
- * platform's request lives behind it, so Express and Fastify differ only here.
+ * The seam between the module and an HTTP platform. Everything that touches the platform's
+ * request or response lives behind it, so Express and Fastify differ only here.
  */
 export interface WebhookHttpAdapter {
   /** The platform, as Nest's `HttpAdapter.getType()` names it. */
   readonly platform: string;
-  /** Method, headers and route parameters of a request. */
+  /** Method, headers, route parameters and URL of a request. */
   describe(request: unknown): WebhookRequestInfo;
   /**
    * The exact bytes of the body: those captured by the platform's own parser
-   * (`rawBody: true`), or read from the untouched stream with the limit enforced
-   * while reading. Throws `WebhookBodyError`.
+   * (`rawBody: true`), or read from the untouched stream with the limit enforced while
+   * reading. Throws `WebhookBodyError`. A body refused as too large is still read and
+   * discarded (up to a bound) after the answer, so the sender reads the 413 instead of
+   * having its connection cut while it writes.
    */
   readBody(request: unknown, maxBytes: number): Promise<Buffer>;
+  /** Sets the status and content type of the answer the route then returns the body of. */
+  prepareAnswer(response: unknown, status: number, contentType: string | undefined): void;
   /**
    * Called once at module initialisation with the platform's instance (Nest's
-   * `HttpAdapter.getInstance()`), for platforms that must be told to let bodies
-   * through to the guard, e.g. Fastify, which refuses content types it has no parser for.
+   * `HttpAdapter.getInstance()`), for platforms that must be told to let bodies through to
+   * the guard, e.g. Fastify, which refuses content types it has no parser for.
    */
   prepare?(platformInstance: unknown): void;
 }

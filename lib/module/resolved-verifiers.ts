@@ -1,10 +1,26 @@
+import { createHash } from 'node:crypto';
+import { WebhookConfigurationError, WebhookRoutingError, WebhookSecretResolutionError } from '../core/errors/index.js';
+import {
+  optionInvalid,
+  resolverAnswerUnusable,
+  resolverBusy,
+  resolverFailed,
+  unknownTenant,
+} from '../core/errors/webhook.messages.js';
 import type { WebhookHeaders } from '../core/headers.js';
-import type { WebhookSecret } from '../core/secrets.js';
+import { checkedSecrets, type WebhookSecret } from '../core/secrets.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
 import { WebhookVerifier } from '../core/webhook-verifier.js';
-import { WebhookRoutingError, WebhookSecretResolutionError } from './webhooks.errors.js';
-import { requestValue } from './webhooks.messages.js';
-import type { WebhookSecretResolver } from './webhooks.options.js';
+import type { ResolvedWebhookSecrets, WebhookSecretResolver } from './webhooks.options.js';
+
+/** The verifier of one delivery, and the identity that scopes its de-duplication. */
+export interface SourceVerifier {
+  readonly verifier: WebhookVerifier;
+  /** The canonical tenant the resolver named, else the route's tenant segment. */
+  readonly tenant: string | undefined;
+  /** See `VerifiedAttempt.scope`. */
+  readonly scope: string | undefined;
+}
 
 /** What a source whose secrets come from a resolver is configured with. */
 export interface ResolvedVerifiersSettings {
@@ -13,15 +29,17 @@ export interface ResolvedVerifiersSettings {
   readonly resolver: WebhookSecretResolver;
   readonly token: string | undefined;
   readonly toleranceSeconds: number;
-  /** 0: every delivery asks the resolver. */
+  /** 0: every delivery asks the resolver (concurrent ones still share one lookup). */
   readonly cacheSeconds: number;
+  /** Lookups in flight at most; further deliveries are answered 503 `secret_resolver_busy`. */
+  readonly maxConcurrentLookups: number;
   /** Tenants remembered at most, so a flood of made-up tenants cannot grow memory without bound. */
   readonly maxEntries?: number;
 }
 
 interface CachedVerifier {
   readonly expiresAtMs: number;
-  readonly verifier: Promise<WebhookVerifier | undefined>;
+  readonly verifier: Promise<SourceVerifier | undefined>;
 }
 
 const DEFAULT_MAX_ENTRIES = 10_000;
@@ -33,11 +51,11 @@ function remember(cache: Map<string, CachedVerifier>, key: string, entry: Cached
 }
 
 /**
- * A source's verifiers when its secrets are looked up per delivery: one per tenant,
- * built from what the resolver answers and reused for `cacheSeconds`. Concurrent
- * deliveries of one tenant share a single lookup; a failed lookup is not cached.
- * Known tenants and unknown ones are remembered apart, each least recently used
- * first out, so a flood of made-up tenants cannot push the real ones out.
+ * A source's verifiers when its secrets are looked up per delivery: one per tenant, built
+ * from what the resolver answers and reused for `cacheSeconds`. Concurrent deliveries of one
+ * tenant share a single lookup, and at most `maxConcurrentLookups` run at once. A failed
+ * lookup is not cached. Known tenants and unknown ones are remembered apart, each least
+ * recently used first out, so a flood of made-up tenants cannot push the real ones out.
  */
 export class ResolvedVerifiers {
   private readonly pending = new Map<string, CachedVerifier>();
@@ -49,16 +67,11 @@ export class ResolvedVerifiers {
   /**
    * The verifier for a tenant's delivery.
    * @throws WebhookRoutingError `unknown_tenant` when the resolver has no secret for it.
-   * @throws WebhookSecretResolutionError when the resolver fails.
+   * @throws WebhookSecretResolutionError when the resolver fails, or too many lookups are in flight.
    */
-  async verifierFor(tenant: string | undefined, headers: WebhookHeaders): Promise<WebhookVerifier> {
+  async verifierFor(tenant: string | undefined, headers: WebhookHeaders): Promise<SourceVerifier> {
     const verifier = await this.cached(tenant, headers).verifier;
-    if (!verifier) {
-      throw new WebhookRoutingError(
-        'unknown_tenant',
-        `The secret resolver of source "${this.settings.source}" has no secret for tenant ${requestValue(tenant ?? '-')}.`,
-      );
-    }
+    if (!verifier) throw new WebhookRoutingError('unknown_tenant', unknownTenant(this.settings.source, tenant));
     return verifier;
   }
 
@@ -68,22 +81,22 @@ export class ResolvedVerifiers {
     const nowMs = Date.now();
     const hit = this.fresh(this.known, key, nowMs) ?? this.fresh(this.unknown, key, nowMs) ?? this.pending.get(key);
     if (hit) return hit;
-    const entry: CachedVerifier = {
-      expiresAtMs: nowMs + this.settings.cacheSeconds * 1000,
-      verifier: this.resolve(tenant, headers),
-    };
-    if (this.settings.cacheSeconds > 0) {
-      this.pending.set(key, entry);
-      entry.verifier.then(
-        (verifier) => {
-          this.pending.delete(key);
-          const limit = this.settings.maxEntries ?? DEFAULT_MAX_ENTRIES;
-          if (verifier) remember(this.known, key, entry, limit);
-          else remember(this.unknown, key, entry, Math.max(1, Math.floor(limit / 10)));
-        },
-        () => this.pending.delete(key),
-      );
+    const { maxConcurrentLookups, cacheSeconds, source } = this.settings;
+    if (this.pending.size >= maxConcurrentLookups) {
+      throw new WebhookSecretResolutionError('secret_resolver_busy', resolverBusy(source, maxConcurrentLookups));
     }
+    const entry: CachedVerifier = { expiresAtMs: nowMs + cacheSeconds * 1000, verifier: this.resolve(tenant, headers) };
+    this.pending.set(key, entry);
+    entry.verifier.then(
+      (verifier) => {
+        this.pending.delete(key);
+        if (cacheSeconds === 0) return;
+        const limit = this.settings.maxEntries ?? DEFAULT_MAX_ENTRIES;
+        if (verifier) remember(this.known, key, entry, limit);
+        else remember(this.unknown, key, entry, Math.max(1, Math.floor(limit / 10)));
+      },
+      () => this.pending.delete(key),
+    );
     return entry;
   }
 
@@ -97,35 +110,56 @@ export class ResolvedVerifiers {
     return entry;
   }
 
-  private async resolve(tenant: string | undefined, headers: WebhookHeaders): Promise<WebhookVerifier | undefined> {
+  private async resolve(tenant: string | undefined, headers: WebhookHeaders): Promise<SourceVerifier | undefined> {
     const { source, provider, resolver, token, toleranceSeconds } = this.settings;
-    let secret: WebhookSecret | undefined;
+    let answer: WebhookSecret | ResolvedWebhookSecrets | undefined;
     try {
-      secret = await resolver({ source, tenant, headers });
+      answer = await resolver({ source, tenant, headers });
     } catch (error) {
-      throw new WebhookSecretResolutionError(`The secret resolver of source "${source}" failed: ${kindOf(error)}`, {
+      throw new WebhookSecretResolutionError('secret_resolver_failed', resolverFailed(source, error), { cause: error });
+    }
+    try {
+      const { secret, canonicalTenant } = unpack(answer);
+      if (secret === undefined || (Array.isArray(secret) && secret.length === 0)) return undefined;
+      const verifier = new WebhookVerifier({ provider, secret, token, toleranceSeconds });
+      return {
+        verifier,
+        tenant: canonicalTenant ?? tenant,
+        scope: canonicalTenant !== undefined ? `t.${encodeURIComponent(canonicalTenant)}` : `s.${fingerprint(secret)}`,
+      };
+    } catch (error) {
+      throw new WebhookSecretResolutionError('secret_resolver_failed', resolverAnswerUnusable(source, error), {
         cause: error,
       });
-    }
-    if (secret === undefined || secret === null || (Array.isArray(secret) && secret.length === 0)) return undefined;
-    try {
-      return new WebhookVerifier({ provider, secret, token, toleranceSeconds });
-    } catch (error) {
-      throw new WebhookSecretResolutionError(
-        `The secret resolver of source "${source}" answered secrets its sender cannot use: ${kindOf(error)}`,
-        { cause: error },
-      );
     }
   }
 }
 
+/** A resolver's answer: plain secrets, or `{ tenant, secrets }` naming the canonical tenant. */
+function unpack(answer: WebhookSecret | ResolvedWebhookSecrets | undefined | null): {
+  secret: WebhookSecret | undefined;
+  canonicalTenant: string | undefined;
+} {
+  if (answer === undefined || answer === null) return { secret: undefined, canonicalTenant: undefined };
+  if (typeof answer === 'object' && !Array.isArray(answer) && 'secrets' in answer) {
+    const canonical = answer.tenant;
+    if (typeof canonical !== 'string' || canonical === '') {
+      throw new WebhookConfigurationError(optionInvalid("a resolver's tenant", 'a non-empty string'));
+    }
+    return { secret: answer.secrets, canonicalTenant: canonical };
+  }
+  return { secret: answer as WebhookSecret, canonicalTenant: undefined };
+}
+
 /**
- * What failed, without the error's message: a resolver's errors can quote what it was
- * reading (Node's JSON.parse errors quote their input), and that may be the secret.
- * The whole error stays on `cause` for the application's own handling.
+ * A one-way digest of the secrets a resolver answered, standing in for the identity that
+ * verified a delivery when the resolver names no tenant: two spellings of one tenant that
+ * resolve to the same secrets share it, so a delivery replayed under another spelling is a
+ * duplicate. Never the secret itself; in order-independent form.
  */
-function kindOf(error: unknown): string {
-  if (!(error instanceof Error)) return 'it threw a non-Error value';
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' || typeof code === 'number' ? `${error.name} (code ${String(code)})` : error.name;
+function fingerprint(secret: WebhookSecret): string {
+  const values = checkedSecrets(secret, 'resolver').map((entry) => entry.value);
+  const hash = createHash('sha256').update('nestjs-signed-webhooks:tenant-scope\u0000');
+  for (const value of [...values].sort()) hash.update(`${value.length}:${value}`);
+  return hash.digest('hex').slice(0, 32);
 }

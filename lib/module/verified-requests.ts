@@ -1,48 +1,14 @@
-import type { IncomingWebhook } from '../core/incoming-webhook.js';
-import type { VerifiedWebhook } from '../core/webhook-provider.js';
-import type { RejectionContext } from './webhook-rejections.service.js';
-import type { WebhookSource } from './webhook-sources.js';
-
-/** A delivery the guard has proven authentic, waiting for its route to handle it. */
-export interface VerifiedDelivery {
-  readonly source: WebhookSource;
-  /** The route's tenant segment, if any. */
-  readonly tenant: string | undefined;
-  readonly delivery: IncomingWebhook;
-  readonly verified: VerifiedWebhook;
-  /** How long resolving the secret and verifying took, in milliseconds. */
-  readonly verifyMs?: number;
-}
+import type { VerifiedAttempt } from './delivery-attempt.js';
 
 // Keyed by the request object itself, so nothing is written onto the platform's request.
-const verifiedByRequest = new WeakMap<object, VerifiedDelivery>();
+const verifiedByRequest = new WeakMap<object, VerifiedAttempt>();
 
 /** Records what the guard proved about a request. */
-export function rememberVerified(request: object, delivery: VerifiedDelivery): void {
-  verifiedByRequest.set(request, delivery);
+export function rememberVerified(request: object, attempt: VerifiedAttempt): void {
+  verifiedByRequest.set(request, attempt);
 }
 
 /** What the guard proved about a request, if it ran. */
-export function verifiedOf(request: object): VerifiedDelivery | undefined {
+export function verifiedOf(request: object): VerifiedAttempt | undefined {
   return verifiedByRequest.get(request);
-}
-
-/** What a rejection after verification knows of its delivery. */
-export function rejectionContextOf({
-  source,
-  tenant,
-  delivery,
-  verified,
-  verifyMs,
-}: VerifiedDelivery): RejectionContext {
-  return {
-    source: source.name,
-    tenant,
-    deliveryId: verified.deliveryId,
-    event: verified.event,
-    headers: delivery.headers.raw,
-    sensitiveHeaders: source.provider.sensitiveHeaders,
-    rawBody: delivery.rawBody,
-    verifyMs,
-  };
 }

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import { WebhookConfigurationError } from '../core/errors/index.js';
+import { deadLettersNeedQueue } from '../core/errors/webhook.messages.js';
 import type { FailedDelivery, WebhookQueue } from '../deliveries/webhook-queue.js';
 import { WebhookProcessing } from './webhook-processing.service.js';
+import { WebhookSources } from './webhook-sources.js';
 
 /** The outcome of replaying a dead letter. */
 export interface ReplayResult {
@@ -34,7 +36,20 @@ export interface ReplayOptions {
  */
 @Injectable()
 export class WebhookDeliveries {
-  constructor(private readonly processing: WebhookProcessing) {}
+  constructor(
+    private readonly processing: WebhookProcessing,
+    private readonly sources: WebhookSources,
+  ) {}
+
+  /** The configured sources' names. */
+  sourceNames(): string[] {
+    return this.sources.names();
+  }
+
+  /** Whether deliveries go through the queue, so that dead letters exist (`processing: 'queue'`). */
+  get queued(): boolean {
+    return this.processing.queued;
+  }
 
   /** Failed deliveries, newest first, optionally of one source. */
   async listFailed(filter: { source?: string } = {}): Promise<FailedDelivery[]> {
@@ -62,9 +77,7 @@ export class WebhookDeliveries {
   private queue(): WebhookQueue {
     const queue = this.processing.deliveryQueue;
     if (!queue) {
-      throw new WebhookConfigurationError(
-        'Dead letters exist in queue mode only: WebhooksModule.forRoot({ processing: "queue", queue: { connection } }).',
-      );
+      throw new WebhookConfigurationError(deadLettersNeedQueue());
     }
     return queue;
   }

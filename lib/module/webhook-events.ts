@@ -1,45 +1,36 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
+import type { WebhookDurations, WebhookHandlerRun, WebhookRejectionReason } from '../core/errors/index.js';
 import type { WebhookHeaders } from '../core/headers.js';
-import type { WebhookRejectionReason } from './webhook-rejection.js';
+import { outcomeListenerFailed } from '../core/errors/webhook.messages.js';
+import { WEBHOOKS_LOGGER_CONTEXT } from './webhooks.constants.js';
 
 /**
- * What became of a delivery:
- * - `verified`: its signature was proven (every accepted delivery has one, before what follows);
+ * What became of an attempt at a delivery:
+ * - `verified`: its signature was proven (every accepted attempt has one, before what follows);
  * - `rejected`: answered with an error status before any handler ran (see `reason`);
+ * - `handshake`: a sender's handshake (Slack's `url_verification`, Discord's PING), answered by the module;
  * - `duplicate`: handled before, so no handler ran again;
+ * - `queued`: safely on the queue (queue mode); a worker's attempt reports what follows;
  * - `handled`: every handler ran and succeeded;
- * - `failed`: a handler threw (the sender, or the queue, will try again).
+ * - `failed`: a handler threw, or a queued job could not be handled (the sender, or the queue, tries again).
  */
-export type WebhookOutcome = 'verified' | 'rejected' | 'duplicate' | 'handled' | 'failed';
+export type WebhookOutcome = 'verified' | 'rejected' | 'handshake' | 'duplicate' | 'queued' | 'handled' | 'failed';
 
-/** How long each step took, in milliseconds; `undefined` for a step that did not run. */
-export interface WebhookDurations {
-  /** Resolving the secret and checking the signature (reading the body excluded). */
-  readonly verifyMs: number | undefined;
-  /** Parsing the body and validating the handlers' DTOs. */
-  readonly validateMs: number | undefined;
-  /** Running the handlers. */
-  readonly handlersMs: number | undefined;
-}
-
-/** One handler's run within a delivery. */
-export interface WebhookHandlerRun {
-  /** `Class.method`. */
-  readonly handler: string;
-  readonly succeeded: boolean;
-  /** The error's message, when it failed. */
-  readonly error?: string;
-}
-
-/** One delivery outcome, as {@link WebhookEvents.events$} emits it. */
+/** One outcome of an attempt at a delivery, as {@link WebhookEvents} hands it out. */
 export interface WebhookOutcomeEvent {
   readonly outcome: WebhookOutcome;
+  /** The attempt this outcome belongs to: the same in its log line and dashboard entry. */
+  readonly attemptId: string;
   /** When the outcome happened. */
   readonly at: Date;
-  /** The source named by the route (for `unknown_source`, the name as requested). */
+  /** The same moment in milliseconds since the epoch (no Date is built to read it). */
+  readonly atMs: number;
+  /** The source named by the route or job (for `unknown_source`, the name as requested). */
   readonly source: string;
-  /** The route's tenant segment, `/webhooks/:source/:tenant`. */
+  /** The sender's provider name, once the source is known. */
+  readonly provider: string | undefined;
+  /** The tenant: the one the secret resolver named, else the route's tenant segment. */
   readonly tenant: string | undefined;
   /** The delivery id, once known (not for deliveries refused before verification). */
   readonly deliveryId: string | undefined;
@@ -62,24 +53,8 @@ export interface WebhookOutcomeEvent {
   readonly rawBody: Buffer | undefined;
 }
 
-/** What the module's parts know when an outcome happens. */
-export interface WebhookOutcomeFacts {
-  readonly outcome: WebhookOutcome;
-  readonly source: string;
-  readonly tenant?: string;
-  readonly deliveryId?: string;
-  readonly event?: string;
-  readonly reason?: WebhookRejectionReason;
-  readonly detail?: string;
-  readonly status?: number;
-  readonly via?: 'request' | 'queue';
-  readonly durations?: Partial<WebhookDurations>;
-  readonly handlers?: readonly WebhookHandlerRun[];
-  readonly headers?: WebhookHeaders;
-  /** The sender's signature and token headers, masked in the event. */
-  readonly sensitiveHeaders?: readonly string[];
-  readonly rawBody?: Buffer;
-}
+/** A plain function told of every outcome, synchronously; see {@link WebhookEvents.onOutcome}. */
+export type WebhookOutcomeListener = (event: WebhookOutcomeEvent) => void;
 
 /** The value shown instead of a masked header's. */
 export const MASKED_HEADER_VALUE = '[masked]';
@@ -88,21 +63,36 @@ export const MASKED_HEADER_VALUE = '[masked]';
  * Header names masked whatever the sender (or none, for a request to an unknown source):
  * credentials, and anything named like a signature, token, secret or key.
  */
-const SENSITIVE_HEADER_NAME = /signature|hmac|token|secret|auth|cookie|key|password|credential/i;
+const SENSITIVE_HEADER_NAME = /signature|hmac|token|secret|auth|cookie|key|password|credential|session/i;
 
 /** Whether a header is masked in events, the dashboard and stored jobs: by the sender's list or by its name. */
 export function isSensitiveHeader(name: string, senderSensitive: readonly string[]): boolean {
   const lower = name.toLowerCase();
-  return SENSITIVE_HEADER_NAME.test(lower) || senderSensitive.some((header) => header.toLowerCase() === lower);
+  return SENSITIVE_HEADER_NAME.test(lower) || senderSensitive.includes(lower);
+}
+
+/** A copy of `headers` with the sender's sensitive headers and anything named like a credential masked. */
+export function maskHeaders(
+  headers: WebhookHeaders,
+  sensitive: readonly string[],
+): Record<string, string | readonly string[]> {
+  const masked: Record<string, string | readonly string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    masked[name] = isSensitiveHeader(name, sensitive) ? MASKED_HEADER_VALUE : value;
+  }
+  return masked;
 }
 
 /**
- * The stream of delivery outcomes: subscribe to count, trace or alert on what the
- * module verified, refused, skipped as a duplicate, handled, or failed to handle.
- * Each delivery emits `verified` and then at most one of the others, or `rejected` alone.
+ * The outcomes of every attempt at a delivery: subscribe to count, trace or alert on what the
+ * module verified, refused, skipped as a duplicate, handled, or failed to handle. Each attempt
+ * gives `verified` and then at most one other outcome, or `rejected` alone.
  *
- * Subscribers run synchronously on the delivery's path: keep them quick and never
- * let them throw (rxjs reports a throwing subscriber as an uncaught error).
+ * Two ways in: `events$`, an rxjs stream; and {@link onOutcome}, a plain synchronous listener
+ * for consumers on the hot path (the dashboard records through it), which costs one function
+ * call per outcome. Both run on the delivery's path: keep them quick. A listener that throws is
+ * logged (once) and never reaches the delivery.
  *
  * @example
  * ```ts
@@ -118,102 +108,56 @@ export function isSensitiveHeader(name: string, senderSensitive: readonly string
 @Injectable()
 export class WebhookEvents {
   private readonly subject = new Subject<WebhookOutcomeEvent>();
-  /** Replaced, never changed in place: a tap removed during an emit cannot make it skip another. */
-  private taps: readonly OutcomeTap[] = [];
+  /** Replaced, never changed in place: a listener removed during a publish makes it skip no other. */
+  private listeners: readonly WebhookOutcomeListener[] = [];
+  private readonly failedListeners = new WeakSet<WebhookOutcomeListener>();
 
   /** Every outcome, as it happens. */
   readonly events$: Observable<WebhookOutcomeEvent> = this.subject.asObservable();
 
-  /** Emits an outcome; nothing is built when nobody listens. (The self-check's own deliveries never get here.) */
-  emit(facts: WebhookOutcomeFacts): void {
-    const observed = this.subject.observed;
-    if (!observed && this.taps.length === 0) return;
-    const at = Date.now();
-    for (const tap of this.taps) tap(facts, at);
-    if (observed) this.subject.next(new OutcomeEvent(facts, at));
-  }
-
   /**
-   * Hands every outcome's facts, unmasked, to one of the module's own parts (the dashboard),
-   * without building an event object or going through rxjs: one plain call per outcome.
-   * A tap must be quick and must never throw. Returns the function that removes it.
-   * @internal
+   * Calls `listener` with every outcome, synchronously, as it is recorded: no rxjs on the
+   * way, and nothing built when nobody listens. Returns the function that removes it.
+   *
+   * @example
+   * ```ts
+   * const stop = events.onOutcome((event) => {
+   *   if (event.outcome === 'failed') alert(event.source, event.attemptId);
+   * });
+   * ```
    */
-  tap(tap: OutcomeTap): () => void {
-    this.taps = [...this.taps, tap];
+  onOutcome(listener: WebhookOutcomeListener): () => void {
+    this.listeners = [...this.listeners, listener];
     return () => {
-      this.taps = this.taps.filter((other) => other !== tap);
+      this.listeners = this.listeners.filter((other) => other !== listener);
     };
   }
-}
 
-/** A module-internal consumer of outcomes: the facts as emitted, and when (ms since the epoch). */
-export type OutcomeTap = (facts: WebhookOutcomeFacts, at: number) => void;
-
-/**
- * An event whose masked headers are copied only when read: most subscribers (counters)
- * never read them, and the copy is the one cost that grows with the request.
- */
-class OutcomeEvent implements WebhookOutcomeEvent {
-  readonly outcome: WebhookOutcome;
-  readonly at: Date;
-  readonly source: string;
-  readonly tenant: string | undefined;
-  readonly deliveryId: string | undefined;
-  readonly event: string | undefined;
-  readonly reason: WebhookRejectionReason | undefined;
-  readonly detail: string | undefined;
-  readonly status: number | undefined;
-  readonly via: 'request' | 'queue';
-  readonly durations: WebhookDurations;
-  readonly handlers: readonly WebhookHandlerRun[];
-  readonly rawBody: Buffer | undefined;
-  #headers: Readonly<Record<string, string | readonly string[]>> | undefined;
-  readonly #rawHeaders: WebhookHeaders;
-  readonly #sensitiveHeaders: readonly string[];
-
-  constructor(facts: WebhookOutcomeFacts, at: number) {
-    this.outcome = facts.outcome;
-    this.at = new Date(at);
-    this.source = facts.source;
-    this.tenant = facts.tenant;
-    this.deliveryId = facts.deliveryId;
-    this.event = facts.event;
-    this.reason = facts.reason;
-    this.detail = facts.detail;
-    this.status = facts.status;
-    this.via = facts.via ?? 'request';
-    this.durations = {
-      verifyMs: facts.durations?.verifyMs,
-      validateMs: facts.durations?.validateMs,
-      handlersMs: facts.durations?.handlersMs,
-    };
-    this.handlers = facts.handlers ?? [];
-    this.rawBody = facts.rawBody;
-    this.#rawHeaders = facts.headers ?? {};
-    this.#sensitiveHeaders = facts.sensitiveHeaders ?? [];
+  /** Whether anything listens, so the recorder builds no event for nobody. @internal */
+  get listening(): boolean {
+    return this.listeners.length > 0 || this.subject.observed;
   }
 
-  get headers(): Readonly<Record<string, string | readonly string[]>> {
-    this.#headers ??= maskHeaders(this.#rawHeaders, this.#sensitiveHeaders);
-    return this.#headers;
+  /** Hands an outcome to every listener, then to `events$`. Only the outcome recorder publishes. @internal */
+  publish(event: WebhookOutcomeEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.reportListenerFailure(listener, error);
+      }
+    }
+    if (this.subject.observed) this.subject.next(event);
   }
 
-  /** `JSON.stringify(event)` shows the masked headers, like any other field. */
-  toJSON(): WebhookOutcomeEvent {
-    return { ...this, headers: this.headers };
+  /** Once per listener: whatever goes wrong in it, even in logging it, never reaches the delivery. */
+  private reportListenerFailure(listener: WebhookOutcomeListener, error: unknown): void {
+    if (this.failedListeners.has(listener)) return;
+    this.failedListeners.add(listener);
+    try {
+      new Logger(WEBHOOKS_LOGGER_CONTEXT).error(outcomeListenerFailed(error));
+    } catch {
+      // A logger that throws has nothing better to be told.
+    }
   }
-}
-
-/** A copy of `headers` with the sender's sensitive headers and anything named like a credential masked. */
-export function maskHeaders(
-  headers: WebhookHeaders,
-  sensitive: readonly string[],
-): Record<string, string | readonly string[]> {
-  const masked: Record<string, string | readonly string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    masked[name] = isSensitiveHeader(name, sensitive) ? MASKED_HEADER_VALUE : value;
-  }
-  return masked;
 }

@@ -6,17 +6,27 @@ export interface WebhookHandlerOptions {
   /** Only deliveries of this event type (or one of these) reach the handler. */
   readonly event?: string | readonly string[];
   /**
-   * The class the payload is built into and validated as. Default: the type of the
-   * method's first parameter. An interface or `object` parameter gets the parsed payload unvalidated.
+   * The class the payload is built into and validated as. Default: the type of the method's
+   * first parameter, as `emitDecoratorMetadata` records it (builds without it, such as tsx,
+   * esbuild or Vitest without SWC, must name the DTO here). `Object` (or an interface or
+   * `object` parameter) gets the parsed payload unvalidated.
    */
-  readonly dto?: Type<object>;
+  readonly dto?: Type<object> | ObjectConstructor;
+  /**
+   * What the handler returns is the answer the sender reads: an object is sent as JSON, a
+   * `WebhookResponse` as it says (TwiML as `text/xml`, for instance). For senders that read
+   * the answer: Discord interactions, Slack slash commands, Twilio. At most one responding
+   * handler per source and event (checked at start-up); it runs in the request, in queue mode too.
+   */
+  readonly respond?: boolean;
 }
 
 /** What `@WebhookHandler()` records on a method. */
 export interface WebhookHandlerMetadata {
   readonly source: string;
   readonly events: readonly string[] | undefined;
-  readonly dto: Type<object> | undefined;
+  readonly dto: Type<object> | ObjectConstructor | undefined;
+  readonly respond: boolean;
 }
 
 /**
@@ -34,6 +44,11 @@ export interface WebhookHandlerMetadata {
  *
  *   @WebhookHandler('shopsurvey', { event: 'Response.Created' })
  *   onResponse(payload: ShopSurveyEventDto) {}
+ *
+ *   @WebhookHandler('twilio', { respond: true })
+ *   onSms(message: Record<string, string>) {
+ *     return WebhookResponse.xml('<Response><Message>Got it</Message></Response>');
+ *   }
  * }
  * ```
  */
@@ -47,6 +62,7 @@ export function WebhookHandler(source: string, options: WebhookHandlerOptions = 
           ? [options.event]
           : [...options.event],
     dto: options.dto,
+    respond: options.respond === true,
   };
   return (_target, _key, descriptor) => {
     const method = descriptor.value as object;

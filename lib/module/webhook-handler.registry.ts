@@ -9,13 +9,19 @@ export interface WebhookHandlerDefinition {
   readonly events: ReadonlySet<string> | undefined;
   /** The class the payload is validated as; `undefined` for the raw parsed payload. */
   readonly dto: Type<object> | undefined;
+  /** Whether what it returns is the answer sent to the sender. */
+  readonly respond: boolean;
   readonly invoke: (payload: unknown, context: unknown) => unknown;
 }
 
-/** The handlers found at start-up, by source. */
+const NONE: readonly WebhookHandlerDefinition[] = [];
+
+/** The handlers found at start-up, by source (and, per source, by event once asked). */
 @Injectable()
 export class WebhookHandlerRegistry {
   private readonly bySource = new Map<string, WebhookHandlerDefinition[]>();
+  /** The handler lists already worked out, per source and event: the request path filters nothing. */
+  private readonly byEvent = new Map<string, Map<string | undefined, readonly WebhookHandlerDefinition[]>>();
 
   register(handlers: readonly WebhookHandlerDefinition[]): void {
     for (const handler of handlers) {
@@ -23,11 +29,28 @@ export class WebhookHandlerRegistry {
       list.push(handler);
       this.bySource.set(handler.source, list);
     }
+    this.byEvent.clear();
   }
 
   /** The handlers of a source's delivery of that event. */
-  handlersFor(source: string, event: string | undefined): WebhookHandlerDefinition[] {
-    const handlers = this.bySource.get(source) ?? [];
-    return handlers.filter((handler) => !handler.events || (event !== undefined && handler.events.has(event)));
+  handlersFor(source: string, event: string | undefined): readonly WebhookHandlerDefinition[] {
+    let events = this.byEvent.get(source);
+    if (!events) {
+      events = new Map();
+      this.byEvent.set(source, events);
+    }
+    let handlers = events.get(event);
+    if (!handlers) {
+      const all = this.bySource.get(source) ?? NONE;
+      handlers = all.filter((handler) => !handler.events || (event !== undefined && handler.events.has(event)));
+      // Bounded: a sender that invents event names cannot grow this map without end.
+      if (events.size < 1000) events.set(event, handlers);
+    }
+    return handlers;
+  }
+
+  /** Whether a handler of that delivery answers the sender (it then runs in the request, in queue mode too). */
+  hasResponder(source: string, event: string | undefined): boolean {
+    return this.handlersFor(source, event).some((handler) => handler.respond);
   }
 }

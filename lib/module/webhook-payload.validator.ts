@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
-import { WebhookPayloadError } from '../core/webhook-payload.error.js';
+import { WebhookPayloadError } from '../core/errors/index.js';
 
 /**
  * Builds the payload into its DTO with class-transformer and checks it with

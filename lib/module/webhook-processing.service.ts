@@ -7,34 +7,68 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import {
+  WebhookConfigurationError,
+  WebhookDeliveryError,
+  WebhookHandlerError,
+  WebhookPayloadError,
+  WebhookRoutingError,
+} from '../core/errors/index.js';
+import {
+  claimLost,
+  deliveryInProgress,
+  deliveryQueueUnavailable,
+  deliveryStoreFullWarning,
+  deliveryStoreUnavailable,
+  jobSourceGone,
+  jobTampered,
+  memoryStoreWithQueue,
+  optionInvalid,
+  queueNeedsConnection,
+  redisStoreNeedsConnection,
+  storeFailed,
+  ttlShorterThanWindow,
+} from '../core/errors/webhook.messages.js';
 import { IncomingWebhook } from '../core/incoming-webhook.js';
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
-import { WebhookPayloadError } from '../core/webhook-payload.error.js';
-import { jobIdFor, storableHeaders, type DeliveryJobData } from '../deliveries/delivery-job.js';
+import type { WebhookResponse } from '../core/webhook-response.js';
+import { isSealed, jobIdFor, sealJob, storableHeaders, type DeliveryJobData } from '../deliveries/delivery-job.js';
 import { deliveryKey, type DeliveryStore } from '../deliveries/delivery-store.js';
 import { MemoryDeliveryStore } from '../deliveries/memory-delivery.store.js';
 import { RedisDeliveryStore } from '../deliveries/redis-delivery.store.js';
-import { WebhookDeliveryError } from '../deliveries/webhook-delivery.error.js';
 import { WebhookQueue } from '../deliveries/webhook-queue.js';
-import type { VerifiedDelivery } from './verified-requests.js';
+import { nextAttemptId, type DeliveryAttempt, type VerifiedAttempt } from './delivery-attempt.js';
 import { WebhookDispatcher, type DispatchReport } from './webhook.dispatcher.js';
-import { WebhookEvents, type WebhookOutcomeFacts } from './webhook-events.js';
-import { isWebhookRejection } from './webhook-rejection.js';
-import { WebhookSources, type WebhookSource } from './webhook-sources.js';
+import { isSensitiveHeader } from './webhook-events.js';
+import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
+import { WebhookOutcomeRecorder } from './webhook-outcome-recorder.service.js';
+import { WebhookSources } from './webhook-sources.js';
 import { isInternalSource, WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
-import type { WebhookReceipt } from './webhooks.controller.js';
-import { WebhookHandlerError } from './webhooks.errors.js';
-import { requestValue } from './webhooks.messages.js';
 import type { WebhooksModuleOptions } from './webhooks.options.js';
 
 const DEFAULT_TTL_SECONDS = 24 * 3600;
 const DEFAULT_LEASE_SECONDS = 120;
+const MIN_JOB_KEY_LENGTH = 32;
+
+/** The answer to an accepted delivery, when no sender-specific answer is due. */
+export interface WebhookReceipt {
+  readonly received: true;
+  readonly deliveryId: string;
+  /** How many handlers ran (0 when queued or a duplicate). */
+  readonly handled: number;
+  /** Set when the delivery was handled before: no handler ran again. */
+  readonly duplicate?: true;
+  /** Set in queue mode: the delivery is safely queued and the workers will handle it. */
+  readonly queued?: true;
+}
+
+/** What a verified delivery is answered with: the module's receipt, or an answer the sender reads. */
+export type WebhookAnswer = WebhookReceipt | WebhookResponse;
 
 /**
- * Takes verified deliveries on: claims each in the delivery store so it is handled
- * once, then either runs the handlers in the request (`inline`) or queues it for the
- * workers (`queue`). Owns the store's and the queue's connections and their shutdown.
+ * Takes verified deliveries on: answers handshakes, claims each delivery in the store so it is
+ * handled once, then either runs the handlers in the request (`inline`, and any delivery
+ * whose handler answers the sender) or queues it for the workers (`queue`). Owns the store's
+ * and the queue's connections and their shutdown.
  */
 @Injectable()
 export class WebhookProcessing
@@ -45,29 +79,28 @@ export class WebhookProcessing
   private queue?: WebhookQueue;
   private readonly ttlSeconds: number;
   private readonly leaseSeconds: number;
+  private readonly jobKeys: readonly Buffer[];
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly fullStore = { refused: 0, warnedAtMs: -Infinity };
 
   constructor(
     @Inject(WEBHOOKS_MODULE_OPTIONS) private readonly options: WebhooksModuleOptions,
     private readonly sources: WebhookSources,
     private readonly dispatcher: WebhookDispatcher,
-    private readonly events: WebhookEvents,
+    private readonly registry: WebhookHandlerRegistry,
+    private readonly recorder: WebhookOutcomeRecorder,
   ) {
     const deliveries = options.deliveries ?? {};
     this.leaseSeconds = positive(deliveries.leaseSeconds ?? DEFAULT_LEASE_SECONDS, 'deliveries.leaseSeconds');
     this.ttlSeconds = positive(deliveries.ttlSeconds ?? DEFAULT_TTL_SECONDS, 'deliveries.ttlSeconds');
-    const longestWindow = Math.max(0, ...sources.names().map((name) => sources.find(name)!.toleranceSeconds));
+    const longestWindow = Math.max(0, ...sources.all().map((source) => source.toleranceSeconds));
     if (this.ttlSeconds < longestWindow) {
-      throw new WebhookConfigurationError(
-        `deliveries.ttlSeconds (${this.ttlSeconds}) must be at least the longest replay window (${longestWindow}s): ` +
-          'a repeat inside the window must still be recognised.',
-      );
+      throw new WebhookConfigurationError(ttlShorterThanWindow(this.ttlSeconds, longestWindow));
     }
     if (options.processing === 'queue' && !options.queue?.connection) {
-      throw new WebhookConfigurationError(
-        'processing: "queue" needs queue.connection (the Redis that holds the queue).',
-      );
+      throw new WebhookConfigurationError(queueNeedsConnection());
     }
+    this.jobKeys = options.processing === 'queue' ? jobSigningKeys(options) : [];
   }
 
   /** Whether handlers run on the queue's workers rather than in the request. */
@@ -90,8 +123,12 @@ export class WebhookProcessing
   async onApplicationBootstrap(): Promise<void> {
     if (this.queue && this.options.queue?.worker !== false) {
       await this.queue.startWorker(
-        (data, jobId) => this.processJob(data, `job:${jobId}`),
-        (error) => error instanceof WebhookPayloadError || error instanceof WebhookConfigurationError,
+        (data, jobId) => this.processJob(data, jobId),
+        (error) =>
+          error instanceof WebhookPayloadError ||
+          error instanceof WebhookConfigurationError ||
+          error instanceof WebhookRoutingError ||
+          (error instanceof WebhookDeliveryError && error.reason === 'job_tampered'),
       );
     }
   }
@@ -106,90 +143,134 @@ export class WebhookProcessing
     await this.store?.close?.();
   }
 
-  /** Takes a verified delivery on: handled now (inline) or queued. */
-  async receive(delivery: VerifiedDelivery): Promise<WebhookReceipt> {
-    const { deliveryId } = delivery.verified;
-    if (isInternalSource(delivery.source.name)) return { received: true, deliveryId, handled: 0 };
-    if (this.queued) {
-      if ((await this.enqueue(delivery)) === 'queued') return { received: true, deliveryId, handled: 0, queued: true };
-      this.events.emit({ ...outcomeFacts(delivery, 'request'), outcome: 'duplicate' });
-      return { received: true, deliveryId, handled: 0, queued: true, duplicate: true };
+  /** Takes a verified delivery on and says what to answer. Throws the library's rejections. */
+  async receive(attempt: VerifiedAttempt): Promise<WebhookAnswer> {
+    const { verified, source } = attempt;
+    if (isInternalSource(source.name)) return receipt(attempt, 0);
+    if (verified.handshake) {
+      this.recorder.record(attempt, 'handshake');
+      return verified.handshake;
     }
-    const run = this.handleOnce(delivery, `request:${randomUUID()}`, 'request');
+    // A handler that answers the sender must run now, in queue mode too.
+    if (this.queued && !this.registry.hasResponder(source.name, verified.event)) {
+      const queued = (await this.enqueue(attempt)) === 'queued';
+      this.recorder.record(attempt, queued ? 'queued' : 'duplicate');
+      return verified.acknowledgement ?? { ...receipt(attempt, 0), queued: true, ...(queued ? {} : { duplicate: true }) };
+    }
+    const run = this.handleOnce(attempt, `request:${attempt.attemptId}`);
     this.inFlight.add(run);
     try {
       const report = await run;
-      return report === 'duplicate'
-        ? { received: true, deliveryId, handled: 0, duplicate: true }
-        : { received: true, deliveryId, handled: report.handled };
+      if (report === 'duplicate') return verified.acknowledgement ?? { ...receipt(attempt, 0), duplicate: true };
+      return report.response ?? verified.acknowledgement ?? receipt(attempt, report.handled);
     } finally {
       this.inFlight.delete(run);
     }
   }
 
-  /** A queued delivery, as a worker runs it. */
-  async processJob(data: DeliveryJobData, owner: string): Promise<number | 'duplicate'> {
-    const source = this.sources.find(data.source);
-    if (!source) {
-      const error = new WebhookConfigurationError(`No webhook source "${data.source}" is configured any more.`);
-      this.events.emit({
-        outcome: 'failed',
-        source: data.source,
-        tenant: data.tenant ?? undefined,
-        deliveryId: data.deliveryId,
-        event: data.event ?? undefined,
-        detail: error.message,
-        via: 'queue',
-      });
+  /**
+   * A queued delivery, as a worker runs it: its seal checked first, so a job edited in Redis
+   * never reaches a handler. Each run is an attempt of its own, recorded once.
+   */
+  async processJob(data: DeliveryJobData, jobId: string): Promise<number | 'duplicate'> {
+    const job = data as Partial<DeliveryJobData>;
+    let attempt: DeliveryAttempt = {
+      attemptId: nextAttemptId(),
+      via: 'queue',
+      sourceName: typeof job.source === 'string' ? job.source : '',
+      headers: {},
+    };
+    try {
+      if (!isSealed(data, this.jobKeys)) throw new WebhookDeliveryError('job_tampered', jobTampered());
+      const verifiedAttempt = this.attemptOfJob(data, attempt.attemptId);
+      attempt = verifiedAttempt;
+      const report = await this.handleOnce(verifiedAttempt, `job:${jobId}`);
+      return report === 'duplicate' ? report : report.handled;
+    } catch (error) {
+      this.recorder.crashed(attempt, error);
       throw error;
     }
-    const delivery: VerifiedDelivery = {
+  }
+
+  /** A sealed job as the verified attempt it was accepted as. */
+  private attemptOfJob(data: DeliveryJobData, attemptId: string): VerifiedAttempt {
+    const source = this.sources.find(data.source);
+    if (!source) throw new WebhookRoutingError('unknown_source', jobSourceGone(data.source));
+    const rawBody = Buffer.from(data.body, 'base64');
+    return {
+      attemptId,
+      via: 'queue',
+      sourceName: source.name,
       source,
       tenant: data.tenant ?? undefined,
-      delivery: new IncomingWebhook(data.headers, Buffer.from(data.body, 'base64')),
+      scope: data.scope ?? undefined,
+      headers: data.headers,
+      rawBody,
+      delivery: new IncomingWebhook(data.headers, rawBody),
       verified: {
         deliveryId: data.deliveryId,
         event: data.event ?? undefined,
         timestamp: data.timestamp === null ? undefined : new Date(data.timestamp),
       },
+      verifyMs: 0,
     };
-    try {
-      const report = await this.handleOnce(delivery, owner, 'queue');
-      return report === 'duplicate' ? report : report.handled;
-    } catch (error) {
-      this.emitQueueFailure(delivery, error);
-      throw error;
-    }
   }
 
   /**
-   * Claims, runs every handler, then marks the delivery done. On failure the claim is
-   * released, remembering the handlers that did succeed, so the retry runs only the
-   * others. The claim's lease is renewed while handlers run. Never both skipped and
-   * unhandled, and no handler twice.
+   * A delivery to a route of the application's own (`@WebhookRoute`): answered like the
+   * module's route (handshake, duplicate), or, once claimed, handled by `route`, the
+   * application's method, whose result is the answer.
+   */
+  async receiveOnOwnRoute(
+    attempt: VerifiedAttempt,
+    handler: string,
+    route: () => Promise<unknown>,
+  ): Promise<{ readonly answer: WebhookAnswer } | { readonly result: unknown }> {
+    const { verified } = attempt;
+    if (verified.handshake) {
+      this.recorder.record(attempt, 'handshake');
+      return { answer: verified.handshake };
+    }
+    let result: unknown;
+    const report = await this.handleOnce(attempt, `request:${attempt.attemptId}`, async () => {
+      const started = performance.now();
+      try {
+        result = await route();
+      } catch (error) {
+        const run = { handler, succeeded: false, error: error instanceof Error ? error.message : String(error) };
+        throw new WebhookHandlerError([{ handler, error }], verified.deliveryId, [], [run], {
+          handlersMs: performance.now() - started,
+        });
+      }
+      return { handled: 1, runs: [{ handler, succeeded: true }], durations: { handlersMs: performance.now() - started } };
+    });
+    if (report === 'duplicate') return { answer: verified.acknowledgement ?? { ...receipt(attempt, 0), duplicate: true } };
+    return { result };
+  }
+
+  /**
+   * Claims, runs every handler (or `run`), then marks the delivery done. On failure the claim
+   * is released, remembering the handlers that did succeed, so the retry runs only the others.
+   * The claim's lease is renewed while handlers run. Never both skipped and unhandled, and no
+   * handler twice.
    */
   private async handleOnce(
-    delivery: VerifiedDelivery,
+    attempt: VerifiedAttempt,
     owner: string,
-    via: 'request' | 'queue',
+    run: (alreadyHandledBy: readonly string[]) => Promise<DispatchReport> = (handledBy) =>
+      this.dispatcher.dispatch(attempt, handledBy),
   ): Promise<DispatchReport | 'duplicate'> {
-    const key = deliveryKey(
-      delivery.source.name,
-      delivery.verified.deliveryId,
-      deduplicationTenant(delivery.source, delivery.tenant),
-    );
+    const key = deliveryKey(attempt.source.name, attempt.verified.deliveryId, attempt.scope);
     const claim = await this.storeCall(() => this.store.claim(key, owner, this.leaseSeconds));
     if (claim.state === 'done') {
-      this.events.emit({ ...outcomeFacts(delivery, via), outcome: 'duplicate' });
+      this.recorder.record(attempt, 'duplicate');
       return 'duplicate';
     }
-    if (claim.state === 'in_progress') {
-      throw new WebhookDeliveryError('delivery_in_progress', 'This delivery is being handled right now; retry later.');
-    }
+    if (claim.state === 'in_progress') throw new WebhookDeliveryError('delivery_in_progress', deliveryInProgress());
     const renewal = this.renewWhileRunning(key, owner);
     let report: DispatchReport;
     try {
-      report = await this.dispatcher.dispatch(delivery, claim.handledBy);
+      report = await run(claim.handledBy);
     } catch (error) {
       const handledBy = [...claim.handledBy, ...(error instanceof WebhookHandlerError ? error.succeeded : [])];
       await this.store
@@ -200,31 +281,11 @@ export class WebhookProcessing
       clearInterval(renewal);
     }
     // The handlers ran: a store that fails now must not make the sender send it again.
-    await this.store.complete(key, this.ttlSeconds).catch((error: unknown) => this.logStoreFailure(error));
-    this.events.emit({
-      ...outcomeFacts(delivery, via),
-      outcome: 'handled',
-      durations: { verifyMs: delivery.verifyMs, ...report.durations },
-      handlers: report.runs,
-    });
+    await this.store
+      .complete(key, this.ttlSeconds, replayableUntil(attempt))
+      .catch((error: unknown) => this.logStoreFailure(error));
+    this.recorder.record(attempt, 'handled', { durations: report.durations, handlers: report.runs });
     return report;
-  }
-
-  /** A worker's failure: `rejected` when retrying cannot help (a bad payload), `failed` otherwise. */
-  private emitQueueFailure(delivery: VerifiedDelivery, error: unknown): void {
-    if (!isWebhookRejection(error)) {
-      this.events.emit({ ...outcomeFacts(delivery, 'queue'), outcome: 'failed', detail: String(error) });
-      return;
-    }
-    const handlerError = error instanceof WebhookHandlerError ? error : undefined;
-    this.events.emit({
-      ...outcomeFacts(delivery, 'queue'),
-      outcome: error instanceof WebhookPayloadError ? 'rejected' : 'failed',
-      reason: error.reason,
-      detail: error.message,
-      durations: handlerError?.durations,
-      handlers: handlerError?.runs,
-    });
   }
 
   /** Extends the claim at a third of its lease, so a long handler is never run a second time beside itself. */
@@ -233,8 +294,7 @@ export class WebhookProcessing
       () => {
         this.store.claim(key, owner, this.leaseSeconds).then(
           (claim) => {
-            if (claim.state !== 'claimed')
-              this.logger.warn(`webhook delivery claim lost while its handlers ran key=${requestValue(key)}`);
+            if (claim.state !== 'claimed') this.logger.warn(claimLost(key));
           },
           (error: unknown) => this.logStoreFailure(error),
         );
@@ -245,31 +305,30 @@ export class WebhookProcessing
     return timer;
   }
 
-  private async enqueue({
-    source,
-    tenant,
-    delivery,
-    verified,
-  }: VerifiedDelivery): Promise<'queued' | 'already_queued'> {
-    const data: DeliveryJobData = {
-      source: source.name,
-      tenant: tenant ?? null,
-      deliveryId: verified.deliveryId,
-      event: verified.event ?? null,
-      timestamp: verified.timestamp?.getTime() ?? null,
-      headers: storableHeaders(delivery.headers.raw, source.provider.sensitiveHeaders),
-      body: delivery.rawBody.toString('base64'),
-      receivedAt: Date.now(),
-    };
+  private async enqueue(attempt: VerifiedAttempt): Promise<'queued' | 'already_queued'> {
+    const { source, verified, scope } = attempt;
+    const provider = source.provider;
+    const data = sealJob(
+      {
+        source: source.name,
+        tenant: attempt.tenant ?? null,
+        scope: scope ?? null,
+        deliveryId: verified.deliveryId,
+        event: verified.event ?? null,
+        timestamp: verified.timestamp?.getTime() ?? null,
+        headers: storableHeaders(attempt.headers, provider.senderHeaders ?? [], (name) =>
+          isSensitiveHeader(name, provider.sensitiveHeaders),
+        ),
+        body: attempt.rawBody.toString('base64'),
+        receivedAt: Date.now(),
+        acceptedBy: attempt.attemptId,
+      },
+      this.jobKeys,
+    );
     try {
-      return await this.queue!.enqueue(
-        jobIdFor(source.name, verified.deliveryId, deduplicationTenant(source, tenant)),
-        data,
-      );
+      return await this.queue!.enqueue(jobIdFor(source.name, scope, verified.deliveryId), data);
     } catch (error) {
-      throw new WebhookDeliveryError('delivery_queue_unavailable', 'The delivery queue did not accept the delivery.', {
-        cause: error,
-      });
+      throw new WebhookDeliveryError('delivery_queue_unavailable', deliveryQueueUnavailable(), { cause: error });
     }
   }
 
@@ -277,66 +336,75 @@ export class WebhookProcessing
     try {
       return await call();
     } catch (error) {
+      if (error instanceof WebhookDeliveryError && error.reason === 'delivery_store_full') {
+        this.warnStoreFull();
+        throw error;
+      }
       this.logStoreFailure(error);
-      throw new WebhookDeliveryError('delivery_store_unavailable', 'The delivery store did not answer.', {
-        cause: error,
-      });
+      throw new WebhookDeliveryError('delivery_store_unavailable', deliveryStoreUnavailable(), { cause: error });
     }
   }
 
+  /** At most one line a minute, however many deliveries a full store refuses. */
+  private warnStoreFull(): void {
+    this.fullStore.refused += 1;
+    const nowMs = Date.now();
+    if (nowMs - this.fullStore.warnedAtMs < 60_000) return;
+    const maxEntries = this.options.deliveries?.maxEntries ?? 100_000;
+    this.logger.warn(deliveryStoreFullWarning(maxEntries, this.fullStore.refused));
+    this.fullStore.warnedAtMs = nowMs;
+    this.fullStore.refused = 0;
+  }
+
   private logStoreFailure(error: unknown): void {
-    this.logger.error(`webhook delivery store failed: ${error instanceof Error ? error.message : String(error)}`);
+    this.logger.error(storeFailed(error));
   }
 
   private async openStore(): Promise<DeliveryStore> {
     const { connection, maxEntries } = this.options.deliveries ?? {};
     // Queue workers often run in other processes: by default they share the queue's Redis as their store.
     const store = this.options.deliveries?.store ?? (this.queued ? 'redis' : 'memory');
-    if (store === 'redis' && !connection && this.queued)
+    if (store === 'redis' && !connection && this.queued) {
       return RedisDeliveryStore.connect(this.options.queue!.connection);
-    if (store === 'memory' && this.queued) {
-      this.logger.warn(
-        'deliveries.store "memory" with processing "queue": workers in other processes will not share it; use "redis".',
-      );
     }
+    if (store === 'memory' && this.queued) this.logger.warn(memoryStoreWithQueue());
     if (store === 'memory') return new MemoryDeliveryStore({ maxEntries });
     if (store === 'redis') {
-      if (!connection) throw new WebhookConfigurationError('deliveries.store "redis" needs deliveries.connection.');
+      if (!connection) throw new WebhookConfigurationError(redisStoreNeedsConnection());
       return RedisDeliveryStore.connect(connection);
     }
     return store;
   }
 }
 
-/**
- * The tenant that scopes de-duplication: only one a resolver gave its own secrets for.
- * With fixed secrets the tenant segment proves nothing, so it must not let a captured
- * delivery be handled again under another tenant's URL.
- */
-function deduplicationTenant(source: WebhookSource, tenant: string | undefined): string | undefined {
-  return source.fixedVerifier ? undefined : tenant;
+function receipt(attempt: VerifiedAttempt, handled: number): WebhookReceipt {
+  return { received: true, deliveryId: attempt.verified.deliveryId, handled };
 }
 
-/** The facts every outcome of a verified delivery shares. */
-function outcomeFacts(
-  { source, tenant, delivery, verified, verifyMs }: VerifiedDelivery,
-  via: 'request' | 'queue',
-): Omit<WebhookOutcomeFacts, 'outcome'> {
-  return {
-    source: source.name,
-    tenant,
-    deliveryId: verified.deliveryId,
-    event: verified.event,
-    via,
-    durations: { verifyMs },
-    headers: delivery.headers.raw,
-    sensitiveHeaders: source.provider.sensitiveHeaders,
-    rawBody: delivery.rawBody,
-  };
+/**
+ * Until when a delivery could still be accepted: its timestamp plus the window, for senders
+ * that send one (with the window on); otherwise as long as it is remembered.
+ */
+function replayableUntil(attempt: VerifiedAttempt): number | undefined {
+  const { timestamp } = attempt.verified;
+  const window = attempt.source.toleranceSeconds;
+  return timestamp && window > 0 ? timestamp.getTime() + window * 1000 : undefined;
+}
+
+function jobSigningKeys(options: WebhooksModuleOptions): Buffer[] {
+  const configured = options.queue?.jobSigningKey;
+  const keys = typeof configured === 'string' ? [configured] : [...(configured ?? [])];
+  if (keys.length === 0 || keys.some((key) => typeof key !== 'string' || key.length < MIN_JOB_KEY_LENGTH)) {
+    throw new WebhookConfigurationError(
+      optionInvalid('queue.jobSigningKey', `a secret of at least ${MIN_JOB_KEY_LENGTH} characters (or a list of them)`),
+    );
+  }
+  return keys.map((key) => Buffer.from(key, 'utf8'));
 }
 
 function positive(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0)
-    throw new WebhookConfigurationError(`${name} must be a positive number of seconds.`);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new WebhookConfigurationError(optionInvalid(name, 'a positive number of seconds'));
+  }
   return value;
 }

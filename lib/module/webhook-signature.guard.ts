@@ -1,20 +1,19 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { WebhookConfigurationError } from '../core/errors/index.js';
+import { noSourceForGuard } from '../core/errors/webhook.messages.js';
 import { IncomingWebhook } from '../core/incoming-webhook.js';
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import { nextAttemptId, type VerifiedAttempt } from './delivery-attempt.js';
 import { rememberVerified } from './verified-requests.js';
-import { WebhookEvents } from './webhook-events.js';
 import { WebhookHttpAdapterHost } from './webhook-http-adapter.host.js';
-import { WebhookRejections } from './webhook-rejections.service.js';
-import { WebhookSources } from './webhook-sources.js';
-import { isInternalSource, WEBHOOK_SOURCE_METADATA } from './webhooks.constants.js';
-import { noSourceForGuard } from './webhooks.messages.js';
+import { WebhookOutcomeRecorder } from './webhook-outcome-recorder.service.js';
+import { WebhookSources, type WebhookSource } from './webhook-sources.js';
+import { WEBHOOK_SOURCE_METADATA } from './webhooks.constants.js';
 
 /**
- * Verifies a delivery from its exact bytes before anything else touches it: the
- * source comes from `@WebhookSource()` or the `:source` route parameter, the tenant
- * from the `:tenant` one. A refused delivery gets its status (401, 404, 405, 413, 500)
- * and one log line.
+ * Verifies a delivery from its exact bytes before anything else touches it: the source comes
+ * from `@WebhookRoute()` or the `:source` route parameter, the tenant from the `:tenant` one.
+ * A refused delivery gets its status (401, 404, 405, 413, 500, 503) and one log line.
  */
 @Injectable()
 export class WebhookSignatureGuard implements CanActivate {
@@ -22,8 +21,7 @@ export class WebhookSignatureGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly sources: WebhookSources,
     private readonly adapters: WebhookHttpAdapterHost,
-    private readonly rejections: WebhookRejections,
-    private readonly events: WebhookEvents,
+    private readonly recorder: WebhookOutcomeRecorder,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -38,41 +36,43 @@ export class WebhookSignatureGuard implements CanActivate {
     if (sourceName === undefined) {
       throw new WebhookConfigurationError(noSourceForGuard(`${context.getClass().name}.${context.getHandler().name}`));
     }
-    const tenant = info.param('tenant');
-    let delivery: IncomingWebhook | undefined;
+    const attemptId = nextAttemptId();
+    const routeTenant = info.param('tenant');
+    let source: WebhookSource | undefined;
+    let tenant = routeTenant;
+    let rawBody: Buffer | undefined;
     try {
-      const source = this.sources.route(sourceName, info.method, tenant);
+      source = this.sources.route(sourceName, info.method, routeTenant);
       // The secret first: an unknown tenant or a failing resolver is answered without reading the body.
       const resolveStart = performance.now();
-      const verifier = await source.verifierFor(tenant, info.headers);
+      const resolved = await source.verifierFor(routeTenant, info.headers);
       const resolveMs = performance.now() - resolveStart;
-      delivery = new IncomingWebhook(info.headers, await adapter.readBody(request, this.sources.maxBodyBytes));
+      tenant = resolved.tenant;
+      rawBody = await adapter.readBody(request, this.sources.maxBodyBytes);
+      const delivery = new IncomingWebhook(info.headers, rawBody, { method: info.method, url: source.url ?? info.url });
       const verifyStart = performance.now();
-      const verified = verifier.verifyDelivery(delivery);
-      const verifyMs = resolveMs + performance.now() - verifyStart;
-      rememberVerified(request, { source, tenant, delivery, verified, verifyMs });
-      // The self-check's deliveries are not deliveries: no event, like no store and no handler.
-      if (!isInternalSource(source.name))
-        this.events.emit({
-          outcome: 'verified',
-          source: source.name,
-          tenant,
-          deliveryId: verified.deliveryId,
-          event: verified.event,
-          durations: { verifyMs },
-          headers: info.headers,
-          sensitiveHeaders: source.provider.sensitiveHeaders,
-          rawBody: delivery.rawBody,
-        });
+      const verified = resolved.verifier.verifyDelivery(delivery);
+      const attempt: VerifiedAttempt = {
+        attemptId,
+        via: 'request',
+        sourceName,
+        source,
+        tenant,
+        scope: resolved.scope,
+        headers: info.headers,
+        rawBody,
+        delivery,
+        verified,
+        verifyMs: resolveMs + performance.now() - verifyStart,
+      };
+      rememberVerified(request, attempt);
+      this.recorder.record(attempt, 'verified');
       return true;
     } catch (error) {
-      throw this.rejections.toException(error, {
-        source: sourceName,
-        tenant,
-        headers: info.headers,
-        sensitiveHeaders: this.sources.find(sourceName)?.provider.sensitiveHeaders,
-        rawBody: delivery?.rawBody,
-      });
+      throw this.recorder.toHttpError(
+        { attemptId, via: 'request', sourceName, source, tenant, headers: info.headers, rawBody },
+        error,
+      );
     }
   }
 }

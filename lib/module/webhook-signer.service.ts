@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { WebhookSecret } from '../core/secrets.js';
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import { WebhookConfigurationError } from '../core/errors/index.js';
+import { signerResolverSource, signerUnknownSource } from '../core/errors/webhook.messages.js';
 import type { SignedWebhook } from '../core/webhook-provider.js';
 import { WebhookVerifier, type WebhookSignOptions } from '../core/webhook-verifier.js';
 import { WebhookSources, type WebhookSource } from './webhook-sources.js';
@@ -47,9 +48,7 @@ export class WebhookSigner {
     const verifier =
       secret === undefined ? configured.fixedVerifier : new WebhookVerifier({ provider: configured.provider, secret });
     if (!verifier) {
-      throw new WebhookConfigurationError(
-        `WebhookSigner: the secrets of "${source}" come from a resolver; use signForTenant(), or pass options.secret.`,
-      );
+      throw new WebhookConfigurationError(signerResolverSource(source));
     }
     return forSending(verifier.sign({ ...signOptions, payload }));
   }
@@ -65,14 +64,14 @@ export class WebhookSigner {
     options: WebhookSignerOptions = {},
   ): Promise<SignedWebhookRequest> {
     if (options.secret !== undefined) return this.sign(source, payload, options);
-    const verifier = await this.configured(source).verifierFor(tenant, {});
+    const { verifier } = await this.configured(source).verifierFor(tenant, {});
     return forSending(verifier.sign({ ...options, payload }));
   }
 
   private configured(source: string): WebhookSource {
     const configured = this.sources.find(source);
     if (!configured) {
-      throw new WebhookConfigurationError(`WebhookSigner: no webhook source is configured as "${source}".`);
+      throw new WebhookConfigurationError(signerUnknownSource(source));
     }
     return configured;
   }

@@ -1,23 +1,27 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { WebhookHeaders } from '../core/headers.js';
-import { secretList } from '../core/secrets.js';
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
-import type { WebhookMethod, WebhookProvider } from '../core/webhook-provider.js';
-import { checkTolerance, DEFAULT_TOLERANCE_SECONDS, WebhookVerifier } from '../core/webhook-verifier.js';
-import { BUILT_IN_PROVIDERS, builtInProvider, resolveProvider } from '../providers/index.js';
-import { ResolvedVerifiers } from './resolved-verifiers.js';
-import { SELF_CHECK_SOURCE, WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
-import { WebhookRoutingError } from './webhooks.errors.js';
+import { WebhookConfigurationError, WebhookRoutingError } from '../core/errors/index.js';
 import {
   credentialWarning,
   invalidSourceName,
+  invalidTenant,
+  methodNotAllowed,
   missingProvider,
-  requestValue,
+  optionInvalid,
   sourceConfigurationError,
-} from './webhooks.messages.js';
+  sourcesMissing,
+  unknownSource,
+} from '../core/errors/webhook.messages.js';
+import type { WebhookHeaders } from '../core/headers.js';
+import { findWebhookProvider, registeredProviderNames, resolveProvider } from '../core/provider-registry.js';
+import { secretList } from '../core/secrets.js';
+import type { WebhookMethod, WebhookProvider } from '../core/webhook-provider.js';
+import { checkTolerance, DEFAULT_TOLERANCE_SECONDS, WebhookVerifier } from '../core/webhook-verifier.js';
+import { ResolvedVerifiers, type SourceVerifier } from './resolved-verifiers.js';
+import { SELF_CHECK_SOURCE, WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_SECRET_CACHE_SECONDS,
+  DEFAULT_SECRET_RESOLVER_CONCURRENCY,
   type WebhookSourceOptions,
   type WebhooksModuleOptions,
 } from './webhooks.options.js';
@@ -30,10 +34,12 @@ export interface WebhookSource {
   readonly provider: WebhookProvider;
   /** The replay window in seconds; 0 when off. */
   readonly toleranceSeconds: number;
+  /** The exact URL registered at the sender, when configured (senders that sign the URL). */
+  readonly url: string | undefined;
   /** The verifier of fixed secrets; `undefined` when a resolver gives them per delivery. */
   readonly fixedVerifier: WebhookVerifier | undefined;
   /** The verifier for one delivery: the fixed one, or the tenant's from the resolver (cached). */
-  verifierFor(tenant: string | undefined, headers: WebhookHeaders): WebhookVerifier | Promise<WebhookVerifier>;
+  verifierFor(tenant: string | undefined, headers: WebhookHeaders): SourceVerifier | Promise<SourceVerifier>;
 }
 
 const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -48,17 +54,24 @@ export class WebhookSources implements OnModuleInit {
   private readonly sources = new Map<string, WebhookSource>();
   private readonly warnings: string[] = [];
   private readonly secretCacheSeconds: number;
+  private readonly resolverConcurrency: number;
   private selfCheckSource?: WebhookSource;
 
   constructor(@Inject(WEBHOOKS_MODULE_OPTIONS) options: WebhooksModuleOptions) {
-    this.maxBodyBytes = checkMaxBodyBytes(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    this.maxBodyBytes = positiveInteger(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 'maxBodyBytes');
     if (typeof options.sources !== 'object' || options.sources === null) {
-      throw new WebhookConfigurationError('WebhooksModule options need "sources": the senders to receive from.');
+      throw new WebhookConfigurationError(sourcesMissing());
     }
-    this.secretCacheSeconds = checkCacheSeconds(options.secretCacheSeconds ?? DEFAULT_SECRET_CACHE_SECONDS);
-    const defaultTolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+    this.secretCacheSeconds = options.secretCacheSeconds ?? DEFAULT_SECRET_CACHE_SECONDS;
+    if (!Number.isFinite(this.secretCacheSeconds) || this.secretCacheSeconds < 0) {
+      throw new WebhookConfigurationError(optionInvalid('secretCacheSeconds', 'a non-negative number of seconds'));
+    }
+    this.resolverConcurrency = positiveInteger(
+      options.secretResolverConcurrency ?? DEFAULT_SECRET_RESOLVER_CONCURRENCY,
+      'secretResolverConcurrency',
+    );
     for (const [name, sourceOptions] of Object.entries(options.sources)) {
-      this.sources.set(name, this.configure(name, sourceOptions, defaultTolerance));
+      this.sources.set(name, this.configure(name, sourceOptions, options.toleranceSeconds));
     }
   }
 
@@ -73,6 +86,11 @@ export class WebhookSources implements OnModuleInit {
     return [...this.sources.keys()];
   }
 
+  /** Every configured source. */
+  all(): WebhookSource[] {
+    return [...this.sources.values()];
+  }
+
   /** The source, or `undefined`. */
   find(name: string): WebhookSource | undefined {
     return this.sources.get(name);
@@ -83,37 +101,34 @@ export class WebhookSources implements OnModuleInit {
     this.selfCheckSource = source;
   }
 
-  /** Whether a self-check is running (its requests are then not logged as rejections). */
+  /** Whether a self-check is running (its requests are then not recorded). */
   get selfCheckRunning(): boolean {
     return this.selfCheckSource !== undefined;
   }
 
   /** The source a request names, accepting only the methods its sender uses and well-formed tenants. */
-  route(name: string | undefined, method: string, tenant?: string): WebhookSource {
-    const source =
-      name === SELF_CHECK_SOURCE ? this.selfCheckSource : name === undefined ? undefined : this.sources.get(name);
-    if (!source) {
-      throw new WebhookRoutingError(
-        'unknown_source',
-        `No webhook source is configured as ${requestValue(name ?? '')}.`,
-      );
-    }
+  route(name: string, method: string, tenant?: string): WebhookSource {
+    const source = name === SELF_CHECK_SOURCE ? this.selfCheckSource : this.sources.get(name);
+    if (!source) throw new WebhookRoutingError('unknown_source', unknownSource(name));
     if (!source.provider.methods.includes(method as WebhookMethod)) {
-      throw new WebhookRoutingError('method_not_allowed', `${source.provider.name} does not deliver with ${method}.`);
+      throw new WebhookRoutingError('method_not_allowed', methodNotAllowed(source.provider.name, method));
     }
     if (tenant !== undefined && !TENANT.test(tenant)) {
-      throw new WebhookRoutingError('unknown_tenant', `${requestValue(tenant)} is not a valid tenant.`);
+      throw new WebhookRoutingError('unknown_tenant', invalidTenant(tenant));
     }
     return source;
   }
 
-  private configure(name: string, options: WebhookSourceOptions, defaultTolerance: number): WebhookSource {
+  private configure(name: string, options: WebhookSourceOptions, moduleTolerance: number | undefined): WebhookSource {
     if (!SOURCE_NAME.test(name)) throw new WebhookConfigurationError(invalidSourceName(name));
-    const providerRef = options.provider ?? builtInProvider(name);
-    if (!providerRef) throw new WebhookConfigurationError(missingProvider(name, Object.keys(BUILT_IN_PROVIDERS)));
+    const providerRef = options.provider ?? findWebhookProvider(name);
+    if (!providerRef) throw new WebhookConfigurationError(missingProvider(name, registeredProviderNames()));
     try {
       const provider = resolveProvider(providerRef);
-      const toleranceSeconds = options.toleranceSeconds ?? defaultTolerance;
+      const toleranceSeconds = checkTolerance(
+        options.toleranceSeconds ?? moduleTolerance ?? provider.defaultToleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
+      );
+      const url = options.url === undefined ? undefined : checkedUrl(options.url);
       const { secret, token } = options;
       if (typeof secret === 'function') {
         const resolved = new ResolvedVerifiers({
@@ -123,22 +138,21 @@ export class WebhookSources implements OnModuleInit {
           token,
           toleranceSeconds,
           cacheSeconds: this.secretCacheSeconds,
+          maxConcurrentLookups: this.resolverConcurrency,
         });
-        // Checked now, as a fixed verifier's is, so a bad window fails start-up rather than every delivery.
-        checkTolerance(toleranceSeconds);
-        return {
-          name,
-          provider,
-          toleranceSeconds,
-          fixedVerifier: undefined,
-          verifierFor: (tenant, headers) => resolved.verifierFor(tenant, headers),
-        };
+        const verifierFor = (tenant: string | undefined, headers: WebhookHeaders) =>
+          resolved.verifierFor(tenant, headers);
+        return { name, provider, toleranceSeconds, url, fixedVerifier: undefined, verifierFor };
       }
       const verifier = new WebhookVerifier({ provider, secret, token, toleranceSeconds });
       for (const warning of provider.credentialWarnings?.({ secrets: secretList(secret, name), token }) ?? []) {
         this.warnings.push(credentialWarning(name, warning));
       }
-      return { name, provider, toleranceSeconds, fixedVerifier: verifier, verifierFor: () => verifier };
+      // A fixed secret proves no tenant: its tenant segments share one de-duplication scope.
+      const untenanted: SourceVerifier = { verifier, tenant: undefined, scope: undefined };
+      const verifierFor = (tenant: string | undefined): SourceVerifier =>
+        tenant === undefined ? untenanted : { verifier, tenant, scope: undefined };
+      return { name, provider, toleranceSeconds, url, fixedVerifier: verifier, verifierFor };
     } catch (error) {
       if (error instanceof WebhookConfigurationError) {
         throw new WebhookConfigurationError(sourceConfigurationError(name, error.message));
@@ -148,16 +162,19 @@ export class WebhookSources implements OnModuleInit {
   }
 }
 
-function checkCacheSeconds(seconds: number): number {
-  if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new WebhookConfigurationError('secretCacheSeconds must be a non-negative number of seconds (0: not cached).');
+function positiveInteger(value: number, option: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new WebhookConfigurationError(optionInvalid(option, 'a positive whole number'));
   }
-  return seconds;
+  return value;
 }
 
-function checkMaxBodyBytes(bytes: number): number {
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
-    throw new WebhookConfigurationError('maxBodyBytes must be a positive whole number of bytes.');
+function checkedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return url;
+  } catch {
+    // Reported below.
   }
-  return bytes;
+  throw new WebhookConfigurationError(optionInvalid('url', 'an absolute http(s) URL'));
 }

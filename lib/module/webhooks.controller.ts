@@ -1,26 +1,19 @@
-import { Controller, Get, HttpCode, HttpStatus, Post, Req, SetMetadata, UseGuards, type Type } from '@nestjs/common';
-import { rejectionContextOf, verifiedOf } from './verified-requests.js';
-import { WebhookProcessing } from './webhook-processing.service.js';
-import { WebhookRejections } from './webhook-rejections.service.js';
+import { Controller, Get, HttpCode, HttpStatus, Post, Req, Res, SetMetadata, UseGuards, type Type } from '@nestjs/common';
+import { WebhookConfigurationError } from '../core/errors/index.js';
+import { guardDidNotRun } from '../core/errors/webhook.messages.js';
+import { verifiedOf } from './verified-requests.js';
+import { answerWith } from './webhook-answer.js';
+import { WebhookHttpAdapterHost } from './webhook-http-adapter.host.js';
+import { WebhookOutcomeRecorder } from './webhook-outcome-recorder.service.js';
+import { WebhookProcessing, type WebhookReceipt } from './webhook-processing.service.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
 
-/** The answer to an accepted delivery. */
-export interface WebhookReceipt {
-  readonly received: true;
-  readonly deliveryId: string;
-  /** How many handlers ran (0 when queued or a duplicate). */
-  readonly handled: number;
-  /** Set when the delivery was handled before: no handler ran again. */
-  readonly duplicate?: true;
-  /** Set in queue mode: the delivery is safely queued and the workers will handle it. */
-  readonly queued?: true;
-}
-
 /**
- * The built-in routes, `POST /<path>/:source` and `POST /<path>/:source/:tenant` (and
- * GET, for senders that deliver with it). Always 200 on success: senders retry on
- * anything else, 201 included. `routeMetadata` is set on the class, where guards that
- * read `[handler, class]` metadata find it.
+ * The built-in routes, `POST /<path>/:source` and `POST /<path>/:source/:tenant` (and GET,
+ * for senders that deliver with it). 200 on success unless the sender expects another answer
+ * (a handshake, Discord's 204, a responding handler's): senders retry on anything else, 201
+ * included. `routeMetadata` is set on the class, where guards that read `[handler, class]`
+ * metadata find it.
  */
 export function createWebhooksController(
   path: string,
@@ -31,28 +24,35 @@ export function createWebhooksController(
   class WebhooksController {
     constructor(
       readonly processing: WebhookProcessing,
-      readonly rejections: WebhookRejections,
+      readonly recorder: WebhookOutcomeRecorder,
+      readonly adapters: WebhookHttpAdapterHost,
     ) {}
 
     @Post([':source', ':source/:tenant'])
     @HttpCode(HttpStatus.OK)
-    receive(@Req() request: object): Promise<WebhookReceipt> {
-      return this.handle(request);
+    receive(
+      @Req() request: object,
+      @Res({ passthrough: true }) response: object,
+    ): Promise<WebhookReceipt | string | undefined> {
+      return this.answer(request, response);
     }
 
     @Get([':source', ':source/:tenant'])
     @HttpCode(HttpStatus.OK)
-    receiveGet(@Req() request: object): Promise<WebhookReceipt> {
-      return this.handle(request);
+    receiveGet(
+      @Req() request: object,
+      @Res({ passthrough: true }) response: object,
+    ): Promise<WebhookReceipt | string | undefined> {
+      return this.answer(request, response);
     }
 
-    async handle(request: object): Promise<WebhookReceipt> {
-      const verified = verifiedOf(request);
-      if (!verified) throw new Error('WebhookSignatureGuard did not run before the webhook route.');
+    async answer(request: object, response: object): Promise<WebhookReceipt | string | undefined> {
+      const attempt = verifiedOf(request);
+      if (!attempt) throw new WebhookConfigurationError(guardDidNotRun());
       try {
-        return await this.processing.receive(verified);
+        return answerWith(this.adapters.get(), response, await this.processing.receive(attempt));
       } catch (error) {
-        throw this.rejections.toException(error, rejectionContextOf(verified));
+        throw this.recorder.toHttpError(attempt, error);
       }
     }
   }

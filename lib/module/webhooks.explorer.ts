@@ -1,12 +1,18 @@
-import { Injectable, Logger, type OnModuleInit, type Type } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit, type Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
+import { WebhookConfigurationError } from '../core/errors/index.js';
+import {
+  handlerForUnknownSource,
+  handlerDtoUnknown,
+  requestScopedHandler,
+  respondersOverlap,
+} from '../core/errors/webhook.messages.js';
 import { WebhookHandlerMetadataAccessor } from './webhook-handler.accessor.js';
 import type { WebhookHandlerMetadata } from './webhook-handler.decorator.js';
 import { WebhookHandlerRegistry, type WebhookHandlerDefinition } from './webhook-handler.registry.js';
 import { WebhookSources } from './webhook-sources.js';
-import { WEBHOOKS_LOGGER_CONTEXT } from './webhooks.constants.js';
-import { handlerForUnknownSource, requestScopedHandler } from './webhooks.messages.js';
+import { WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
+import type { WebhooksModuleOptions } from './webhooks.options.js';
 
 /** Parameter types that carry no shape to validate: the handler gets the parsed payload as is. */
 const UNVALIDATED_TYPES: ReadonlySet<unknown> = new Set([
@@ -33,10 +39,13 @@ export class WebhooksExplorer implements OnModuleInit {
     private readonly accessor: WebhookHandlerMetadataAccessor,
     private readonly sources: WebhookSources,
     private readonly registry: WebhookHandlerRegistry,
+    @Inject(WEBHOOKS_MODULE_OPTIONS) private readonly options: WebhooksModuleOptions,
   ) {}
 
   onModuleInit(): void {
-    this.registry.register(this.explore());
+    const handlers = this.explore();
+    checkResponders(handlers);
+    this.registry.register(handlers);
   }
 
   /** Every handler on every provider, as plain data. */
@@ -82,15 +91,48 @@ export class WebhooksExplorer implements OnModuleInit {
       name,
       source: entry.source,
       events: entry.events ? new Set(entry.events) : undefined,
-      dto: entry.dto ?? payloadTypeOf(prototype, methodName),
+      dto: this.dtoOf(entry, prototype, methodName, name),
+      respond: entry.respond,
       invoke: (payload, context) => (instance[methodName] as (...args: unknown[]) => unknown)(payload, context),
     };
   }
+
+  /**
+   * The class the payload is validated as: the `dto` option, else the first parameter's type
+   * as `emitDecoratorMetadata` recorded it. A build without that metadata would otherwise hand
+   * the handler unvalidated JSON typed as its DTO, silently: it is a warning, or with
+   * `strictDtos` a start-up error.
+   */
+  private dtoOf(entry: WebhookHandlerMetadata, prototype: object, methodName: string, name: string) {
+    const declared = entry.dto ?? parameterTypeOf(prototype, methodName);
+    if (declared === undefined) {
+      const message = handlerDtoUnknown(name);
+      if (this.options.strictDtos) throw new WebhookConfigurationError(message);
+      this.logger.warn(message);
+      return undefined;
+    }
+    return declared !== null && !UNVALIDATED_TYPES.has(declared) ? (declared as Type<object>) : undefined;
+  }
 }
 
-/** The class of the method's first parameter, when it is one worth validating as a DTO. */
-function payloadTypeOf(prototype: object, methodName: string): Type<object> | undefined {
+/**
+ * The first parameter's recorded type; `null` for a method recorded without parameters, and
+ * `undefined` when nothing was recorded at all (a build without `emitDecoratorMetadata`).
+ */
+function parameterTypeOf(prototype: object, methodName: string): unknown {
   const types = Reflect.getMetadata('design:paramtypes', prototype, methodName) as unknown[] | undefined;
-  const first = types?.[0];
-  return typeof first === 'function' && !UNVALIDATED_TYPES.has(first) ? (first as Type<object>) : undefined;
+  if (types === undefined) return undefined;
+  return typeof types[0] === 'function' ? types[0] : null;
+}
+
+/** At most one handler answers the sender per source and event: two would race to answer. */
+function checkResponders(handlers: readonly WebhookHandlerDefinition[]): void {
+  const responders = handlers.filter((handler) => handler.respond);
+  for (const [index, first] of responders.entries()) {
+    for (const second of responders.slice(index + 1)) {
+      if (first.source !== second.source) continue;
+      const overlap = !first.events || !second.events || [...first.events].some((event) => second.events!.has(event));
+      if (overlap) throw new WebhookConfigurationError(respondersOverlap(first.source, first.name, second.name));
+    }
+  }
 }

@@ -3,7 +3,6 @@ import type { WebhooksModuleExtras, WebhooksModuleOptions } from './webhooks.opt
 import { DEFAULT_WEBHOOKS_PATH } from './webhooks.options.js';
 import { createWebhooksController } from './webhooks.controller.js';
 import { WEBHOOKS_MODULE_OPTIONS, WEBHOOKS_ROUTE_PATH } from './webhooks.constants.js';
-import { dashboardModuleParts } from '../dashboard/dashboard.module-parts.js';
 
 export const {
   ConfigurableModuleClass: ConfigurableWebhooksModule,
@@ -13,24 +12,12 @@ export const {
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createWebhooksOptions')
   .setExtras<WebhooksModuleExtras>(
-    { path: DEFAULT_WEBHOOKS_PATH, isGlobal: true, routeMetadata: {}, dashboard: undefined },
-    (definition, extras) => {
-      // The dashboard's routes come first, so the webhook route's :source never takes them.
-      const dashboard = dashboardModuleParts(extras.path, extras.dashboard);
-      return {
-        ...definition,
-        global: extras.isGlobal,
-        providers: [
-          ...(definition.providers ?? []),
-          { provide: WEBHOOKS_ROUTE_PATH, useValue: extras.path },
-          ...dashboard.providers,
-        ],
-        controllers: [
-          ...(definition.controllers ?? []),
-          ...dashboard.controllers,
-          createWebhooksController(extras.path, extras.routeMetadata),
-        ],
-      };
-    },
+    { path: DEFAULT_WEBHOOKS_PATH, isGlobal: true, routeMetadata: {} },
+    (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+      providers: [...(definition.providers ?? []), { provide: WEBHOOKS_ROUTE_PATH, useValue: extras.path }],
+      controllers: [...(definition.controllers ?? []), createWebhooksController(extras.path, extras.routeMetadata)],
+    }),
   )
   .build();

@@ -8,7 +8,8 @@ import { WebhookProcessing } from './webhook-processing.service.js';
 import { WebhookHandlerMetadataAccessor } from './webhook-handler.accessor.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
 import { WebhookHttpAdapterHost } from './webhook-http-adapter.host.js';
-import { WebhookRejections } from './webhook-rejections.service.js';
+import { WebhookOutcomeRecorder } from './webhook-outcome-recorder.service.js';
+import { WebhookRouteInterceptor } from './webhook-route.interceptor.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
 import { WebhookSigner } from './webhook-signer.service.js';
 import { WebhookSources } from './webhook-sources.js';
@@ -16,14 +17,14 @@ import { ConfigurableWebhooksModule } from './webhooks.module-definition.js';
 import { WebhooksExplorer } from './webhooks.explorer.js';
 
 /**
- * Receives signed webhooks: serves `POST /webhooks/:source`, verifies every delivery
- * from its raw bytes, and dispatches it to `@WebhookHandler()` methods.
+ * Receives signed webhooks: serves `POST /webhooks/:source`, verifies every delivery from its
+ * raw bytes, and dispatches it to `@WebhookHandler()` methods.
  *
  * @example
  * ```ts
  * @Module({
- *   imports: [WebhooksModule.forRoot({ sources: { guuru: { secret: process.env.GUURU_SECRET } } })],
- *   providers: [ChatHandlers],
+ *   imports: [WebhooksModule.forRoot({ sources: { stripe: { secret: process.env.STRIPE_WEBHOOK_SECRET } } })],
+ *   providers: [PaymentHandlers],
  * })
  * export class AppModule {}
  * ```
@@ -39,9 +40,10 @@ import { WebhooksExplorer } from './webhooks.explorer.js';
     WebhookProcessing,
     WebhookDeliveries,
     WebhookEvents,
+    WebhookOutcomeRecorder,
     WebhookHttpAdapterHost,
-    WebhookRejections,
     WebhookSignatureGuard,
+    WebhookRouteInterceptor,
     WebhookSigner,
     WebhookSelfCheck,
   ],
@@ -49,10 +51,13 @@ import { WebhooksExplorer } from './webhooks.explorer.js';
     WebhookSigner,
     WebhookDeliveries,
     WebhookEvents,
+    // What @WebhookRoute() applies to the application's own controllers, and what they need.
     WebhookSignatureGuard,
+    WebhookRouteInterceptor,
     WebhookSources,
     WebhookHttpAdapterHost,
-    WebhookRejections,
+    WebhookOutcomeRecorder,
+    WebhookProcessing,
   ],
 })
 export class WebhooksModule extends ConfigurableWebhooksModule {}

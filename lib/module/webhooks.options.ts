@@ -3,14 +3,13 @@ import type { WebhookSecret } from '../core/secrets.js';
 import type { DeliveryStore } from '../deliveries/delivery-store.js';
 import type { RedisConnection } from '../deliveries/redis-connection.options.js';
 import type { WebhookQueueOptions } from '../deliveries/webhook-queue.js';
-import type { WebhookProviderRef } from '../providers/index.js';
-import type { WebhookDashboardOptions } from '../dashboard/dashboard.options.js';
+import type { WebhookProviderRef } from '../core/provider-registry.js';
 
 /** One sender the application receives from. */
 export interface WebhookSourceOptions {
   /**
-   * The sender: a built-in name or a provider object such as `hmacProvider(...)`.
-   * Default: the source's own name, when that is a built-in provider's name.
+   * The sender: a provider's name (`'stripe'`, checked at start-up) or a provider object
+   * such as `hmacProvider(...)`. Default: the source's own name, when a provider has it.
    */
   readonly provider?: WebhookProviderRef;
   /**
@@ -21,8 +20,24 @@ export interface WebhookSourceOptions {
   readonly secret?: WebhookSecret | WebhookSecretResolver;
   /** Survicate's verification token (checked in addition to the secret, or alone). */
   readonly token?: string;
-  /** This source's replay window in seconds; overrides the module's. */
+  /** This source's replay window in seconds; overrides the module's and the sender's default. */
   readonly toleranceSeconds?: number;
+  /**
+   * For senders that sign the URL they call (Twilio, Square, HubSpot): the exact URL registered
+   * at the sender. Without it the module rebuilds the URL from the request (`X-Forwarded-Proto`
+   * and `X-Forwarded-Host` first, then the connection and `Host`), which behind a proxy that
+   * rewrites paths is not the one signed.
+   */
+  readonly url?: string;
+}
+
+/**
+ * A resolver's answer that names the tenant: `tenant` is its canonical id (the one spelling
+ * that scopes de-duplication, and what handlers see as `WebhookContext.tenant`).
+ */
+export interface ResolvedWebhookSecrets {
+  readonly tenant: string;
+  readonly secrets: WebhookSecret;
 }
 
 /** What a {@link WebhookSecretResolver} is told about the delivery it resolves secrets for. */
@@ -36,13 +51,20 @@ export interface WebhookSecretContext {
 }
 
 /**
- * Looks a source's secrets up per delivery. Its answer is cached per source and
- * tenant for `secretCacheSeconds`. Return `undefined` or `[]` for a tenant you do not
- * know (the delivery gets 404); a resolver that throws or rejects gets 500 and a log line.
+ * Looks a source's secrets up per delivery. Its answer is cached per source and tenant for
+ * `secretCacheSeconds`, and concurrent lookups of one tenant share one call. Return
+ * `{ tenant, secrets }` to name the tenant's canonical id (when lookups ignore case, say), or
+ * just the secrets: de-duplication is then scoped by a digest of them. Return `undefined` or
+ * `[]` for a tenant you do not know (the delivery gets 404); a resolver that throws or rejects
+ * gets 500 and a log line.
  */
 export type WebhookSecretResolver = (
   context: WebhookSecretContext,
-) => WebhookSecret | undefined | Promise<WebhookSecret | undefined>;
+) =>
+  | WebhookSecret
+  | ResolvedWebhookSecrets
+  | undefined
+  | Promise<WebhookSecret | ResolvedWebhookSecrets | undefined>;
 
 /**
  * The start-up self-check of raw-body capture: `'warn'` (default) logs what is wrong,
@@ -70,16 +92,19 @@ export interface WebhooksModuleOptions {
   readonly queue?: WebhookQueueOptions;
   /** How long a secret resolver's answer is reused, per source and tenant, in seconds (default 60; 0: not cached). */
   readonly secretCacheSeconds?: number;
+  /** Secret lookups in flight at most, per source (default 32); beyond it deliveries get 503 `secret_resolver_busy`. */
+  readonly secretResolverConcurrency?: number;
+  /**
+   * Refuse to start when a handler's DTO cannot be known: no `dto` option and no
+   * `design:paramtypes` metadata (built without `emitDecoratorMetadata`, as tsx, esbuild and
+   * Vitest without SWC do). Default `false`: such a handler gets a start-up warning.
+   */
+  readonly strictDtos?: boolean;
   /**
    * When the app starts listening, the module sends itself one signed delivery per body
    * kind and checks that its verifier sees exactly the bytes sent. Default `'warn'`.
    */
   readonly selfCheck?: WebhookSelfCheckMode;
-  /**
-   * The deliveries dashboard, off unless given (see {@link WebhookDashboardOptions}). In
-   * `forRootAsync` its `path` goes beside `useFactory`; `authorize` and the rest may come from the factory.
-   */
-  readonly dashboard?: WebhookDashboardOptions;
 }
 
 /** `forRoot({ deliveries })`: the de-duplication store. */
@@ -95,7 +120,11 @@ export interface WebhookDeliveriesOptions {
   readonly ttlSeconds?: number;
   /** How long a claim protects a delivery being handled, in seconds (default 120), in case its process dies. */
   readonly leaseSeconds?: number;
-  /** The memory store's bound (default 100 000 deliveries). */
+  /**
+   * The memory store's bound (default 100 000 deliveries). It forgets only deliveries that
+   * could no longer be accepted (past their replay window, or `ttlSeconds` for senders
+   * without a timestamp); when it holds nothing it may forget, new deliveries get 503.
+   */
   readonly maxEntries?: number;
 }
 
@@ -114,8 +143,6 @@ export interface WebhooksModuleExtras {
    * lets an authentication guard that skips public routes let senders through.
    */
   readonly routeMetadata: Readonly<Record<string, unknown>>;
-  /** The deliveries dashboard: in `forRootAsync`, at least `{ path }` here turns it on (its routes are fixed at import). */
-  readonly dashboard: WebhookDashboardOptions | undefined;
 }
 
 /** Implemented by a class given to `forRootAsync({ useClass })`. */
@@ -129,6 +156,9 @@ export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 /** The default `secretCacheSeconds`. */
 export const DEFAULT_SECRET_CACHE_SECONDS = 60;
+
+/** The default `secretResolverConcurrency`. */
+export const DEFAULT_SECRET_RESOLVER_CONCURRENCY = 32;
 
 /** The default route prefix. */
 export const DEFAULT_WEBHOOKS_PATH = 'webhooks';

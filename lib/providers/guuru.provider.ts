@@ -16,6 +16,18 @@ export const guuruProvider: WebhookProvider<Buffer[]> = {
   sensitiveHeaders: [SIGNATURE_HEADER],
   methods: ['POST'],
   contentType: 'application/json',
+  summary: {
+    sender: 'Guuru',
+    secret: 'partner secret',
+    signatureHeader: '`X-Guuru-Hmac-Sha256` (hex)',
+    signedContent: 'body',
+    algorithm: 'HMAC-SHA256, hex',
+    deliveryId: 'digest of the signature',
+    event: 'none',
+    timestamp: 'none (Guuru sends no timestamp)',
+    handshake: 'none',
+    checkedAgainst: "the three worked examples of Guuru's documentation",
+  },
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'guuru'),
 

@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { hmac, signatureDigestId, type HmacAlgorithm, type SignatureEncoding } from '../core/crypto.js';
 import { prepareSharedSecrets, signingKey, verifyHmacSignature } from '../core/hmac-signature.js';
 import type { IncomingWebhook } from '../core/incoming-webhook.js';
+import { WebhookConfigurationError, WebhookVerificationError } from '../core/errors/index.js';
+import { headerMalformed, optionInvalid } from '../core/errors/webhook.messages.js';
 import { assertWithinWindow, parseEpochTimestamp } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
-import { WebhookVerificationError } from '../core/webhook-verification.error.js';
+
+/** The hash functions `hmacProvider` accepts. */
+export type HmacProviderAlgorithm = Exclude<HmacAlgorithm, 'sha1'>;
 
 /** How a sender that signs the raw body alone with an HMAC writes its headers. */
 export interface HmacProviderOptions {
@@ -14,8 +17,8 @@ export interface HmacProviderOptions {
   readonly name?: string;
   /** The header that carries the signature, e.g. `'x-hub-signature-256'` (any case). */
   readonly signatureHeader: string;
-  /** The HMAC hash function. */
-  readonly algorithm: HmacAlgorithm;
+  /** The HMAC hash function (SHA-1 is refused: only the presets of senders that still use it have it). */
+  readonly algorithm: HmacProviderAlgorithm;
   /** How the signature is written. */
   readonly encoding: SignatureEncoding;
   /** Text before the signature in the header, e.g. `'sha256='`. */
@@ -62,6 +65,18 @@ export function hmacProvider(options: HmacProviderOptions): WebhookProvider<Buff
     sensitiveHeaders: [signatureHeader],
     methods: ['POST'],
     contentType: options.contentType ?? 'application/json',
+    summary: {
+      sender: 'any sender that signs the body alone',
+      secret: 'the shared secret',
+      signatureHeader: 'your `signatureHeader`, after an optional `prefix`',
+      signedContent: 'body',
+      algorithm: 'HMAC-SHA256/384/512, hex or base64',
+      deliveryId: 'your `idHeader`, else digest',
+      event: 'your `eventHeader`',
+      timestamp: 'your `timestampHeader` (not signed: it narrows replays only)',
+      handshake: 'none',
+      checkedAgainst: '`@octokit/webhooks-methods` (as a GitHub declaration)',
+    },
 
     prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, name),
 
@@ -70,13 +85,13 @@ export function hmacProvider(options: HmacProviderOptions): WebhookProvider<Buff
       if (!received.startsWith(prefix)) {
         throw new WebhookVerificationError(
           'malformed_signature',
-          `The ${signatureHeader} header must start with "${prefix}".`,
+          headerMalformed(signatureHeader, `must start with "${prefix}"`),
         );
       }
       const deliveryIdHeader =
         idHeader && delivery.headers.required(idHeader, 'malformed_signature', 'malformed_signature');
       const timestamp = timestampHeader ? readTimestamp(delivery, timestampHeader) : undefined;
-      if (timestamp) assertWithinWindow(timestamp, policy.now, policy.toleranceSeconds);
+      if (timestamp) assertWithinWindow(timestamp, policy);
       const signature = verifyHmacSignature(received.slice(prefix.length), signatureHeader, scheme, keys, [
         delivery.rawBody,
       ]);
@@ -109,14 +124,16 @@ function readTimestamp(delivery: IncomingWebhook, header: string): Date {
 }
 
 function checkOptions(options: HmacProviderOptions) {
-  const algorithms: readonly HmacAlgorithm[] = ['sha256', 'sha384', 'sha512'];
+  const algorithms: readonly HmacProviderAlgorithm[] = ['sha256', 'sha384', 'sha512'];
   if (!algorithms.includes(options.algorithm)) {
-    throw new WebhookConfigurationError(`hmacProvider: algorithm must be one of ${algorithms.join(', ')}.`);
+    throw new WebhookConfigurationError(optionInvalid('hmacProvider: algorithm', `one of ${algorithms.join(', ')}`));
   }
   if (options.encoding !== 'hex' && options.encoding !== 'base64') {
-    throw new WebhookConfigurationError('hmacProvider: encoding must be "hex" or "base64".');
+    throw new WebhookConfigurationError(optionInvalid('hmacProvider: encoding', '"hex" or "base64"'));
   }
-  if (!options.signatureHeader) throw new WebhookConfigurationError('hmacProvider: signatureHeader is required.');
+  if (!options.signatureHeader) {
+    throw new WebhookConfigurationError(optionInvalid('hmacProvider: signatureHeader', 'a header name'));
+  }
   return {
     name: options.name ?? 'hmac',
     algorithm: options.algorithm,

@@ -1,15 +1,15 @@
+import { registerWebhookProvider } from '../core/provider-registry.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
 import { guuruProvider } from './guuru.provider.js';
 import { shopSurveyProvider } from './shopsurvey.provider.js';
 import { standardWebhooksProvider } from './standard-webhooks.provider.js';
 import { survicateProvider } from './survicate.provider.js';
 import { usersnapProvider } from './usersnap.provider.js';
 
-/** The name of a built-in sender. */
-export type BuiltInProviderName = 'usersnap' | 'guuru' | 'survicate' | 'shopsurvey' | 'standard-webhooks';
-
-/** The built-in senders, by the name used in configuration. */
+/**
+ * Every preset, by the name used in configuration. Loading this file registers them, so
+ * a name in `sources`, `verifyWebhook` or the command line stands for the provider.
+ */
 export const BUILT_IN_PROVIDERS: Readonly<Record<BuiltInProviderName, WebhookProvider>> = {
   usersnap: usersnapProvider,
   guuru: guuruProvider,
@@ -18,25 +18,10 @@ export const BUILT_IN_PROVIDERS: Readonly<Record<BuiltInProviderName, WebhookPro
   'standard-webhooks': standardWebhooksProvider,
 };
 
-/** A built-in sender's name, or a provider object such as `hmacProvider(...)` returns. */
-export type WebhookProviderRef = BuiltInProviderName | WebhookProvider;
+/** The name of a preset. */
+export type BuiltInProviderName = 'usersnap' | 'guuru' | 'survicate' | 'shopsurvey' | 'standard-webhooks';
 
-/** The built-in provider of that name, or `undefined`. */
-export function builtInProvider(name: string): WebhookProvider | undefined {
-  return Object.prototype.hasOwnProperty.call(BUILT_IN_PROVIDERS, name)
-    ? BUILT_IN_PROVIDERS[name as BuiltInProviderName]
-    : undefined;
-}
+for (const provider of Object.values(BUILT_IN_PROVIDERS)) registerWebhookProvider(provider);
 
-/** The provider a reference names; throws for an unknown name. */
-export function resolveProvider(ref: WebhookProviderRef): WebhookProvider {
-  if (typeof ref !== 'string') return ref;
-  const provider = builtInProvider(ref);
-  if (!provider) {
-    throw new WebhookConfigurationError(
-      `Unknown webhook provider "${ref}". Built-in providers: ${Object.keys(BUILT_IN_PROVIDERS).join(', ')}; ` +
-        'any other sender can be declared with hmacProvider(...).',
-    );
-  }
-  return provider;
-}
+export { guuruProvider, shopSurveyProvider, standardWebhooksProvider, survicateProvider, usersnapProvider };
+export { hmacProvider, type HmacProviderOptions, type HmacProviderAlgorithm } from './hmac.provider.js';

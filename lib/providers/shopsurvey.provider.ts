@@ -3,9 +3,10 @@ import { hmac, type HmacAlgorithm } from '../core/crypto.js';
 import { prepareSharedSecrets, signingKey, verifyHmacSignature } from '../core/hmac-signature.js';
 import type { IncomingWebhook } from '../core/incoming-webhook.js';
 import { assertWithinWindow, parseIsoOrEpochTimestamp } from '../core/timestamp.js';
+import { WebhookVerificationError } from '../core/errors/index.js';
+import { algorithmRefused, headerMissing, headerRepeated } from '../core/errors/webhook.messages.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
-import { WebhookVerificationError } from '../core/webhook-verification.error.js';
 
 const PREFIX = 'X-SHOPSURVEY-WEBHOOK-';
 const TOPIC = `${PREFIX}TOPIC`;
@@ -51,6 +52,18 @@ export const shopSurveyProvider: WebhookProvider<Buffer[]> = {
   sensitiveHeaders: [SIGNATURE_HEADER],
   methods: ['POST', 'GET'],
   contentType: 'application/json',
+  summary: {
+    sender: 'ShopSurvey',
+    secret: 'webhook secret',
+    signatureHeader: '`X-SHOPSURVEY-WEBHOOK-HMAC` (hex)',
+    signedContent: 'the seven other `X-SHOPSURVEY-WEBHOOK-*` headers as compact JSON sorted by name; **not the body**',
+    algorithm: 'HMAC-SHA256/384/512 as `…-HMAC-ALGORITHM` names it, hex',
+    deliveryId: '`X-SHOPSURVEY-WEBHOOK-MESSAGE-ID`',
+    event: '`X-SHOPSURVEY-WEBHOOK-TOPIC`',
+    timestamp: '`X-SHOPSURVEY-WEBHOOK-SENT-AT`, ISO 8601 or epoch (300 s)',
+    handshake: 'none',
+    checkedAgainst: "ShopSurvey's documentation (seed 003)",
+  },
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'shopsurvey'),
 
@@ -60,14 +73,14 @@ export const shopSurveyProvider: WebhookProvider<Buffer[]> = {
     const { signed, json } = signedHeaders(delivery);
     const deliveryId = signed[MESSAGE_ID];
     if (!deliveryId) {
-      throw new WebhookVerificationError('malformed_signature', `The ${MESSAGE_ID_HEADER} header is missing.`);
+      throw new WebhookVerificationError('malformed_signature', headerMissing(MESSAGE_ID_HEADER));
     }
     const sentAt = signed[SENT_AT];
     if (!sentAt && policy.toleranceSeconds > 0) {
-      throw new WebhookVerificationError('missing_timestamp', `The ${SENT_AT_HEADER} header is missing.`);
+      throw new WebhookVerificationError('missing_timestamp', headerMissing(SENT_AT_HEADER));
     }
     const timestamp = sentAt ? parseIsoOrEpochTimestamp(sentAt, SENT_AT_HEADER) : undefined;
-    if (timestamp) assertWithinWindow(timestamp, policy.now, policy.toleranceSeconds);
+    if (timestamp) assertWithinWindow(timestamp, policy);
     verifyHmacSignature(received, SIGNATURE_HEADER, { algorithm, encoding: 'hex' }, keys, [json]);
     return { deliveryId, event: signed[TOPIC], timestamp };
   },
@@ -99,7 +112,7 @@ function allowedAlgorithm(named: string | undefined): HmacAlgorithm {
   if (!algorithm) {
     throw new WebhookVerificationError(
       'unsupported_algorithm',
-      `The ${lower(ALGORITHM)} header must name SHA256, SHA384 or SHA512.`,
+      algorithmRefused(lower(ALGORITHM), Object.keys(ALLOWED_ALGORITHMS)),
     );
   }
   return algorithm;
@@ -116,7 +129,7 @@ function signedHeaders(delivery: IncomingWebhook): { signed: Record<string, stri
     const value = delivery.headers.get(header);
     if (value === undefined) continue;
     if (typeof value !== 'string') {
-      throw new WebhookVerificationError('malformed_signature', `The ${header} header was sent more than once.`);
+      throw new WebhookVerificationError('malformed_signature', headerRepeated(header));
     }
     signed[name] = value;
     json += `${json === '' ? '{' : ','}${jsonKey}${JSON.stringify(value)}`;

@@ -8,11 +8,19 @@ import {
 } from 'node:crypto';
 import { bytesEqual, decodeBase64, decodeSignature, hmac } from '../core/crypto.js';
 import { fieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
-import { assertWithinWindow, parseEpochTimestamp } from '../core/timestamp.js';
+import { WebhookConfigurationError, WebhookVerificationError } from '../core/errors/index.js';
+import {
+  headerRepeated,
+  noSignatureMatches,
+  noUsableSignature,
+  providerCannot,
+  secretRequired,
+  tooManySignatures,
+} from '../core/errors/webhook.messages.js';
+import { MAX_SIGNATURE_CANDIDATES } from '../core/hmac-signature.js';
+import { assertWithinWindow, parseEpochSeconds } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
-import type { WebhookProvider } from '../core/webhook-provider.js';
-import { WebhookVerificationError } from '../core/webhook-verification.error.js';
+import type { WebhookCredentials, WebhookProvider } from '../core/webhook-provider.js';
 
 const ID_HEADER = 'webhook-id';
 const TIMESTAMP_HEADER = 'webhook-timestamp';
@@ -47,9 +55,21 @@ export const standardWebhooksProvider: WebhookProvider<StandardWebhooksKeys> = {
   sensitiveHeaders: [SIGNATURE_HEADER],
   methods: ['POST'],
   contentType: 'application/json',
+  summary: {
+    sender: 'Standard Webhooks',
+    secret: '`whsec_<base64>` (HMAC), `whpk_<base64>` (ed25519 public key), `whsk_<base64>` (ed25519 seed, signs)',
+    signatureHeader: '`webhook-signature`: space-separated `v1,<base64>` / `v1a,<base64>` entries',
+    signedContent: '`<webhook-id>.<webhook-timestamp>.<body>`',
+    algorithm: 'HMAC-SHA256 (`v1`) or ed25519 (`v1a`), base64',
+    deliveryId: '`webhook-id`',
+    event: 'body `type`',
+    timestamp: '`webhook-timestamp`, seconds (300 s)',
+    handshake: 'none',
+    checkedAgainst: '`standardwebhooks` (the reference implementation), both directions',
+  },
 
   prepareKeys({ secrets }) {
-    if (secrets.length === 0) throw new WebhookConfigurationError('The standard-webhooks provider needs a secret.');
+    if (secrets.length === 0) throw new WebhookConfigurationError(secretRequired('standard-webhooks'));
     const symmetric: Buffer[] = [];
     const publicKeys: KeyObject[] = [];
     let signing: StandardWebhooksKeys['signing'];
@@ -70,12 +90,14 @@ export const standardWebhooksProvider: WebhookProvider<StandardWebhooksKeys> = {
     return { symmetric, publicKeys, signing };
   },
 
+  credentialWarnings: bareKeyWarnings,
+
   verify(delivery, keys, policy) {
     const id = delivery.headers.required(ID_HEADER, 'malformed_signature', 'malformed_signature');
     const timestampText = delivery.headers.required(TIMESTAMP_HEADER, 'missing_timestamp', 'malformed_timestamp');
     const received = delivery.headers.required(SIGNATURE_HEADER, 'missing_signature', 'malformed_signature');
-    const timestamp = parseSeconds(timestampText);
-    assertWithinWindow(timestamp, policy.now, policy.toleranceSeconds);
+    const timestamp = parseEpochSeconds(timestampText, TIMESTAMP_HEADER);
+    assertWithinWindow(timestamp, policy);
     verifySignatures(received, signedContent(id, timestampText, delivery.rawBody), keys);
     return {
       deliveryId: id,
@@ -92,7 +114,7 @@ export const standardWebhooksProvider: WebhookProvider<StandardWebhooksKeys> = {
   sign(input, keys) {
     if (!keys.signing) {
       throw new WebhookConfigurationError(
-        'The standard-webhooks source has only whpk_ public keys; sign with a whsec_ or whsk_ secret.',
+        providerCannot('standard-webhooks', 'signs with a whsec_ or whsk_ secret; a whpk_ public key cannot sign'),
       );
     }
     const id = input.id ?? `msg_${randomBytes(16).toString('base64url')}`;
@@ -118,40 +140,29 @@ function signedContent(id: string, timestamp: string, body: Buffer): Buffer[] {
   return [Buffer.from(`${id}.${timestamp}.`, 'utf8'), body];
 }
 
-function parseSeconds(text: string): Date {
-  // Seconds by specification: 13 digits would be milliseconds, which no sender writes here.
-  if (text.length >= 13) {
-    throw new WebhookVerificationError('malformed_timestamp', `The ${TIMESTAMP_HEADER} header is not in seconds.`);
-  }
-  return parseEpochTimestamp(text, TIMESTAMP_HEADER);
-}
-
 /** The shape of a base64 HMAC-SHA256: 43 characters and one "=" of padding. */
 const V1_SIGNATURE = /^[A-Za-z0-9+/]{43}=$/;
 
-/** More entries than any rotation needs: a longer header is refused before any work is done for it. */
-const MAX_SIGNATURE_ENTRIES = 16;
-
 /**
  * Entries of unknown versions are skipped; a header with no usable entry at all is
- * malformed. The body's HMAC is computed once per key, however many entries there are,
- * and each distinct `v1a` signature is checked once.
+ * malformed. The body's HMAC is computed once per key, however many entries there are.
+ * `v1a` entries cost nothing unless the source has public keys: the signed bytes are then
+ * joined once, and at most one entry per public key is checked (a longer list of `v1a`
+ * entries cannot buy more ed25519 work than the keys that could match).
  */
 function verifySignatures(header: string, content: Buffer[], keys: StandardWebhooksKeys): void {
   const entries = header.split(' ').filter((entry) => entry !== '');
-  if (entries.length > MAX_SIGNATURE_ENTRIES) {
-    throw new WebhookVerificationError('malformed_signature', `The ${SIGNATURE_HEADER} header has too many entries.`);
+  if (entries.length > MAX_SIGNATURE_CANDIDATES) {
+    throw new WebhookVerificationError('malformed_signature', tooManySignatures(SIGNATURE_HEADER, MAX_SIGNATURE_CANDIDATES));
   }
   // Node joins a repeated header with ", ": an entry ending in a comma is a header sent twice.
   if (entries.some((entry) => entry.endsWith(','))) {
-    throw new WebhookVerificationError(
-      'malformed_signature',
-      `The ${SIGNATURE_HEADER} header was sent more than once.`,
-    );
+    throw new WebhookVerificationError('malformed_signature', headerRepeated(SIGNATURE_HEADER));
   }
   let usable = 0;
   let expectedHmacs: Buffer[] | undefined;
-  const checkedV1a = new Set<string>();
+  let signedBytes: Buffer | undefined;
+  let v1aChecks = 0;
   for (const entry of entries) {
     const comma = entry.indexOf(',');
     if (comma <= 0) continue;
@@ -165,22 +176,19 @@ function verifySignatures(header: string, content: Buffer[], keys: StandardWebho
       if (matchesAny(expectedHmacs, Buffer.from(text))) return;
     } else if (version === 'v1a') {
       const signature = decodeSignature(text, 'base64', ED25519_SIGNATURE_BYTES);
-      if (!signature || checkedV1a.has(text)) continue;
+      if (!signature) continue;
       usable += 1;
-      checkedV1a.add(text);
-      const signed = Buffer.concat(content);
+      if (v1aChecks >= keys.publicKeys.length) continue;
+      v1aChecks += 1;
+      signedBytes ??= Buffer.concat(content);
+      const signed = signedBytes;
       if (keys.publicKeys.some((key) => verifyEd25519(null, signed, key, signature))) return;
     } else if (/^v\d+[a-z]?$/.test(version)) {
       usable += 1; // a well-formed entry of a version we do not check
     }
   }
-  if (usable === 0) {
-    throw new WebhookVerificationError(
-      'malformed_signature',
-      `The ${SIGNATURE_HEADER} header has no well-formed entry.`,
-    );
-  }
-  throw new WebhookVerificationError('invalid_signature', `No entry of the ${SIGNATURE_HEADER} header matches.`);
+  if (usable === 0) throw new WebhookVerificationError('malformed_signature', noUsableSignature(SIGNATURE_HEADER));
+  throw new WebhookVerificationError('invalid_signature', noSignatureMatches(SIGNATURE_HEADER));
 }
 
 /** Compares against every expected digest, so the time taken does not tell which key matched. */
@@ -199,7 +207,7 @@ function decodeKey(base64: string, kind: string, length?: number): Buffer {
   const key = decodeBase64(base64);
   if (!key || (length !== undefined && key.length !== length)) {
     throw new WebhookConfigurationError(
-      `A standard-webhooks ${kind} secret must be base64${length ? ` of ${length} bytes` : ''}.`,
+      providerCannot('standard-webhooks', `takes a ${kind} secret only as base64${length ? ` of ${length} bytes` : ''}`),
     );
   }
   return key;
@@ -211,4 +219,19 @@ function publicKeyFrom(raw: Buffer): KeyObject {
 
 function privateKeyFrom(seed: Buffer): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}
+
+/**
+ * A secret without a prefix is used as a bare HMAC key, as the reference library does. A
+ * public key pasted without its `whpk_` prefix would then silently become an HMAC key that
+ * no sender uses: 32 bytes is exactly an ed25519 public key's size, so say so at start-up.
+ */
+function bareKeyWarnings({ secrets }: WebhookCredentials): string[] {
+  return secrets
+    .filter((secret) => !/^wh(sec|pk|sk)_/.test(secret) && decodeBase64(secret)?.length === ED25519_KEY_BYTES)
+    .map(
+      () =>
+        'configured with a secret without a prefix that decodes to 32 bytes, the size of an ed25519 public key. ' +
+        'It is used as an HMAC key; if it is a public key, write it as whpk_<base64> so v1a signatures are checked.',
+    );
 }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { bytesEqual, hmac, signatureDigestId } from '../core/crypto.js';
 import { prepareSharedSecrets, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
-import { fieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { WebhookConfigurationError, WebhookVerificationError } from '../core/errors/index.js';
+import { providerCannot, tokenMismatch } from '../core/errors/webhook.messages.js';
+import { fieldOf, textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
-import { WebhookConfigurationError } from '../core/webhook-configuration.error.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
-import { WebhookVerificationError } from '../core/webhook-verification.error.js';
 
 const SIGNATURE_HEADER = 'hmac';
 const TOKEN_HEADER = 'token';
@@ -27,10 +27,22 @@ export const survicateProvider: WebhookProvider<SurvicateKeys> = {
   sensitiveHeaders: [SIGNATURE_HEADER, TOKEN_HEADER],
   methods: ['POST'],
   contentType: 'application/json',
+  summary: {
+    sender: 'Survicate',
+    secret: 'signing secret (and optionally the verification token)',
+    signatureHeader: '`Hmac` (hex); `Token` in clear',
+    signedContent: 'body; `Token` compared to the configured token when one is set',
+    algorithm: 'HMAC-SHA256, hex',
+    deliveryId: 'body `messageId`, else digest',
+    event: 'the single key of body `event`',
+    timestamp: 'none',
+    handshake: 'none',
+    checkedAgainst: "Survicate's documentation (seed 002)",
+  },
 
   prepareKeys({ secrets, token }) {
     if (secrets.length === 0 && !token) {
-      throw new WebhookConfigurationError('The survicate provider needs a signing secret (and optionally a token).');
+      throw new WebhookConfigurationError(providerCannot('survicate', 'needs a signing secret (and optionally a token)'));
     }
     return {
       secrets: secrets.length > 0 ? prepareSharedSecrets(secrets, 'survicate') : [],
@@ -80,7 +92,7 @@ function verifyToken(delivery: IncomingWebhook, expectedDigest: Buffer): void {
   const received = delivery.headers.single(TOKEN_HEADER, 'invalid_token');
   // Comparing digests keeps the comparison constant-time whatever the lengths.
   if (received === undefined || !bytesEqual(digestOf(received), expectedDigest)) {
-    throw new WebhookVerificationError('invalid_token', 'The Token header is missing or does not match.');
+    throw new WebhookVerificationError('invalid_token', tokenMismatch('Token'));
   }
 }
 
@@ -89,8 +101,7 @@ function digestOf(value: string | Buffer): Buffer {
 }
 
 function messageIdOf(delivery: IncomingWebhook): string | undefined {
-  const id = fieldOf(delivery.json(), 'messageId');
-  return typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined;
+  return textFieldOf(delivery.json(), 'messageId');
 }
 
 /** The event's name is the single key of the body's `event` object. */

@@ -4,9 +4,9 @@ import type { IncomingWebhook } from '../core/incoming-webhook.js';
 import { attachmentFields, buildMultipart, parseMultipart } from '../core/multipart.js';
 import { assertWithinWindow, parseEpochTimestamp } from '../core/timestamp.js';
 import { mediaTypeOf, parseWebhookBody, toAttachment, type ParsedWebhookBody } from '../core/webhook-body.js';
-import { WebhookPayloadError } from '../core/webhook-payload.error.js';
+import { WebhookPayloadError, WebhookVerificationError } from '../core/errors/index.js';
+import { headerMalformed, multipartPartMissing, multipartPartNotJson } from '../core/errors/webhook.messages.js';
 import type { ProviderSignInput, SignedWebhook, VerifiedWebhook, WebhookProvider } from '../core/webhook-provider.js';
-import { WebhookVerificationError } from '../core/webhook-verification.error.js';
 
 const SIGNATURE_HEADER = 'x-usersnap-signature';
 const TIMESTAMP_HEADER = 'x-usersnap-timestamp';
@@ -26,6 +26,18 @@ export const usersnapProvider: WebhookProvider<Buffer[]> = {
   sensitiveHeaders: [SIGNATURE_HEADER],
   methods: ['POST'],
   contentType: 'multipart/form-data',
+  summary: {
+    sender: 'Usersnap',
+    secret: 'project security token',
+    signatureHeader: '`X-Usersnap-Signature` (hex)',
+    signedContent: 'body, then `X-Usersnap-Timestamp` as an unsigned 32-byte little-endian integer',
+    algorithm: 'HMAC-SHA256, hex',
+    deliveryId: 'digest of the signature',
+    event: 'none',
+    timestamp: '`X-Usersnap-Timestamp`, ms (300 s)',
+    handshake: 'none',
+    checkedAgainst: "Usersnap's documentation (seed 000)",
+  },
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'usersnap'),
 
@@ -34,7 +46,7 @@ export const usersnapProvider: WebhookProvider<Buffer[]> = {
     const timestampText = delivery.headers.required(TIMESTAMP_HEADER, 'missing_timestamp', 'malformed_timestamp');
     const timestampBytes = encodeTimestamp(timestampText);
     const timestamp = parseEpochTimestamp(timestampText, TIMESTAMP_HEADER);
-    assertWithinWindow(timestamp, policy.now, policy.toleranceSeconds);
+    assertWithinWindow(timestamp, policy);
     const signature = verifyHmacSignature(received, SIGNATURE_HEADER, SCHEME, keys, [delivery.rawBody, timestampBytes]);
     return { deliveryId: signatureDigestId(signature), event: undefined, timestamp };
   },
@@ -44,7 +56,7 @@ export const usersnapProvider: WebhookProvider<Buffer[]> = {
     const parts = await parseMultipart(delivery.rawBody, String(delivery.headers.get('content-type')));
     const feedback = parts.find((part) => part.name === FEEDBACK_PART);
     if (!feedback) {
-      throw new WebhookPayloadError('unparseable_payload', `The multipart body has no "${FEEDBACK_PART}" part.`);
+      throw new WebhookPayloadError('unparseable_payload', multipartPartMissing(FEEDBACK_PART));
     }
     return {
       payload: parseFeedback(feedback.data),
@@ -75,15 +87,12 @@ function encodeTimestamp(text: string): Buffer {
   if (!/^\d+$/.test(text)) {
     throw new WebhookVerificationError(
       'malformed_timestamp',
-      `The ${TIMESTAMP_HEADER} header is not a non-negative integer.`,
+      headerMalformed(TIMESTAMP_HEADER, 'is not a non-negative integer'),
     );
   }
   let value = BigInt(text);
   if (value > MAX_TIMESTAMP) {
-    throw new WebhookVerificationError(
-      'malformed_timestamp',
-      `The ${TIMESTAMP_HEADER} header does not fit in 32 bytes.`,
-    );
+    throw new WebhookVerificationError('malformed_timestamp', headerMalformed(TIMESTAMP_HEADER, 'does not fit in 32 bytes'));
   }
   const bytes = Buffer.alloc(TIMESTAMP_BYTES);
   for (let index = 0; value > 0n; index += 1, value >>= 8n) bytes[index] = Number(value & 0xffn);
@@ -94,6 +103,6 @@ function parseFeedback(data: Buffer): unknown {
   try {
     return JSON.parse(data.toString('utf8'));
   } catch {
-    throw new WebhookPayloadError('unparseable_payload', `The "${FEEDBACK_PART}" part is not valid JSON.`);
+    throw new WebhookPayloadError('unparseable_payload', multipartPartNotJson(FEEDBACK_PART));
   }
 }

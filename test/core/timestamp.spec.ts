@@ -49,17 +49,17 @@ describe('timestamps', () => {
     const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);
 
     it('accepts up to the tolerance either side', () => {
-      expect(() => assertWithinWindow(at(300), now, 300)).not.toThrow();
-      expect(() => assertWithinWindow(at(-300), now, 300)).not.toThrow();
+      expect(() => assertWithinWindow(at(300), { now, toleranceSeconds: 300 })).not.toThrow();
+      expect(() => assertWithinWindow(at(-300), { now, toleranceSeconds: 300 })).not.toThrow();
     });
 
     it('rejects beyond the tolerance either side', () => {
-      expect(reasonOf(() => assertWithinWindow(at(300.001), now, 300))).toBe('timestamp_out_of_window');
-      expect(reasonOf(() => assertWithinWindow(at(-301), now, 300))).toBe('timestamp_out_of_window');
+      expect(reasonOf(() => assertWithinWindow(at(300.001), { now, toleranceSeconds: 300 }))).toBe('timestamp_out_of_window');
+      expect(reasonOf(() => assertWithinWindow(at(-301), { now, toleranceSeconds: 300 }))).toBe('timestamp_out_of_window');
     });
 
     it('is off with a tolerance of 0', () => {
-      expect(() => assertWithinWindow(new Date(0), now, 0)).not.toThrow();
+      expect(() => assertWithinWindow(new Date(0), { now, toleranceSeconds: 0 })).not.toThrow();
     });
   });
 });

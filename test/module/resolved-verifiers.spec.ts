@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { resolveProvider } from '../../lib/providers/index.js';
+import { resolveProvider } from '../../lib/index.js';
 import { ResolvedVerifiers } from '../../lib/module/resolved-verifiers.js';
 import type { WebhookSecretContext } from '../../lib/index.js';
 

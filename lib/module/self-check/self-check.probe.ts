@@ -1,7 +1,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingWebhook } from '../../core/incoming-webhook.js';
 import type { VerifiedWebhook, WebhookProvider } from '../../core/webhook-provider.js';
-import { WebhookVerificationError } from '../../core/webhook-verification.error.js';
+import { WebhookConfigurationError, WebhookVerificationError } from '../../core/errors/index.js';
+import { selfCheckForeignDelivery, selfCheckSignsItself } from '../../core/errors/webhook.messages.js';
 import { WebhookVerifier } from '../../core/webhook-verifier.js';
 import type { WebhookSource } from '../webhook-sources.js';
 import { SELF_CHECK_SOURCE } from '../webhooks.constants.js';
@@ -44,12 +45,14 @@ export class SelfCheckProbe {
   asSource(): WebhookSource {
     const provider = this.provider();
     const verifier = new WebhookVerifier({ provider, toleranceSeconds: 0 });
+    const resolved = { verifier, tenant: undefined, scope: undefined };
     return {
       name: SELF_CHECK_SOURCE,
       provider,
       toleranceSeconds: 0,
+      url: undefined,
       fixedVerifier: verifier,
-      verifierFor: () => verifier,
+      verifierFor: () => resolved,
     };
   }
 
@@ -62,7 +65,7 @@ export class SelfCheckProbe {
       verify: (delivery) => this.see(delivery),
       parse: () => Promise.resolve({ payload: undefined, attachments: undefined }),
       sign: () => {
-        throw new Error('The self-check signs its own deliveries.');
+        throw new WebhookConfigurationError(selfCheckSignsItself());
       },
     };
   }
@@ -71,7 +74,7 @@ export class SelfCheckProbe {
   private see(delivery: IncomingWebhook): VerifiedWebhook {
     const [token, kind] = (delivery.headers.single(SELF_CHECK_TOKEN_HEADER, 'malformed_signature') ?? '').split('.');
     if (!token || !kind || !sameText(token, this.token)) {
-      throw new WebhookVerificationError('invalid_signature', 'Not a self-check delivery of this process.');
+      throw new WebhookVerificationError('invalid_signature', selfCheckForeignDelivery());
     }
     const received = Buffer.from(
       delivery.headers.single(SELF_CHECK_SIGNATURE_HEADER, 'malformed_signature') ?? '',

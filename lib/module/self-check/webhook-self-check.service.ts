@@ -3,6 +3,8 @@ import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Server as HttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { WebhookConfigurationError, WebhookSelfCheckError } from '../../core/errors/index.js';
+import { selfCheckModeInvalid, selfCheckNoAddress, selfCheckTimeout } from '../../core/errors/webhook.messages.js';
 import { WebhookSources, type WebhookSource } from '../webhook-sources.js';
 import {
   SELF_CHECK_SOURCE,
@@ -14,11 +16,6 @@ import type { WebhookSelfCheckMode, WebhooksModuleOptions } from '../webhooks.op
 import { bodyKindOf, SELF_CHECK_BODY_BYTES, selfCheckBodies, type SelfCheckBody } from './self-check.bodies.js';
 import { diagnose, selfCheckMessage, type SelfCheckAnswer, type SelfCheckFinding } from './self-check.diagnosis.js';
 import { SelfCheckProbe } from './self-check.probe.js';
-
-/** `app.listen()` rejects with this when `selfCheck: 'fail'` found the raw bytes altered or lost. */
-export class WebhookSelfCheckError extends Error {
-  override readonly name = 'WebhookSelfCheckError';
-}
 
 /** The part of Nest's HTTP adapter the self-check uses. */
 interface ListeningAdapter {
@@ -49,7 +46,7 @@ export class WebhookSelfCheck implements OnApplicationBootstrap {
   ) {
     this.mode = options.selfCheck ?? 'warn';
     if (!['fail', 'warn', 'off'].includes(this.mode)) {
-      throw new Error(`selfCheck must be 'fail', 'warn' or 'off' (got ${String(this.mode)}).`);
+      throw new WebhookConfigurationError(selfCheckModeInvalid(this.mode));
     }
   }
 
@@ -113,7 +110,7 @@ export class WebhookSelfCheck implements OnApplicationBootstrap {
 
   private async run(server: ReturnType<ListeningAdapter['getHttpServer']>): Promise<SelfCheckFinding[]> {
     const address = server?.address();
-    if (!server || !address) throw new Error('the HTTP server has no address');
+    if (!server || !address) throw new WebhookConfigurationError(selfCheckNoAddress());
     const probe = new SelfCheckProbe();
     const path = this.selfCheckPath();
     const size = Math.min(SELF_CHECK_BODY_BYTES, this.sources.maxBodyBytes);
@@ -180,7 +177,7 @@ function send(
       },
       (response) => void readAnswer(response).then(resolve, reject),
     );
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${ANSWER_TIMEOUT_MS} ms`)));
+    request.on('timeout', () => request.destroy(new WebhookConfigurationError(selfCheckTimeout(ANSWER_TIMEOUT_MS))));
     request.on('error', reject);
     request.end(body.body);
   });

@@ -1,8 +1,0 @@
-/**
- * Thrown for a set-up mistake (a missing secret, an unknown provider, a handler for
- * a source that is not configured). Raised at start-up or at the call that is
- * wrong, never in answer to a delivery.
- */
-export class WebhookConfigurationError extends Error {
-  override readonly name = 'WebhookConfigurationError';
-}
