@@ -20,18 +20,37 @@ import {
 import { MAX_SIGNATURE_CANDIDATES } from '../core/hmac-signature.js';
 import { assertWithinWindow, parseEpochSeconds } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
-import type { WebhookCredentials, WebhookProvider } from '../core/webhook-provider.js';
+import type { WebhookCredentials, WebhookProvider, WebhookProviderSummary } from '../core/webhook-provider.js';
 
-const ID_HEADER = 'webhook-id';
-const TIMESTAMP_HEADER = 'webhook-timestamp';
-const SIGNATURE_HEADER = 'webhook-signature';
 const ED25519_SIGNATURE_BYTES = 64;
 const ED25519_KEY_BYTES = 32;
 /** DER prefixes that wrap raw 32-byte ed25519 keys as SPKI (public) and PKCS#8 (private seed). */
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-interface StandardWebhooksKeys {
+/** The names of the three headers a Standard Webhooks sender writes (lower-case). */
+export interface StandardWebhooksHeaders {
+  readonly id: string;
+  readonly timestamp: string;
+  readonly signature: string;
+}
+
+/** The specification's own names. */
+export const STANDARD_WEBHOOKS_HEADERS: StandardWebhooksHeaders = {
+  id: 'webhook-id',
+  timestamp: 'webhook-timestamp',
+  signature: 'webhook-signature',
+};
+
+/** Svix's names, which Svix, Clerk and Resend send. */
+export const SVIX_HEADERS: StandardWebhooksHeaders = {
+  id: 'svix-id',
+  timestamp: 'svix-timestamp',
+  signature: 'svix-signature',
+};
+
+/** The secrets of a Standard Webhooks source, prepared. */
+export interface StandardWebhooksKeys {
   /** `whsec_` secrets: HMAC keys for `v1` signatures. */
   readonly symmetric: readonly Buffer[];
   /** `whpk_` public keys (and those of `whsk_` keys): check `v1a` signatures. */
@@ -39,6 +58,91 @@ interface StandardWebhooksKeys {
   /** The key new deliveries are signed with: the first `whsec_` or `whsk_` entry. */
   readonly signing?:
     { readonly version: 'v1'; readonly key: Buffer } | { readonly version: 'v1a'; readonly key: KeyObject };
+}
+
+/** A sender that signs as Standard Webhooks does, under its own name and header names. */
+export interface StandardWebhooksFamilyOptions {
+  /** The preset's name. */
+  readonly name: string;
+  /**
+   * The header names the sender may use, preferred first; `sign` writes the first. A
+   * delivery is read with ONE set, whole: the first set any of whose three headers is
+   * present (else the first), so an id or timestamp sent under one set of names is never
+   * checked against a signature sent under the other.
+   */
+  readonly headerSets: readonly [StandardWebhooksHeaders, ...StandardWebhooksHeaders[]];
+  /** Non-secret headers of the sender that handlers may need. */
+  readonly senderHeaders?: readonly string[];
+  /** How the sender signs, for the docs' senders table. */
+  readonly summary: WebhookProviderSummary;
+}
+
+/**
+ * A provider for a sender that signs as Standard Webhooks (standardwebhooks.com) does:
+ * the `id`, `timestamp` and `signature` headers of {@link StandardWebhooksFamilyOptions.headerSets},
+ * `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` (and `v1a,<base64 ed25519>`) entries,
+ * `whsec_` / `whpk_` / `whsk_` secrets, the body's `type` as the event. Svix, Clerk and
+ * Resend are built with it; so is {@link standardWebhooksProvider}.
+ */
+export function standardWebhooksFamily(options: StandardWebhooksFamilyOptions): WebhookProvider<StandardWebhooksKeys> {
+  const { name, headerSets, summary } = options;
+  const written = headerSets[0];
+  return {
+    name,
+    sensitiveHeaders: headerSets.map((set) => set.signature),
+    ...(options.senderHeaders ? { senderHeaders: options.senderHeaders } : {}),
+    methods: ['POST'],
+    contentType: 'application/json',
+    summary,
+
+    prepareKeys: ({ secrets }) => prepareStandardKeys(secrets, name),
+
+    credentialWarnings: bareKeyWarnings,
+
+    verify(delivery, keys, policy) {
+      const names = headerSetOf(delivery, headerSets);
+      const id = delivery.headers.required(names.id, 'malformed_signature', 'malformed_signature');
+      const timestampText = delivery.headers.required(names.timestamp, 'missing_timestamp', 'malformed_timestamp');
+      const received = delivery.headers.required(names.signature, 'missing_signature', 'malformed_signature');
+      const timestamp = parseEpochSeconds(timestampText, names.timestamp);
+      assertWithinWindow(timestamp, policy);
+      verifySignatures(received, names.signature, signedContent(id, timestampText, delivery.rawBody), keys);
+      return {
+        deliveryId: id,
+        timestamp,
+        // Read from the body only when asked for: verifying a large body need not parse it.
+        get event() {
+          return eventTypeOf(delivery);
+        },
+      };
+    },
+
+    parse: parseWebhookBody,
+
+    sign(input, keys) {
+      if (!keys.signing) {
+        throw new WebhookConfigurationError(
+          providerCannot(name, 'signs with a whsec_ or whsk_ secret; a whpk_ public key cannot sign'),
+        );
+      }
+      const id = input.id ?? `msg_${randomBytes(16).toString('base64url')}`;
+      const timestamp = String(Math.floor(input.timestamp.getTime() / 1000));
+      const content = signedContent(id, timestamp, input.payload);
+      const signature =
+        keys.signing.version === 'v1'
+          ? hmac('sha256', keys.signing.key, ...content)
+          : signEd25519(null, Buffer.concat(content), keys.signing.key);
+      return {
+        headers: {
+          'content-type': 'application/json',
+          [written.id]: id,
+          [written.timestamp]: timestamp,
+          [written.signature]: `${keys.signing.version},${signature.toString('base64')}`,
+        },
+        body: input.payload,
+      };
+    },
+  };
 }
 
 /**
@@ -50,11 +154,9 @@ interface StandardWebhooksKeys {
  * delivery id, `webhook-timestamp` (seconds) feeds the replay window, and the body's
  * `type` field is the event type.
  */
-export const standardWebhooksProvider: WebhookProvider<StandardWebhooksKeys> = {
+export const standardWebhooksProvider: WebhookProvider<StandardWebhooksKeys> = standardWebhooksFamily({
   name: 'standard-webhooks',
-  sensitiveHeaders: [SIGNATURE_HEADER],
-  methods: ['POST'],
-  contentType: 'application/json',
+  headerSets: [STANDARD_WEBHOOKS_HEADERS],
   summary: {
     sender: 'Standard Webhooks',
     secret: '`whsec_<base64>` (HMAC), `whpk_<base64>` (ed25519 public key), `whsk_<base64>` (ed25519 seed, signs)',
@@ -67,74 +169,39 @@ export const standardWebhooksProvider: WebhookProvider<StandardWebhooksKeys> = {
     handshake: 'none',
     checkedAgainst: '`standardwebhooks` (the reference implementation), both directions',
   },
+});
 
-  prepareKeys({ secrets }) {
-    if (secrets.length === 0) throw new WebhookConfigurationError(secretRequired('standard-webhooks'));
-    const symmetric: Buffer[] = [];
-    const publicKeys: KeyObject[] = [];
-    let signing: StandardWebhooksKeys['signing'];
-    for (const secret of secrets) {
-      if (secret.startsWith('whpk_')) {
-        publicKeys.push(publicKeyFrom(decodeKey(secret.slice(5), 'whpk_', ED25519_KEY_BYTES)));
-      } else if (secret.startsWith('whsk_')) {
-        const privateKey = privateKeyFrom(decodeKey(secret.slice(5), 'whsk_', ED25519_KEY_BYTES));
-        publicKeys.push(createPublicKey(privateKey));
-        signing ??= { version: 'v1a', key: privateKey };
-      } else {
-        // Like the reference implementation, a secret without its prefix is the bare base64 key.
-        const key = decodeKey(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'whsec_');
-        symmetric.push(key);
-        signing ??= { version: 'v1', key };
-      }
+/** The header set a delivery is read with: the first any of whose headers is present, else the first. */
+function headerSetOf(
+  delivery: IncomingWebhook,
+  headerSets: readonly [StandardWebhooksHeaders, ...StandardWebhooksHeaders[]],
+): StandardWebhooksHeaders {
+  if (headerSets.length === 1) return headerSets[0];
+  const present = (name: string) => delivery.headers.get(name) !== undefined;
+  return headerSets.find((set) => present(set.id) || present(set.timestamp) || present(set.signature)) ?? headerSets[0];
+}
+
+function prepareStandardKeys(secrets: readonly string[], name: string): StandardWebhooksKeys {
+  if (secrets.length === 0) throw new WebhookConfigurationError(secretRequired(name));
+  const symmetric: Buffer[] = [];
+  const publicKeys: KeyObject[] = [];
+  let signing: StandardWebhooksKeys['signing'];
+  for (const secret of secrets) {
+    if (secret.startsWith('whpk_')) {
+      publicKeys.push(ed25519PublicKey(decodeKey(secret.slice(5), name, 'whpk_', ED25519_KEY_BYTES)));
+    } else if (secret.startsWith('whsk_')) {
+      const privateKey = privateKeyFrom(decodeKey(secret.slice(5), name, 'whsk_', ED25519_KEY_BYTES));
+      publicKeys.push(createPublicKey(privateKey));
+      signing ??= { version: 'v1a', key: privateKey };
+    } else {
+      // Like the reference implementation, a secret without its prefix is the bare base64 key.
+      const key = decodeKey(secret.startsWith('whsec_') ? secret.slice(6) : secret, name, 'whsec_');
+      symmetric.push(key);
+      signing ??= { version: 'v1', key };
     }
-    return { symmetric, publicKeys, signing };
-  },
-
-  credentialWarnings: bareKeyWarnings,
-
-  verify(delivery, keys, policy) {
-    const id = delivery.headers.required(ID_HEADER, 'malformed_signature', 'malformed_signature');
-    const timestampText = delivery.headers.required(TIMESTAMP_HEADER, 'missing_timestamp', 'malformed_timestamp');
-    const received = delivery.headers.required(SIGNATURE_HEADER, 'missing_signature', 'malformed_signature');
-    const timestamp = parseEpochSeconds(timestampText, TIMESTAMP_HEADER);
-    assertWithinWindow(timestamp, policy);
-    verifySignatures(received, signedContent(id, timestampText, delivery.rawBody), keys);
-    return {
-      deliveryId: id,
-      timestamp,
-      // Read from the body only when asked for: verifying a large body need not parse it.
-      get event() {
-        return eventTypeOf(delivery);
-      },
-    };
-  },
-
-  parse: parseWebhookBody,
-
-  sign(input, keys) {
-    if (!keys.signing) {
-      throw new WebhookConfigurationError(
-        providerCannot('standard-webhooks', 'signs with a whsec_ or whsk_ secret; a whpk_ public key cannot sign'),
-      );
-    }
-    const id = input.id ?? `msg_${randomBytes(16).toString('base64url')}`;
-    const timestamp = String(Math.floor(input.timestamp.getTime() / 1000));
-    const content = signedContent(id, timestamp, input.payload);
-    const signature =
-      keys.signing.version === 'v1'
-        ? hmac('sha256', keys.signing.key, ...content)
-        : signEd25519(null, Buffer.concat(content), keys.signing.key);
-    return {
-      headers: {
-        'content-type': 'application/json',
-        [ID_HEADER]: id,
-        [TIMESTAMP_HEADER]: timestamp,
-        [SIGNATURE_HEADER]: `${keys.signing.version},${signature.toString('base64')}`,
-      },
-      body: input.payload,
-    };
-  },
-};
+  }
+  return { symmetric, publicKeys, signing };
+}
 
 function signedContent(id: string, timestamp: string, body: Buffer): Buffer[] {
   return [Buffer.from(`${id}.${timestamp}.`, 'utf8'), body];
@@ -150,14 +217,14 @@ const V1_SIGNATURE = /^[A-Za-z0-9+/]{43}=$/;
  * joined once, and at most one entry per public key is checked (a longer list of `v1a`
  * entries cannot buy more ed25519 work than the keys that could match).
  */
-function verifySignatures(header: string, content: Buffer[], keys: StandardWebhooksKeys): void {
+function verifySignatures(header: string, headerName: string, content: Buffer[], keys: StandardWebhooksKeys): void {
   const entries = header.split(' ').filter((entry) => entry !== '');
   if (entries.length > MAX_SIGNATURE_CANDIDATES) {
-    throw new WebhookVerificationError('malformed_signature', tooManySignatures(SIGNATURE_HEADER, MAX_SIGNATURE_CANDIDATES));
+    throw new WebhookVerificationError('malformed_signature', tooManySignatures(headerName, MAX_SIGNATURE_CANDIDATES));
   }
   // Node joins a repeated header with ", ": an entry ending in a comma is a header sent twice.
   if (entries.some((entry) => entry.endsWith(','))) {
-    throw new WebhookVerificationError('malformed_signature', headerRepeated(SIGNATURE_HEADER));
+    throw new WebhookVerificationError('malformed_signature', headerRepeated(headerName));
   }
   let usable = 0;
   let expectedHmacs: Buffer[] | undefined;
@@ -187,8 +254,8 @@ function verifySignatures(header: string, content: Buffer[], keys: StandardWebho
       usable += 1; // a well-formed entry of a version we do not check
     }
   }
-  if (usable === 0) throw new WebhookVerificationError('malformed_signature', noUsableSignature(SIGNATURE_HEADER));
-  throw new WebhookVerificationError('invalid_signature', noSignatureMatches(SIGNATURE_HEADER));
+  if (usable === 0) throw new WebhookVerificationError('malformed_signature', noUsableSignature(headerName));
+  throw new WebhookVerificationError('invalid_signature', noSignatureMatches(headerName));
 }
 
 /** Compares against every expected digest, so the time taken does not tell which key matched. */
@@ -203,17 +270,18 @@ function eventTypeOf(delivery: IncomingWebhook): string | undefined {
   return typeof type === 'string' ? type : undefined;
 }
 
-function decodeKey(base64: string, kind: string, length?: number): Buffer {
+function decodeKey(base64: string, name: string, kind: string, length?: number): Buffer {
   const key = decodeBase64(base64);
   if (!key || (length !== undefined && key.length !== length)) {
     throw new WebhookConfigurationError(
-      providerCannot('standard-webhooks', `takes a ${kind} secret only as base64${length ? ` of ${length} bytes` : ''}`),
+      providerCannot(name, `takes a ${kind} secret only as base64${length ? ` of ${length} bytes` : ''}`),
     );
   }
   return key;
 }
 
-function publicKeyFrom(raw: Buffer): KeyObject {
+/** A raw 32-byte ed25519 public key as a `KeyObject` (wrapped as SPKI), for `crypto.verify(null, ...)`. */
+export function ed25519PublicKey(raw: Buffer): KeyObject {
   return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
 }
 
