@@ -6,18 +6,17 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { WEBHOOKS_LOGGER_CONTEXT } from '../module/webhooks.constants.js';
-import { dashboardMessages } from './dashboard.messages.js';
+import { DASHBOARD_LOGGER_CONTEXT, dashboardMessages } from './dashboard.messages.js';
 import type { WebhookDashboardRequest } from './dashboard.options.js';
 import { WEBHOOKS_DASHBOARD_SETTINGS, type DashboardSettings } from './dashboard.settings.js';
 
 /**
- * Runs `dashboard.authorize` before anything else on every dashboard route. A refusal,
+ * Runs the dashboard's `authorize` before anything else on every dashboard route. A refusal,
  * or an `authorize` that throws, is a bare 401: the request learns nothing else.
  */
 @Injectable()
 export class DashboardAuthGuard implements CanActivate {
-  private readonly logger = new Logger(WEBHOOKS_LOGGER_CONTEXT);
+  private readonly logger = new Logger(DASHBOARD_LOGGER_CONTEXT);
 
   constructor(@Inject(WEBHOOKS_DASHBOARD_SETTINGS) private readonly settings: DashboardSettings) {}
 

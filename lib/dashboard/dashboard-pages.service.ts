@@ -1,9 +1,7 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { WebhookConfigurationError } from '../core/errors/index.js';
-import { Inject, Injectable } from '@nestjs/common';
 import type { WebhookOutcome } from '../module/webhook-events.js';
 import { WebhookDeliveries, type ReplayResult } from '../module/webhook-deliveries.service.js';
-import { WebhookProcessing } from '../module/webhook-processing.service.js';
-import { WebhookSources } from '../module/webhook-sources.js';
 import { DashboardRecorder } from './dashboard-recorder.service.js';
 import { withoutUndefined, type DashboardRecord } from './dashboard-record.js';
 import { DashboardCsrf, type CsrfIssue } from './dashboard-csrf.js';
@@ -20,7 +18,15 @@ import type {
 import { WEBHOOKS_DASHBOARD_SETTINGS, type DashboardSettings } from './dashboard.settings.js';
 import { COUNTED_MINUTES, minuteOf, type MinuteCounts } from './dashboard.store.js';
 
-const OUTCOMES: readonly WebhookOutcome[] = ['verified', 'rejected', 'duplicate', 'handled', 'failed'];
+const OUTCOMES: readonly WebhookOutcome[] = [
+  'verified',
+  'rejected',
+  'handshake',
+  'duplicate',
+  'queued',
+  'handled',
+  'failed',
+];
 const LIST_LIMIT = 200;
 const CHART_MINUTES = 60;
 
@@ -32,9 +38,8 @@ export class DashboardPages {
   constructor(
     @Inject(WEBHOOKS_DASHBOARD_SETTINGS) readonly settings: DashboardSettings,
     private readonly recorder: DashboardRecorder,
-    private readonly sources: WebhookSources,
-    private readonly deliveries: WebhookDeliveries,
-    private readonly processing: WebhookProcessing,
+    // Optional only so that, without WebhooksModule, start-up fails with the settings' message, not Nest's.
+    @Optional() private readonly deliveries: WebhookDeliveries,
   ) {
     this.csrf = new DashboardCsrf(settings.csrfSecret, `/`);
   }
@@ -42,7 +47,7 @@ export class DashboardPages {
   async overview(now = Date.now()): Promise<DashboardOverview> {
     const current = minuteOf(now);
     const minutes = await this.recorder.store.counts(current - COUNTED_MINUTES + 1);
-    const names = new Set(this.sources.names());
+    const names = new Set(this.deliveries.sourceNames());
     for (const { counts } of minutes) for (const field of Object.keys(counts)) names.add(parseField(field)[0]);
     return {
       generatedAt: new Date(now).toISOString(),
@@ -67,7 +72,7 @@ export class DashboardPages {
     for (const record of records) if (record.reason) reasons.add(record.reason);
     return {
       filters: withoutUndefined({ ...filters }),
-      sources: this.sources.names(),
+      sources: this.deliveries.sourceNames(),
       reasons: [...reasons].sort(),
       deliveries: records.map(summary),
     };
@@ -88,7 +93,7 @@ export class DashboardPages {
   }
 
   async deadLetters(csrf: CsrfIssue): Promise<DashboardDeadLetters> {
-    if (!this.processing.queued) return { queueMode: false, deadLetters: [], csrfToken: csrf.token };
+    if (!this.deliveries.queued) return { queueMode: false, deadLetters: [], csrfToken: csrf.token };
     const failed = await this.deliveries.listFailed();
     return {
       queueMode: true,
@@ -100,7 +105,7 @@ export class DashboardPages {
   }
 
   async replay(target: { id: string } | { source: string | undefined }): Promise<DashboardReplay> {
-    if (!this.processing.queued) return { results: [] };
+    if (!this.deliveries.queued) return { results: [] };
     let results: ReplayResult[];
     if ('id' in target) {
       if (!DEAD_LETTER_ID.test(target.id)) return { results: [] };
@@ -134,6 +139,7 @@ const DEAD_LETTER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,191}$/;
 function summary(record: DashboardRecord): DashboardDeliverySummary {
   return withoutUndefined({
     id: record.id,
+    attemptId: record.attemptId,
     at: new Date(record.at).toISOString(),
     source: record.source,
     tenant: record.tenant,
@@ -150,7 +156,7 @@ function summary(record: DashboardRecord): DashboardDeliverySummary {
 }
 
 function sumCounts(minutes: readonly MinuteCounts[], source: string, fromMinute: number): DashboardOutcomeCounts {
-  const sums = { verified: 0, handled: 0, duplicate: 0, rejected: 0, failed: 0 };
+  const sums = { verified: 0, handshake: 0, queued: 0, handled: 0, duplicate: 0, rejected: 0, failed: 0 };
   const rejectedByReason: Record<string, number> = {};
   for (const { minute, counts } of minutes) {
     if (minute < fromMinute) continue;
@@ -173,7 +179,7 @@ function timeline(minutes: readonly MinuteCounts[], current: number): DashboardT
   const byMinute = new Map(minutes.map((entry) => [entry.minute, entry.counts]));
   const buckets: DashboardTimelineBucket[] = [];
   for (let minute = current - CHART_MINUTES + 1; minute <= current; minute += 1) {
-    const sums = { handled: 0, duplicate: 0, rejected: 0, failed: 0 };
+    const sums = { handled: 0, queued: 0, duplicate: 0, handshake: 0, rejected: 0, failed: 0 };
     for (const [field, count] of Object.entries(byMinute.get(minute) ?? {})) {
       const key = parseField(field)[1];
       const outcome = key.startsWith('rejected:') ? 'rejected' : key;

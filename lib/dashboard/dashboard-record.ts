@@ -1,17 +1,15 @@
-import {
-  maskHeaders,
-  type WebhookHandlerRun,
-  type WebhookOutcome,
-  type WebhookOutcomeFacts,
-} from '../module/webhook-events.js';
+import type { WebhookHandlerRun } from '../core/errors/index.js';
+import type { WebhookOutcome, WebhookOutcomeEvent } from '../module/webhook-events.js';
 
 /** How much of a body the dashboard keeps, when it shows bodies at all. */
 export const MAX_SHOWN_BODY_BYTES = 64 * 1024;
 
-/** One outcome as the Redis dashboard store keeps it: masked, body only when shown. */
+/** One outcome as the Redis dashboard store keeps it: headers masked, body only when shown. */
 export interface DashboardUpdate {
-  /** When it happened, in ms since the epoch (a record's: when the delivery arrived). */
+  /** When it happened, in ms since the epoch (a record's: when its attempt's first outcome happened). */
   readonly at: number;
+  /** The attempt the outcome belongs to: the one in its `WebhookEvents` event and log line. */
+  readonly attemptId: string;
   readonly source: string;
   readonly tenant?: string;
   readonly deliveryId?: string;
@@ -31,54 +29,69 @@ export interface DashboardUpdate {
   readonly bodyBytes?: number;
 }
 
-/** One delivery in the dashboard: its `verified` event merged with its final outcome's. */
+/** One attempt in the dashboard: its first outcome (`verified`, or a refusal) completed by its final one. */
 export interface DashboardRecord extends Omit<DashboardUpdate, 'handlers' | 'headers'> {
-  /** The dashboard's own id of the record (not the sender's delivery id). */
+  /** The store's own id of the record (not the sender's delivery id). */
   readonly id: string;
-  /** Whether its signature was proven. */
+  /** Whether its signature (or, on a queue worker, its job's seal) was proven. */
   readonly verified: boolean;
   readonly handlers: readonly WebhookHandlerRun[];
+  /** Masked: signature, token and credential headers read `[masked]`. */
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /**
- * An outcome as the Redis store keeps it: its headers masked (by the sender's list and by
- * name, for unknown senders too), its body only when shown. The outcome that follows a
- * `verified` in the same request adds no headers or body: its record has them.
+ * Whether an outcome opens an attempt's record rather than completing one: a `verified`, a
+ * queue worker's run (it has no `verified` of its own), or a request refused before it was
+ * verified. Every other outcome of a request follows its attempt's `verified`.
  */
-export function toDashboardUpdate(facts: WebhookOutcomeFacts, at: number, showBodies: boolean): DashboardUpdate {
-  const via = facts.via ?? 'request';
-  const first = facts.outcome === 'verified' || facts.deliveryId === undefined || via === 'queue';
-  const rawBody = first ? facts.rawBody : undefined;
-  return withoutUndefined({
-    at,
-    source: facts.source,
-    tenant: facts.tenant,
-    deliveryId: facts.deliveryId,
-    event: facts.event,
-    outcome: facts.outcome,
-    reason: facts.reason,
-    detail: facts.detail,
-    status: facts.status,
-    via,
-    verifyMs: facts.durations?.verifyMs,
-    validateMs: facts.durations?.validateMs,
-    handlersMs: facts.durations?.handlersMs,
-    handlers: facts.handlers && facts.handlers.length > 0 ? facts.handlers : undefined,
-    headers: first ? maskHeaders(facts.headers ?? {}, facts.sensitiveHeaders ?? []) : undefined,
-    body: showBodies && rawBody ? rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8') : undefined,
-    bodyBytes: rawBody?.length,
-  });
+export function opensRecord(event: Pick<WebhookOutcomeEvent, 'outcome' | 'via' | 'deliveryId'>): boolean {
+  return event.outcome === 'verified' || event.via === 'queue' || event.deliveryId === undefined;
 }
 
 /**
- * The key that ties a delivery's final outcome to its `verified` event; none for a
- * delivery refused before its id was known (it is a record of its own).
+ * Whether an outcome is of a request refused before anything proved it authentic (it has no
+ * delivery id: only verification gives one). Anyone can send those, so stores keep them apart,
+ * where they push out only their like and never a verified delivery.
  */
-export function openKeyOf(update: Pick<DashboardUpdate, 'source' | 'tenant' | 'deliveryId'>): string | undefined {
-  if (update.deliveryId === undefined) return undefined;
-  // Source names and tenants hold no NUL, so the key is unambiguous.
-  return `${update.source}\u0000${update.tenant ?? ''}\u0000${update.deliveryId}`;
+export function refusedUnverified(event: Pick<WebhookOutcomeEvent, 'via' | 'deliveryId'>): boolean {
+  return event.via === 'request' && event.deliveryId === undefined;
+}
+
+/** Whether an outcome says its attempt was proven authentic: a refusal, or a queue job whose seal failed, is not. */
+export function provesAuthentic(event: Pick<DashboardUpdate, 'outcome' | 'reason'>): boolean {
+  return event.outcome !== 'rejected' && event.reason !== 'job_tampered';
+}
+
+/**
+ * An outcome as the Redis store keeps it: its headers masked (the event masks them, by the
+ * sender's list and by name), its body only when shown. The outcome that completes an
+ * attempt's record carries no headers or body: the record has them.
+ */
+export function toDashboardUpdate(event: WebhookOutcomeEvent, showBodies: boolean): DashboardUpdate {
+  const first = opensRecord(event);
+  const rawBody = first ? event.rawBody : undefined;
+  const durations = event.durations;
+  return withoutUndefined<DashboardUpdate>({
+    at: event.atMs,
+    attemptId: event.attemptId,
+    source: event.source,
+    tenant: event.tenant,
+    deliveryId: event.deliveryId,
+    event: event.event,
+    outcome: event.outcome,
+    reason: event.reason,
+    detail: event.detail,
+    status: event.status,
+    via: event.via,
+    verifyMs: durations.verifyMs,
+    validateMs: durations.validateMs,
+    handlersMs: durations.handlersMs,
+    handlers: event.handlers.length > 0 ? event.handlers : undefined,
+    headers: first ? event.headers : undefined,
+    body: showBodies && rawBody ? rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8') : undefined,
+    bodyBytes: rawBody?.length,
+  });
 }
 
 /** A record built from its updates, in the order they happened; later facts win, earlier ones stay. */
@@ -88,7 +101,7 @@ export function mergeUpdates(id: string, updates: readonly DashboardUpdate[]): D
   let record: DashboardRecord = {
     ...definedFields(first),
     id,
-    verified: first.outcome !== 'rejected',
+    verified: provesAuthentic(first),
     handlers: first.handlers ?? [],
     headers: first.headers ?? {},
   };
@@ -98,7 +111,8 @@ export function mergeUpdates(id: string, updates: readonly DashboardUpdate[]): D
       ...definedFields(update),
       id,
       at: record.at,
-      verified: record.verified || update.outcome !== 'rejected',
+      attemptId: record.attemptId,
+      verified: record.verified || provesAuthentic(update),
       handlers: update.handlers ?? record.handlers,
       headers:
         update.headers && Object.keys(update.headers).length >= Object.keys(record.headers).length

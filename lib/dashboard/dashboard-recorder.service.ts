@@ -1,72 +1,71 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { WebhookEvents, type WebhookOutcomeFacts } from '../module/webhook-events.js';
-import { WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from '../module/webhooks.constants.js';
-import type { WebhooksModuleOptions } from '../module/webhooks.options.js';
-import { dashboardMessages } from './dashboard.messages.js';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { WebhookConfigurationError } from '../core/errors/index.js';
+import { WebhookEvents, type WebhookOutcomeEvent } from '../module/webhook-events.js';
+import { DASHBOARD_LOGGER_CONTEXT, dashboardMessages } from './dashboard.messages.js';
 import { WEBHOOKS_DASHBOARD_SETTINGS, type DashboardSettings } from './dashboard.settings.js';
 import type { DashboardStore } from './dashboard.store.js';
 import { MemoryDashboardStore } from './memory-dashboard.store.js';
 import { RedisDashboardStore } from './redis-dashboard.store.js';
 
 /**
- * Records every delivery outcome for the dashboard, from `WebhookEvents`: one cheap
- * append per outcome on the delivery's path. Exists only when the dashboard is configured.
- * Kept in memory, or in Redis when the delivery store is Redis (all instances then share it).
+ * Records every outcome for the dashboard, through `WebhookEvents.onOutcome` (the public,
+ * synchronous listener): one plain call and a few field writes per outcome on the delivery's
+ * path. Kept in memory, or in Redis with `store: { redis }` (every instance then shares it).
  */
 @Injectable()
 export class DashboardRecorder implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(WEBHOOKS_LOGGER_CONTEXT);
-  private untap?: () => void;
+  private readonly logger = new Logger(DASHBOARD_LOGGER_CONTEXT);
+  private stopListening?: () => void;
   private storeInstance?: DashboardStore;
   private recordingFailed = false;
+  private readonly listener = (event: WebhookOutcomeEvent): void => {
+    try {
+      // The module's own reserved names (a mistyped dashboard URL that fell through to the webhook route) are not deliveries.
+      if (event.source.charCodeAt(0) !== UNDERSCORE) this.storeInstance!.append(event);
+    } catch (error) {
+      this.reportRecordingFailure(error);
+    }
+  };
 
   constructor(
-    @Inject(WEBHOOKS_MODULE_OPTIONS) private readonly options: WebhooksModuleOptions,
     @Inject(WEBHOOKS_DASHBOARD_SETTINGS) private readonly settings: DashboardSettings,
-    private readonly events: WebhookEvents,
+    // Optional only so that, without WebhooksModule, start-up fails with the settings' message, not Nest's.
+    @Optional() private readonly events: WebhookEvents,
   ) {}
 
   /** The store pages read from. */
   get store(): DashboardStore {
-    if (!this.storeInstance) throw new Error('The webhooks dashboard is read before the module has started.');
+    if (!this.storeInstance) throw new WebhookConfigurationError(dashboardMessages.notStarted());
     return this.storeInstance;
   }
 
+  /** Whether outcomes are being recorded (from start-up until {@link pause}). */
+  get recording(): boolean {
+    return this.stopListening !== undefined;
+  }
+
   async onModuleInit(): Promise<void> {
-    const deliveries = this.options.deliveries;
-    this.storeInstance =
-      deliveries?.store === 'redis' && deliveries.connection
-        ? await RedisDashboardStore.connect(deliveries.connection, {
-            maxEntries: this.settings.maxEntries,
-            showBodies: this.settings.showBodies,
-            onError: (error) => this.logger.error(dashboardMessages.storeFailing(error)),
-          })
-        : new MemoryDashboardStore({ maxEntries: this.settings.maxEntries, showBodies: this.settings.showBodies });
+    const { redis, maxEntries, showBodies } = this.settings;
+    this.storeInstance = redis
+      ? await RedisDashboardStore.connect(redis, {
+          maxEntries,
+          showBodies,
+          onError: (error) => this.logger.error(dashboardMessages.storeFailing(error)),
+        })
+      : new MemoryDashboardStore({ maxEntries, showBodies });
     this.resume();
   }
 
-  /**
-   * Stops recording until {@link resume}; pages keep what was recorded. The delivery path is then
-   * exactly the one without a dashboard (the benchmark compares the two in one process).
-   * @internal
-   */
+  /** Stops recording; pages keep what was recorded. Nothing listens for the dashboard any more. */
   pause(): void {
-    this.untap?.();
-    this.untap = undefined;
+    this.stopListening?.();
+    this.stopListening = undefined;
   }
 
-  /** @internal */
+  /** Records again (once, however often it is called). */
   resume(): void {
-    if (this.untap) return;
-    const store = this.store;
-    // A tap, not a subscription to events$: the facts as emitted, with no event object built for them.
-    this.untap = this.events.tap((facts, at) => {
-      try {
-        if (isDelivery(facts)) store.append(facts, at);
-      } catch (error) {
-        this.reportRecordingFailure(error);
-      }
-    });
+    if (this.stopListening || !this.storeInstance) return;
+    this.stopListening = this.events.onOutcome(this.listener);
   }
 
   /** Once: whatever goes wrong in recording, even in logging it, must never reach the delivery's own answer. */
@@ -86,7 +85,4 @@ export class DashboardRecorder implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-/** Requests to the module's own reserved names (a mistyped dashboard URL that fell through to the webhook route) are not deliveries. */
-function isDelivery(facts: WebhookOutcomeFacts): boolean {
-  return !facts.source.startsWith('_');
-}
+const UNDERSCORE = 0x5f;

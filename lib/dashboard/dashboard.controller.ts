@@ -49,12 +49,14 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-frame-options': 'DENY',
 };
 
-const RECORD_ID = /^[0-9a-z-]{1,64}$/;
+/** What a dashboard id may look like (the memory store's, or the Redis store's attempt ids); anything else is a 404 at once. */
+const RECORD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * The dashboard's routes under `path`, each guarded by `authorize` first. Every page
  * answers HTML, or its JSON twin for `Accept: application/json` or `?format=json`.
- * Registered before the webhook routes, so `/<webhooks>/_dashboard` never reaches them.
+ * Its static segments are matched before the webhook routes' `:source` (Fastify prefers
+ * static segments; on Express, `WebhooksModule` registers its catch-all routes last).
  */
 export function createDashboardController(path: string): Type<unknown> {
   @Controller(path)

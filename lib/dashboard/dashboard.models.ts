@@ -1,11 +1,16 @@
-import type { WebhookHandlerRun, WebhookOutcome } from '../module/webhook-events.js';
+import type { WebhookHandlerRun } from '../core/errors/index.js';
+import type { WebhookOutcome } from '../module/webhook-events.js';
 import type { ReplayResult } from '../module/webhook-deliveries.service.js';
 
-/** One source's counts in a window; `rejected` is the sum of `rejectedByReason`. */
+/** One source's counts of outcomes in a window; `rejected` is the sum of `rejectedByReason`. */
 export interface DashboardOutcomeCounts {
   readonly verified: number;
   readonly handled: number;
+  /** Put on the queue (queue mode); each worker's run then counts as `handled` or `failed`. */
+  readonly queued: number;
   readonly duplicate: number;
+  /** A sender's handshake (Slack's `url_verification`, Discord's PING), answered by the module. */
+  readonly handshake: number;
   readonly rejected: number;
   readonly failed: number;
   readonly rejectedByReason: Readonly<Record<string, number>>;
@@ -22,7 +27,9 @@ export interface DashboardSourceOverview {
 export interface DashboardTimelineBucket {
   readonly start: string;
   readonly handled: number;
+  readonly queued: number;
   readonly duplicate: number;
+  readonly handshake: number;
   readonly rejected: number;
   readonly failed: number;
 }
@@ -35,9 +42,13 @@ export interface DashboardOverview {
   readonly timeline: readonly DashboardTimelineBucket[];
 }
 
-/** A delivery in the list. */
+/** An attempt at a delivery, in the list: one per attempt (a sender's retry, or a queue worker's run, is another). */
 export interface DashboardDeliverySummary {
+  /** The dashboard's own id of the entry, for its page's URL. */
   readonly id: string;
+  /** The attempt's id: the same as in its `WebhookEvents` events and its log lines. */
+  readonly attemptId: string;
+  /** When the attempt began. */
   readonly at: string;
   readonly source: string;
   readonly tenant?: string;
@@ -69,7 +80,7 @@ export interface DashboardDeliveryDetail extends DashboardDeliverySummary {
   readonly handlers: readonly WebhookHandlerRun[];
   /** The request's headers; signature, token and credential headers read `[masked]`. */
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
-  /** Only with `dashboard.showBodies`. */
+  /** Only with `showBodies`. */
   readonly body?: string;
   readonly bodyBytes?: number;
 }
@@ -80,6 +91,8 @@ export interface DashboardDeadLetter {
   readonly source: string;
   readonly deliveryId: string;
   readonly event?: string;
+  /** Why its last attempt failed (`handler_failed`, `job_tampered`, …), when the library knew. */
+  readonly reason?: string;
   readonly error: string;
   readonly attempts: number;
   readonly failedAt: string;

@@ -1,17 +1,23 @@
 import { WebhookConfigurationError } from '../core/errors/index.js';
-import type { WebhooksModuleOptions } from '../module/webhooks.options.js';
+import type { RedisConnection } from '../deliveries/redis-connection.options.js';
+import { dashboardMessages } from './dashboard.messages.js';
 import {
   DEFAULT_DASHBOARD_MAX_ENTRIES,
-  DEFAULT_DASHBOARD_SEGMENT,
-  type WebhookDashboardOptions,
+  DEFAULT_DASHBOARD_PATH,
   type WebhookDashboardRequest,
+  type WebhooksDashboardModuleOptions,
 } from './dashboard.options.js';
-import { dashboardMessages } from './dashboard.messages.js';
+
+/** Injection token of the options given to `forRoot`, or returned by the `forRootAsync` factory. */
+export const WEBHOOKS_DASHBOARD_OPTIONS = Symbol('nestjs-signed-webhooks:dashboard-options');
+
+/** Injection token of the route path fixed at import. */
+export const WEBHOOKS_DASHBOARD_PATH = Symbol('nestjs-signed-webhooks:dashboard-path');
 
 /** Injection token of the resolved dashboard settings. */
 export const WEBHOOKS_DASHBOARD_SETTINGS = Symbol('nestjs-signed-webhooks:dashboard-settings');
 
-/** The dashboard's options once `forRoot`'s (or `forRootAsync`'s extras) and the async factory's are merged and checked. */
+/** The dashboard's options once checked, with their defaults. */
 export interface DashboardSettings {
   /** The route path, without slashes at either end. */
   readonly path: string;
@@ -19,44 +25,58 @@ export interface DashboardSettings {
   readonly showBodies: boolean;
   readonly maxEntries: number;
   readonly csrfSecret: string | undefined;
+  /** Where recent deliveries are kept: in memory, or in the Redis it names. */
+  readonly redis: RedisConnection | undefined;
 }
 
-/** The dashboard's route path: given, or `<webhook path>/_dashboard`. */
-export function dashboardPath(webhooksPath: string, dashboard: WebhookDashboardOptions): string {
-  return trimSlashes(dashboard.path ?? `${trimSlashes(webhooksPath)}/${DEFAULT_DASHBOARD_SEGMENT}`);
+const PATH = /^[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/;
+
+/** The dashboard's route path, as given (or the default), without slashes at either end; checked. */
+export function dashboardPath(path: string | undefined): string {
+  const trimmed = trimSlashes(path ?? DEFAULT_DASHBOARD_PATH);
+  if (!PATH.test(trimmed)) throw new WebhookConfigurationError(dashboardMessages.badPath(String(path)));
+  return trimmed;
 }
 
 /**
- * Checks the dashboard's configuration at start-up. `fixed` is what shapes the routes
- * (forRoot's options, or what forRootAsync was given beside its factory); `resolved`
- * is the async factory's `dashboard`, which may add `authorize` and the rest, not move the path.
+ * Checks the dashboard's configuration at start-up. `path` is the one fixed at import
+ * (`forRoot`'s, or the one beside `forRootAsync`'s factory); `options` are `forRoot`'s or
+ * the factory's, which may not move it. `sourceNames` are the webhook sources configured.
  */
 export function resolveDashboardSettings(
-  webhooksPath: string,
-  fixed: WebhookDashboardOptions,
-  resolved: WebhookDashboardOptions | undefined,
+  path: string,
+  options: Partial<WebhooksDashboardModuleOptions> | undefined,
+  sourceNames: readonly string[],
 ): DashboardSettings {
-  const path = dashboardPath(webhooksPath, fixed);
-  if (resolved?.path !== undefined && trimSlashes(resolved.path) !== path) {
-    throw new WebhookConfigurationError(dashboardMessages.pathMoved(path, resolved.path));
+  const given = options ?? {};
+  if (given.path !== undefined && trimSlashes(given.path) !== path) {
+    throw new WebhookConfigurationError(dashboardMessages.pathMoved(path, given.path));
   }
-  const merged: WebhookDashboardOptions = { ...fixed, ...resolved };
-  if (typeof merged.authorize !== 'function') throw new WebhookConfigurationError(dashboardMessages.noAuthorize(path));
-  const under = `${trimSlashes(webhooksPath)}/`;
-  if (path === trimSlashes(webhooksPath) || (path.startsWith(under) && !path.slice(under.length).startsWith('_'))) {
-    throw new WebhookConfigurationError(dashboardMessages.pathClashes(path, webhooksPath));
-  }
-  const maxEntries = merged.maxEntries ?? DEFAULT_DASHBOARD_MAX_ENTRIES;
+  if (typeof given.authorize !== 'function') throw new WebhookConfigurationError(dashboardMessages.noAuthorize(path));
+  // The webhook routes are `<webhooks path>/:source` and `<webhooks path>/:source/:tenant` (GET too): a dashboard
+  // whose last segment, or the one before it, is a source name would answer what that source's sender sends.
+  const segments = path.split('/');
+  const clash = segments.slice(-2).find((segment) => sourceNames.includes(segment));
+  if (clash !== undefined) throw new WebhookConfigurationError(dashboardMessages.pathClashes(path, clash));
+  const maxEntries = given.maxEntries ?? DEFAULT_DASHBOARD_MAX_ENTRIES;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new WebhookConfigurationError(dashboardMessages.badMaxEntries(maxEntries));
   }
-  const authorize = merged.authorize.bind(merged);
-  return { path, authorize, showBodies: merged.showBodies === true, maxEntries, csrfSecret: merged.csrfSecret };
+  return {
+    path,
+    authorize: given.authorize.bind(given),
+    showBodies: given.showBodies === true,
+    maxEntries,
+    csrfSecret: given.csrfSecret,
+    redis: redisOf(given.store),
+  };
 }
 
-/** Fails start-up when an async factory returns a dashboard that `forRootAsync` was not given a path for. */
-export function rejectUnroutedDashboard(options: WebhooksModuleOptions): void {
-  if (options.dashboard) throw new WebhookConfigurationError(dashboardMessages.unrouted());
+function redisOf(store: WebhooksDashboardModuleOptions['store']): RedisConnection | undefined {
+  if (store === undefined || store === 'memory') return undefined;
+  const redis = typeof store === 'object' && store !== null ? (store as { redis?: unknown }).redis : undefined;
+  if (typeof redis === 'string' || (typeof redis === 'object' && redis !== null)) return redis as RedisConnection;
+  throw new WebhookConfigurationError(dashboardMessages.badStore());
 }
 
 function trimSlashes(path: string): string {

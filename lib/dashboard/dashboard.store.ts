@@ -1,7 +1,7 @@
-import type { WebhookOutcome, WebhookOutcomeFacts } from '../module/webhook-events.js';
+import type { WebhookOutcome, WebhookOutcomeEvent } from '../module/webhook-events.js';
 import type { DashboardRecord } from './dashboard-record.js';
 
-/** Which recent deliveries to list. */
+/** Which recent attempts to list. */
 export interface DashboardFilter {
   readonly source?: string;
   readonly outcome?: WebhookOutcome;
@@ -21,16 +21,17 @@ export interface MinuteCounts {
 export const COUNTED_MINUTES = 24 * 60;
 
 /**
- * Where the dashboard keeps recent deliveries and the overview's counters.
- * `append` is on the delivery's path: it must be cheap and never throw or wait.
+ * Where the dashboard keeps recent attempts at deliveries (one record each) and the overview's
+ * counters. `append` is on the delivery's path: it must be cheap and never wait.
  */
 export interface DashboardStore {
   /**
-   * Records an outcome, as `WebhookEvents` emitted it (headers not yet masked) at `at` (ms since
-   * the epoch): a `verified` opens a record; the final outcome of the same delivery completes it.
+   * Records an outcome as `WebhookEvents` handed it out (its headers masked only when read):
+   * a `verified` opens a record of its attempt; the final outcome with the same `attemptId`
+   * completes it. An outcome with no open record of its attempt is a record of its own.
    */
-  append(facts: WebhookOutcomeFacts, at: number): void;
-  /** Recent deliveries, newest first. */
+  append(event: WebhookOutcomeEvent): void;
+  /** Recent attempts, newest first. */
   list(filter: DashboardFilter): Promise<DashboardRecord[]>;
   /** One record by its dashboard id. */
   get(id: string): Promise<DashboardRecord | undefined>;

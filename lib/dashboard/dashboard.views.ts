@@ -15,8 +15,15 @@ export interface ViewContext {
   readonly base: string;
 }
 
-const COLORS = { handled: '#2e7d32', duplicate: '#78909c', rejected: '#ef6c00', failed: '#c62828' } as const;
-const STACKED = ['handled', 'duplicate', 'rejected', 'failed'] as const;
+const COLORS = {
+  handled: '#2e7d32',
+  queued: '#6a1b9a',
+  duplicate: '#78909c',
+  handshake: '#00838f',
+  rejected: '#ef6c00',
+  failed: '#c62828',
+} as const;
+const STACKED = ['handled', 'queued', 'duplicate', 'handshake', 'rejected', 'failed'] as const;
 
 const STYLE = `
 *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;background:#f6f7f9}
@@ -27,7 +34,7 @@ main{padding:1rem;max-width:1200px;margin:0 auto}h1{font-size:1.3rem;margin:.2re
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #eceff3;vertical-align:top}
 th{background:#f0f2f5;font-weight:600;white-space:nowrap}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .o{display:inline-block;padding:0 .45rem;border-radius:9px;font-size:.8rem;color:#fff;background:#546e7a}
-.o-handled{background:${COLORS.handled}}.o-duplicate{background:${COLORS.duplicate}}.o-rejected{background:${COLORS.rejected}}.o-failed{background:${COLORS.failed}}.o-verified{background:#1565c0}
+.o-handled{background:${COLORS.handled}}.o-queued{background:${COLORS.queued}}.o-duplicate{background:${COLORS.duplicate}}.o-handshake{background:${COLORS.handshake}}.o-rejected{background:${COLORS.rejected}}.o-failed{background:${COLORS.failed}}.o-verified{background:#1565c0}
 .legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;font-size:.85rem;margin:.3rem 0}.sw{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-1px}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:.8rem}label{display:flex;flex-direction:column;font-size:.8rem;color:#4a5261}
 select,button{font:inherit;padding:.25rem .5rem}button{cursor:pointer;border:1px solid #1565c0;background:#1565c0;color:#fff;border-radius:4px}
@@ -79,7 +86,9 @@ export function overviewView(context: ViewContext, model: DashboardOverview): st
               <th>Source</th>
               <th class="n">Verified</th>
               <th class="n">Handled</th>
+              <th class="n">Queued</th>
               <th class="n">Duplicate</th>
+              <th class="n">Handshake</th>
               <th class="n">Rejected</th>
               <th class="n">Failed</th>
               <th>Rejected by reason</th>
@@ -99,7 +108,9 @@ export function overviewView(context: ViewContext, model: DashboardOverview): st
                 </td>
                 <td class="n">${link('verified', counts.verified)}</td>
                 <td class="n">${link('handled', counts.handled)}</td>
+                <td class="n">${link('queued', counts.queued)}</td>
                 <td class="n">${link('duplicate', counts.duplicate)}</td>
+                <td class="n">${link('handshake', counts.handshake)}</td>
                 <td class="n">${link('rejected', counts.rejected)}</td>
                 <td class="n">${link('failed', counts.failed)}</td>
                 <td>
@@ -129,8 +140,8 @@ export function overviewView(context: ViewContext, model: DashboardOverview): st
       </div>
       ${table('Last hour', (source) => source.lastHour)}${table('Last 24 hours', (source) => source.last24Hours)}
       <p class="muted">
-        Counted per outcome: every accepted delivery is verified first, then handled, a duplicate or failed. Generated
-        ${model.generatedAt}.
+        Counted per outcome of each attempt: every accepted request is verified first, then handled, queued, a
+        duplicate, a handshake or failed; a queue worker's run counts its own outcome. Generated ${model.generatedAt}.
       </p>`,
   );
 }
@@ -234,7 +245,10 @@ export function listView(
                   </td>
                   <td>${d.event ?? ''}</td>
                   <td>${shortId(d.deliveryId)}</td>
-                  <td><span class="o o-${d.outcome}">${d.outcome}</span></td>
+                  <td>
+                    <span class="o o-${d.outcome}">${d.outcome}</span
+                    >${d.via === 'queue' ? html` <span class="muted">worker</span>` : false}
+                  </td>
                   <td>${d.reason ? html`<code>${d.reason}</code>` : ''}</td>
                   <td class="n">${d.verifyMs ?? ''}</td>
                   <td class="n">${d.validateMs ?? ''}</td>
@@ -276,6 +290,8 @@ export function deliveryView(context: ViewContext, model: DashboardDeliveryDetai
         <dd>${model.event ?? '—'}</dd>
         <dt>Delivery id</dt>
         <dd>${shortId(model.deliveryId)}</dd>
+        <dt>Attempt id</dt>
+        <dd><code>${model.attemptId}</code></dd>
         <dt>Outcome</dt>
         <dd>
           <span class="o o-${model.outcome}">${model.outcome}</span
@@ -354,7 +370,7 @@ export function deliveryView(context: ViewContext, model: DashboardDeliveryDetai
         showBodies && model.body !== undefined
           ? html`<pre>${model.body}</pre>`
           : html`<p class="muted">
-              ${model.bodyBytes === undefined ? 'Not read.' : `${model.bodyBytes} bytes, not shown`}${showBodies ? '' : ' (dashboard.showBodies is off).'}
+              ${model.bodyBytes === undefined ? 'Not read.' : `${model.bodyBytes} bytes, not shown`}${showBodies ? '' : ' (showBodies is off).'}
             </p>`
       }`,
   );
@@ -367,8 +383,8 @@ export function deadLettersView(context: ViewContext, model: DashboardDeadLetter
       'Dead letters',
       html`<p>
         Dead letters exist in queue mode only:
-        <code>WebhooksModule.forRoot({ processing: 'queue', queue: { connection } })</code>. Inline deliveries that fail
-        are answered with an error, and their sender retries.
+        <code>WebhooksModule.forRoot({ processing: 'queue', queue: { connection, jobSigningKey } })</code>. Inline
+        deliveries that fail are answered with an error, and their sender retries.
       </p>`,
     );
   }
@@ -398,6 +414,7 @@ export function deadLettersView(context: ViewContext, model: DashboardDeadLetter
               <th>Event</th>
               <th>Delivery id</th>
               <th class="n">Attempts</th>
+              <th>Reason</th>
               <th>Error</th>
               <th></th>
             </tr>
@@ -411,6 +428,7 @@ export function deadLettersView(context: ViewContext, model: DashboardDeadLetter
                   <td>${entry.event ?? ''}</td>
                   <td>${shortId(entry.deliveryId)}</td>
                   <td class="n">${entry.attempts}</td>
+                  <td>${entry.reason ? html`<code>${entry.reason}</code>` : ''}</td>
                   <td>${entry.error}</td>
                   <td>
                     <form
@@ -425,7 +443,7 @@ export function deadLettersView(context: ViewContext, model: DashboardDeadLetter
             )}${
               model.deadLetters.length === 0
                 ? html`<tr>
-                    <td colspan="7" class="muted">No dead letters.</td>
+                    <td colspan="8" class="muted">No dead letters.</td>
                   </tr>`
                 : false
             }

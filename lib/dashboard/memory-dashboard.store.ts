@@ -1,15 +1,11 @@
-import type { WebhookHeaders } from '../core/headers.js';
-import {
-  maskHeaders,
-  type WebhookHandlerRun,
-  type WebhookOutcome,
-  type WebhookOutcomeFacts,
-} from '../module/webhook-events.js';
+import type { WebhookHandlerRun } from '../core/errors/index.js';
+import type { WebhookOutcome, WebhookOutcomeEvent } from '../module/webhook-events.js';
 import {
   MAX_SHOWN_BODY_BYTES,
   countedOutcomeOf,
   countedSourceOf,
-  openKeyOf,
+  provesAuthentic,
+  refusedUnverified,
   withoutUndefined,
   type DashboardRecord,
 } from './dashboard-record.js';
@@ -23,22 +19,26 @@ import {
 } from './dashboard.store.js';
 
 const NO_RUNS: readonly WebhookHandlerRun[] = [];
-const NO_NAMES: readonly string[] = [];
+const NO_HEADERS: Readonly<Record<string, string | readonly string[]>> = Object.freeze({});
+
+/** The two rings: attempts proven authentic (or at least verified first), and requests refused before that. */
+type RingKind = 'v' | 'r';
 
 /**
- * One delivery in the ring. An entry is allocated the first time the ring reaches it and overwritten in place
- * when it comes round: recording allocates no record, copy or masked headers of its own per
- * delivery. An entry refers to the request's own header object, masked only when a page shows
- * it; keeping those alive for the last `maxEntries` deliveries is, by measurement, most of what
- * recording still costs the garbage collector, and copying them (as JSON, even outside the heap)
- * cost as much in CPU. Numbers are never `undefined` (`NaN`, or `-1`
- * for a count, stands for "none"), so V8 keeps them unboxed in the entry instead of holding on
- * to each delivery's own number objects.
+ * One attempt in a ring. An entry is allocated the first time the ring reaches it and
+ * overwritten in place when it comes round: recording allocates no record, copy or masked
+ * headers of its own per attempt. An entry refers to its attempt's first event, whose headers
+ * are masked (by the event, once) only when a page shows them. Numbers are never `undefined`
+ * (`NaN`, or `-1` for a count, stands for "none"), so V8 keeps them in the entry's own fields
+ * instead of holding on to each delivery's number objects.
  */
 class Entry {
-  /** 0: never used. */
+  /** The entry's place in its ring's sequence, from 1 (0: never used). */
   sequence = 0;
+  /** Its place among the entries of both rings, to list them newest first. */
+  order = 0;
   at = 0;
+  attemptId = '';
   source = '';
   tenant: string | undefined = undefined;
   deliveryId: string | undefined = undefined;
@@ -53,125 +53,128 @@ class Entry {
   handlersMs = NaN;
   verified = false;
   handlers: readonly WebhookHandlerRun[] = NO_RUNS;
-  headers: WebhookHeaders | undefined = undefined;
-  sensitiveHeaders: readonly string[] = NO_NAMES;
+  /** The event whose (lazily masked) headers the entry shows: its attempt's first. */
+  headersOf: WebhookOutcomeEvent | undefined = undefined;
   body: string | undefined = undefined;
   bodyBytes = -1;
-  /**
-   * Set while the delivery is verified and its final outcome has not come: the key it is open
-   * under, its delivery id or else {@link openKeyOf}'s full key (which holds NULs, so never an id).
-   */
-  openKey: string | undefined = undefined;
+  /** Whether it waits, in the open map, for its attempt's final outcome. */
+  open = false;
 }
 
-/**
- * The deliveries verified whose final outcome has not come yet, keyed by delivery id alone: the
- * final outcome carries the very string its `verified` did, so finding it builds and hashes no new
- * key. An id open under two sources or tenants at once (rare) goes to a second map, by full key.
- */
-class OpenDeliveries {
-  private readonly byId = new Map<string, Entry>();
-  private readonly byFullKey = new Map<string, Entry>();
+/** The last `size` entries of one kind, overwritten in place as the ring comes round. */
+class Ring {
+  /** Allocated as the ring first fills: a large `maxEntries` costs memory only once used. */
+  private readonly entries: (Entry | undefined)[];
+  /** How many entries were ever started in it: the newest one's sequence. */
+  count = 0;
 
-  /** Opens a verified entry (it has a delivery id); a repeat in the same source and tenant replaces the older. */
-  add(entry: Entry): void {
-    const id = entry.deliveryId!;
-    const current = this.byId.get(id);
-    if (current === undefined || sameScope(current, entry)) {
-      // A repeat replaces its scope's older open entry, wherever that was opened.
-      if (this.byFullKey.size > 0) this.byFullKey.delete(openKeyOf(entry)!);
-      this.byId.set(id, entry);
-      entry.openKey = id;
-    } else {
-      entry.openKey = openKeyOf(entry)!;
-      this.byFullKey.set(entry.openKey, entry);
-    }
+  constructor(
+    readonly kind: RingKind,
+    readonly size: number,
+  ) {
+    this.entries = new Array<Entry | undefined>(size);
   }
 
-  /** The open entry a final outcome completes, no longer open; `undefined` when there is none. */
-  take(facts: WebhookOutcomeFacts, deliveryId: string): Entry | undefined {
-    const candidate = this.byId.get(deliveryId);
-    if (candidate !== undefined && sameScope(candidate, facts)) {
-      this.remove(candidate);
-      return candidate;
-    }
-    if (this.byFullKey.size === 0) return undefined;
-    const entry = this.byFullKey.get(openKeyOf(facts)!);
-    if (entry) this.remove(entry);
+  /** The oldest entry, to be overwritten with a new attempt (its sequence set). */
+  take(): Entry {
+    this.count += 1;
+    const entry = (this.entries[this.count % this.size] ??= new Entry());
     return entry;
   }
 
-  /** Closes an entry, if it is still open (before the ring reuses it, or when its final outcome came). */
-  remove(entry: Entry): void {
-    if (entry.openKey === undefined) return;
-    const map = entry.openKey === entry.deliveryId ? this.byId : this.byFullKey;
-    if (map.get(entry.openKey) === entry) map.delete(entry.openKey);
-    entry.openKey = undefined;
+  /** The entry of a sequence, while the ring still holds that attempt. */
+  at(sequence: number): Entry | undefined {
+    if (sequence < 1 || sequence > this.count || sequence <= this.count - this.size) return undefined;
+    const entry = this.entries[sequence % this.size];
+    return entry?.sequence === sequence ? entry : undefined;
   }
-}
 
-function sameScope(entry: Entry, other: Pick<WebhookOutcomeFacts, 'source' | 'tenant'>): boolean {
-  return entry.source === other.source && entry.tenant === other.tenant;
+  /** The oldest sequence it still holds. */
+  get oldest(): number {
+    return Math.max(1, this.count - this.size + 1);
+  }
 }
 
 /** Options of {@link MemoryDashboardStore}. */
 export interface MemoryDashboardStoreOptions {
+  /** How many attempts each ring keeps: the verified, and the requests refused before verification. */
   readonly maxEntries: number;
   /** Keep the first {@link MAX_SHOWN_BODY_BYTES} of each body, as text. */
   readonly showBodies?: boolean;
 }
 
 /**
- * The default dashboard store: a ring buffer of the last `maxEntries` deliveries in this
- * process's memory, and per-minute counters for a day. An append writes a few fields into
+ * The default dashboard store: two ring buffers in this process's memory, of the last
+ * `maxEntries` attempts that were verified (or ran on a queue worker), and of the last
+ * `maxEntries` requests refused before verification, which anyone can send and so can only
+ * push out their like; and per-minute counters for a day. An append writes a few fields into
  * an existing entry; a record is built, and its headers masked, only when a page reads it.
  */
 export class MemoryDashboardStore implements DashboardStore {
-  /** Allocated as the ring first fills: a large `maxEntries` costs memory only once used. */
-  private readonly entries: (Entry | undefined)[];
-  private sequence = 0;
-  private readonly open = new OpenDeliveries();
+  private readonly verifiedRing: Ring;
+  private readonly refusedRing: Ring;
+  private order = 0;
+  /** The entries whose attempt was verified and whose final outcome has not come yet, by attempt id. */
+  private readonly open = new Map<string, Entry>();
   /** minute → overview row → its counts. */
   private readonly minutes = new Map<number, Map<string, SourceCounts>>();
   private currentMinute = -1;
   private currentCounts = new Map<string, SourceCounts>();
 
   constructor(private readonly options: MemoryDashboardStoreOptions) {
-    this.entries = new Array<Entry | undefined>(options.maxEntries);
+    this.verifiedRing = new Ring('v', options.maxEntries);
+    this.refusedRing = new Ring('r', options.maxEntries);
   }
 
-  append(facts: WebhookOutcomeFacts, at: number): void {
-    this.count(facts, at);
-    if (facts.outcome !== 'verified' && facts.deliveryId !== undefined) {
-      const pending = this.open.take(facts, facts.deliveryId);
-      if (pending) {
-        complete(pending, facts);
+  append(event: WebhookOutcomeEvent): void {
+    this.count(event);
+    if (event.outcome !== 'verified' && this.open.size > 0) {
+      const pending = this.open.get(event.attemptId);
+      if (pending !== undefined) {
+        this.open.delete(event.attemptId);
+        pending.open = false;
+        complete(pending, event);
         return;
       }
     }
-    this.start(facts, at);
+    this.start(event);
   }
 
   list(filter: DashboardFilter): Promise<DashboardRecord[]> {
     const found: DashboardRecord[] = [];
-    const limit = filter.limit ?? this.entries.length;
-    const oldest = Math.max(1, this.sequence - this.entries.length + 1);
-    for (let sequence = this.sequence; sequence >= oldest && found.length < limit; sequence -= 1) {
-      const record = toRecord(this.entryAt(sequence)!);
+    const limit = filter.limit ?? this.verifiedRing.size + this.refusedRing.size;
+    // Both rings newest first, merged by the order their entries were started in.
+    let v = this.verifiedRing.count;
+    let r = this.refusedRing.count;
+    const vOldest = this.verifiedRing.oldest;
+    const rOldest = this.refusedRing.oldest;
+    while (found.length < limit) {
+      const fromV = v >= vOldest ? this.verifiedRing.at(v) : undefined;
+      const fromR = r >= rOldest ? this.refusedRing.at(r) : undefined;
+      if (!fromV && !fromR) break;
+      let record: DashboardRecord;
+      if (fromV && (!fromR || fromV.order > fromR.order)) {
+        record = toRecord(fromV, 'v');
+        v -= 1;
+      } else {
+        record = toRecord(fromR!, 'r');
+        r -= 1;
+      }
       if (matchesFilter(record, filter)) found.push(record);
     }
     return Promise.resolve(found);
   }
 
   get(id: string): Promise<DashboardRecord | undefined> {
-    const parsed = /^([0-9a-z]{1,12})-([0-9a-z]{1,12})$/.exec(id);
+    const parsed = /^([0-9a-z]{1,12})-([vr])([0-9a-z]{1,12})$/.exec(id);
     if (!parsed) return Promise.resolve(undefined);
-    const sequence = parseInt(parsed[2]!, 36);
-    const entry = sequence >= 1 ? this.entryAt(sequence) : undefined;
-    // The ring may have come round since the link was made: the entry must still be that delivery,
-    // and the id written as the store writes it (no leading zeros: one id per delivery).
-    const same = entry?.sequence === sequence && id === idOf(entry);
-    return Promise.resolve(same ? toRecord(entry) : undefined);
+    const ring = parsed[2] === 'v' ? this.verifiedRing : this.refusedRing;
+    const entry = ring.at(parseInt(parsed[3]!, 36));
+    // The ring may have come round since the link was made: the entry must still be that attempt, and the
+    // id written as the store writes it (no leading zeros, the right time: one id per attempt).
+    return Promise.resolve(
+      entry !== undefined && id === idOf(entry, ring.kind) ? toRecord(entry, ring.kind) : undefined,
+    );
   }
 
   counts(fromMinute: number): Promise<MinuteCounts[]> {
@@ -187,29 +190,33 @@ export class MemoryDashboardStore implements DashboardStore {
     return Promise.resolve(found.sort((a, b) => a.minute - b.minute));
   }
 
-  private entryAt(sequence: number): Entry | undefined {
-    return this.entries[sequence % this.entries.length];
+  /** An attempt's first outcome takes the oldest entry of its ring. */
+  private start(event: WebhookOutcomeEvent): void {
+    const ring = refusedUnverified(event) ? this.refusedRing : this.verifiedRing;
+    const entry = ring.take();
+    if (entry.open) {
+      // Its attempt never completed (or not yet): it is forgotten with its entry.
+      if (this.open.get(entry.attemptId) === entry) this.open.delete(entry.attemptId);
+      entry.open = false;
+    }
+    this.order += 1;
+    fill(entry, ring.count, this.order, event, this.options.showBodies === true);
+    if (event.outcome === 'verified') {
+      this.open.set(event.attemptId, entry);
+      entry.open = true;
+    }
   }
 
-  /** A delivery's first outcome takes the oldest entry. */
-  private start(facts: WebhookOutcomeFacts, at: number): void {
-    this.sequence += 1;
-    const entry = (this.entries[this.sequence % this.entries.length] ??= new Entry());
-    this.open.remove(entry);
-    fill(entry, this.sequence, facts, at, this.options.showBodies === true);
-    if (facts.outcome === 'verified' && facts.deliveryId !== undefined) this.open.add(entry);
-  }
-
-  private count(facts: WebhookOutcomeFacts, at: number): void {
-    const minute = minuteOf(at);
+  private count(event: WebhookOutcomeEvent): void {
+    const minute = minuteOf(event.atMs);
     if (minute !== this.currentMinute) this.enterMinute(minute);
-    const source = countedSourceOf(facts);
+    const source = countedSourceOf(event);
     let row = this.currentCounts.get(source);
     if (!row) {
       row = new SourceCounts();
       this.currentCounts.set(source, row);
     }
-    row.add(facts);
+    row.add(event);
   }
 
   private enterMinute(minute: number): void {
@@ -228,13 +235,15 @@ export class MemoryDashboardStore implements DashboardStore {
 /** One overview row's counts in one minute: a field per outcome, a map only for rejections by reason. */
 class SourceCounts {
   private verified = 0;
+  private handshake = 0;
+  private queued = 0;
   private handled = 0;
   private duplicate = 0;
   private failed = 0;
   private readonly rejected = new Map<string, number>();
 
-  add(facts: WebhookOutcomeFacts): void {
-    switch (facts.outcome) {
+  add(event: WebhookOutcomeEvent): void {
+    switch (event.outcome) {
       case 'verified':
         this.verified += 1;
         return;
@@ -247,8 +256,14 @@ class SourceCounts {
       case 'failed':
         this.failed += 1;
         return;
+      case 'queued':
+        this.queued += 1;
+        return;
+      case 'handshake':
+        this.handshake += 1;
+        return;
       case 'rejected': {
-        const column = countedOutcomeOf(facts);
+        const column = countedOutcomeOf(event);
         this.rejected.set(column, (this.rejected.get(column) ?? 0) + 1);
       }
     }
@@ -258,6 +273,8 @@ class SourceCounts {
   *columns(): Iterable<[string, number]> {
     const counted: [WebhookOutcome, number][] = [
       ['verified', this.verified],
+      ['handshake', this.handshake],
+      ['queued', this.queued],
       ['handled', this.handled],
       ['duplicate', this.duplicate],
       ['failed', this.failed],
@@ -267,60 +284,62 @@ class SourceCounts {
   }
 }
 
-/** Overwrites an entry with a delivery's first outcome. */
-function fill(entry: Entry, sequence: number, facts: WebhookOutcomeFacts, at: number, showBodies: boolean): void {
+/** Overwrites an entry with an attempt's first outcome. */
+function fill(entry: Entry, sequence: number, order: number, event: WebhookOutcomeEvent, showBodies: boolean): void {
+  const durations = event.durations;
   entry.sequence = sequence;
-  entry.at = at;
-  entry.source = facts.source;
-  entry.tenant = facts.tenant;
-  entry.deliveryId = facts.deliveryId;
-  entry.event = facts.event;
-  entry.outcome = facts.outcome;
-  entry.reason = facts.reason;
-  entry.detail = facts.detail;
-  entry.status = facts.status ?? -1;
-  entry.via = facts.via ?? 'request';
-  entry.verifyMs = facts.durations?.verifyMs ?? NaN;
-  entry.validateMs = facts.durations?.validateMs ?? NaN;
-  entry.handlersMs = facts.durations?.handlersMs ?? NaN;
-  entry.verified = facts.outcome !== 'rejected';
-  entry.handlers = facts.handlers ?? NO_RUNS;
-  entry.headers = facts.headers;
-  entry.sensitiveHeaders = facts.sensitiveHeaders ?? NO_NAMES;
-  const rawBody = facts.rawBody;
+  entry.order = order;
+  entry.at = event.atMs;
+  entry.attemptId = event.attemptId;
+  entry.source = event.source;
+  entry.tenant = event.tenant;
+  entry.deliveryId = event.deliveryId;
+  entry.event = event.event;
+  entry.outcome = event.outcome;
+  entry.reason = event.reason;
+  entry.detail = event.detail;
+  entry.status = event.status ?? -1;
+  entry.via = event.via;
+  entry.verifyMs = durations.verifyMs ?? NaN;
+  entry.validateMs = durations.validateMs ?? NaN;
+  entry.handlersMs = durations.handlersMs ?? NaN;
+  entry.verified = provesAuthentic(event);
+  entry.handlers = event.handlers;
+  entry.headersOf = event;
+  const rawBody = event.rawBody;
   entry.body = showBodies && rawBody ? rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8') : undefined;
   entry.bodyBytes = rawBody?.length ?? -1;
 }
 
-/** Adds a delivery's final outcome to the entry its `verified` opened: later facts win, earlier ones stay. */
-function complete(entry: Entry, facts: WebhookOutcomeFacts): void {
-  entry.outcome = facts.outcome;
-  entry.via = facts.via ?? 'request';
-  entry.verified ||= facts.outcome !== 'rejected';
-  entry.event = facts.event ?? entry.event;
-  entry.reason = facts.reason ?? entry.reason;
-  entry.detail = facts.detail ?? entry.detail;
-  entry.status = facts.status ?? entry.status;
-  entry.verifyMs = facts.durations?.verifyMs ?? entry.verifyMs;
-  entry.validateMs = facts.durations?.validateMs ?? entry.validateMs;
-  entry.handlersMs = facts.durations?.handlersMs ?? entry.handlersMs;
-  if (facts.handlers && facts.handlers.length > 0) entry.handlers = facts.handlers;
-  if (entry.headers === undefined) {
-    entry.headers = facts.headers;
-    entry.sensitiveHeaders = facts.sensitiveHeaders ?? NO_NAMES;
-  }
+/**
+ * Adds an attempt's final outcome to the entry its `verified` opened: later facts win, earlier ones
+ * stay (it stays verified: a refusal after verification, of its payload say, proved nothing false).
+ */
+function complete(entry: Entry, event: WebhookOutcomeEvent): void {
+  const durations = event.durations;
+  entry.outcome = event.outcome;
+  entry.via = event.via;
+  entry.event = event.event ?? entry.event;
+  entry.reason = event.reason ?? entry.reason;
+  entry.detail = event.detail ?? entry.detail;
+  entry.status = event.status ?? entry.status;
+  entry.verifyMs = durations.verifyMs ?? entry.verifyMs;
+  entry.validateMs = durations.validateMs ?? entry.validateMs;
+  entry.handlersMs = durations.handlersMs ?? entry.handlersMs;
+  if (event.handlers.length > 0) entry.handlers = event.handlers;
 }
 
-/** The dashboard's id of an entry's delivery: when it arrived, and its place in the sequence. */
-function idOf(entry: Entry): string {
-  return `${entry.at.toString(36)}-${entry.sequence.toString(36)}`;
+/** The dashboard's id of an entry: when its attempt began, its ring, and its place in that ring's sequence. */
+function idOf(entry: Entry, kind: RingKind): string {
+  return `${entry.at.toString(36)}-${kind}${entry.sequence.toString(36)}`;
 }
 
-/** What a page gets of an entry: a copy, headers masked. */
-function toRecord(entry: Entry): DashboardRecord {
+/** What a page gets of an entry: a copy, headers masked (by its event, once). */
+function toRecord(entry: Entry, kind: RingKind): DashboardRecord {
   return withoutUndefined<DashboardRecord>({
-    id: idOf(entry),
+    id: idOf(entry, kind),
     at: entry.at,
+    attemptId: entry.attemptId,
     source: entry.source,
     tenant: entry.tenant,
     deliveryId: entry.deliveryId,
@@ -335,7 +354,7 @@ function toRecord(entry: Entry): DashboardRecord {
     handlersMs: Number.isNaN(entry.handlersMs) ? undefined : entry.handlersMs,
     verified: entry.verified,
     handlers: entry.handlers,
-    headers: maskHeaders(entry.headers ?? {}, entry.sensitiveHeaders),
+    headers: entry.headersOf?.headers ?? NO_HEADERS,
     body: entry.body,
     bodyBytes: entry.bodyBytes < 0 ? undefined : entry.bodyBytes,
   });

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedis, type RedisConnection } from '../deliveries/redis-connection.js';
-import type { WebhookOutcomeFacts } from '../module/webhook-events.js';
+import type { WebhookOutcomeEvent } from '../module/webhook-events.js';
 import {
   countFieldOf,
   mergeUpdates,
-  openKeyOf,
+  refusedUnverified,
   toDashboardUpdate,
   type DashboardRecord,
   type DashboardUpdate,
@@ -19,48 +18,47 @@ import {
   type MinuteCounts,
 } from './dashboard.store.js';
 
+/** The list of records of attempts that were verified (or ran on a queue worker). */
+const VERIFIED_LIST = 'ids';
+/** The list of records of requests refused before verification: anyone can send those, so they push out only their like. */
+const REFUSED_LIST = 'refused';
+
 /**
- * One append in one round trip. KEYS[1] is the key prefix (with a hash tag, so every key
- * of the dashboard lives in one Redis Cluster slot). ARGV: new id, outcome, open key
- * ('' for none), the update's JSON, max records, record TTL (s), count field, minute.
- * A record is a list of its updates' JSON; a final outcome joins its delivery's open record.
+ * One append in one round trip. KEYS[1] is the key prefix (with a hash tag, so every key of
+ * the dashboard lives in one Redis Cluster slot). ARGV: attempt id, the update's JSON, the list
+ * it opens a record in, max records per list, record TTL (s), count field, minute.
+ * A record is the list of its attempt's updates, keyed by the attempt id (unique across
+ * instances): an attempt's final outcome joins the record its `verified` opened, if the list
+ * still holds it; otherwise it opens a record of its own.
  */
 const APPEND_SCRIPT = `
 local p = KEYS[1]
-local id = false
-if ARGV[2] ~= 'verified' and ARGV[3] ~= '' then
-  id = redis.call('GET', p .. 'open:' .. ARGV[3])
-  if id then
-    redis.call('DEL', p .. 'open:' .. ARGV[3])
-    if redis.call('EXISTS', p .. 'rec:' .. id) == 0 then id = false end
-  end
+local rec = p .. 'rec:' .. ARGV[1]
+local n = redis.call('RPUSH', rec, ARGV[2])
+if n == 1 then
+  redis.call('EXPIRE', rec, ARGV[5])
+  local list = p .. ARGV[3]
+  redis.call('LPUSH', list, ARGV[1])
+  local max = tonumber(ARGV[4])
+  for _, old in ipairs(redis.call('LRANGE', list, max, -1)) do redis.call('DEL', p .. 'rec:' .. old) end
+  redis.call('LTRIM', list, 0, max - 1)
 end
-if id then
-  redis.call('RPUSH', p .. 'rec:' .. id, ARGV[4])
-else
-  id = ARGV[1]
-  redis.call('RPUSH', p .. 'rec:' .. id, ARGV[4])
-  redis.call('EXPIRE', p .. 'rec:' .. id, ARGV[6])
-  redis.call('LPUSH', p .. 'ids', id)
-  local max = tonumber(ARGV[5])
-  for _, old in ipairs(redis.call('LRANGE', p .. 'ids', max, -1)) do redis.call('DEL', p .. 'rec:' .. old) end
-  redis.call('LTRIM', p .. 'ids', 0, max - 1)
-  if ARGV[2] == 'verified' and ARGV[3] ~= '' then
-    redis.call('SET', p .. 'open:' .. ARGV[3], id, 'EX', ARGV[6])
-  end
-end
-local counts = p .. 'counts:' .. ARGV[8]
-redis.call('HINCRBY', counts, ARGV[7], 1)
+local counts = p .. 'counts:' .. ARGV[7]
+redis.call('HINCRBY', counts, ARGV[6], 1)
 redis.call('EXPIRE', counts, ${(COUNTED_MINUTES + 60) * 60})
-return id`;
+return n`;
 
 const APPEND_COMMAND = 'webhooksDashboardAppend';
 
 /** The client with the append script defined as a command. */
 type AppendCommand = Record<typeof APPEND_COMMAND, (...args: (string | number)[]) => Promise<unknown>>;
 
+/** What a record id (an attempt id) may look like: anything else is no record, and must not reach Redis as a key. */
+const RECORD_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** Options of {@link RedisDashboardStore}. */
 export interface RedisDashboardStoreOptions {
+  /** How many records each list keeps: of verified attempts, and of requests refused before verification. */
   readonly maxEntries: number;
   /** Keep the start of each body, as text. */
   readonly showBodies?: boolean;
@@ -72,13 +70,10 @@ export interface RedisDashboardStoreOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-/** Recent deliveries in Redis, so every app instance shows the same history. */
+/** Recent attempts in Redis, so every app instance records into, and shows, the same history. */
 export class RedisDashboardStore implements DashboardStore {
   private readonly prefix: string;
   private readonly ttlSeconds: number;
-  /** Random per store, not the pid: every container's process is pid 1, and instances share the records. */
-  private readonly instance = randomBytes(6).toString('hex');
-  private sequence = 0;
   private failing = false;
 
   constructor(
@@ -101,17 +96,14 @@ export class RedisDashboardStore implements DashboardStore {
     return new RedisDashboardStore(client, options);
   }
 
-  append(facts: WebhookOutcomeFacts, at: number): void {
-    const update = toDashboardUpdate(facts, at, this.options.showBodies === true);
-    this.sequence += 1;
-    const id = `${update.at.toString(36)}-${this.instance}-${this.sequence.toString(36)}`;
+  append(event: WebhookOutcomeEvent): void {
+    const update = toDashboardUpdate(event, this.options.showBodies === true);
     (this.client as unknown as AppendCommand)
       [APPEND_COMMAND](
         this.prefix,
-        id,
-        update.outcome,
-        openKeyOf(update) ?? '',
+        update.attemptId,
         JSON.stringify(update),
+        refusedUnverified(event) ? REFUSED_LIST : VERIFIED_LIST,
         this.options.maxEntries,
         this.ttlSeconds,
         countFieldOf(update),
@@ -130,17 +122,35 @@ export class RedisDashboardStore implements DashboardStore {
   }
 
   async list(filter: DashboardFilter): Promise<DashboardRecord[]> {
-    const ids = await this.client.lrange(`${this.prefix}ids`, 0, this.options.maxEntries - 1);
-    const limit = filter.limit ?? ids.length;
+    const max = this.options.maxEntries - 1;
+    const [verifiedIds, refusedIds] = await Promise.all([
+      this.client.lrange(`${this.prefix}${VERIFIED_LIST}`, 0, max),
+      this.client.lrange(`${this.prefix}${REFUSED_LIST}`, 0, max),
+    ]);
+    const [verified, refused] = await Promise.all([this.records(verifiedIds), this.records(refusedIds)]);
+    const limit = filter.limit ?? verifiedIds.length + refusedIds.length;
     const found: DashboardRecord[] = [];
-    for (const record of await this.records(ids)) {
-      if (found.length >= limit) break;
+    // Each list is newest first: merged by when each record's attempt began.
+    let v = 0;
+    let r = 0;
+    while (found.length < limit && (v < verified.length || r < refused.length)) {
+      const fromV = verified[v];
+      const fromR = refused[r];
+      let record: DashboardRecord | undefined;
+      if (v < verified.length && (r >= refused.length || (fromV?.at ?? Infinity) >= (fromR?.at ?? -Infinity))) {
+        record = fromV;
+        v += 1;
+      } else {
+        record = fromR;
+        r += 1;
+      }
       if (record && matchesFilter(record, filter)) found.push(record);
     }
     return found;
   }
 
   async get(id: string): Promise<DashboardRecord | undefined> {
+    if (!RECORD_ID.test(id)) return undefined;
     return (await this.records([id]))[0];
   }
 
