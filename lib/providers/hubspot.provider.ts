@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { hmac, signatureDigestId } from '../core/crypto.js';
+import { WebhookConfigurationError } from '../core/errors/index.js';
+import { urlRequired } from '../core/errors/webhook.messages.js';
+import { prepareSharedSecrets, signingKey, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
+import { assertWithinWindow, parseEpochMilliseconds } from '../core/timestamp.js';
+import { parseWebhookBody } from '../core/webhook-body.js';
+import type { WebhookProvider } from '../core/webhook-provider.js';
+
+const SIGNATURE_HEADER = 'x-hubspot-signature-v3';
+const TIMESTAMP_HEADER = 'x-hubspot-request-timestamp';
+/** The v1 signature (SHA-256 of secret + body) and its version header, sent beside v3: written, never trusted. */
+const V1_SIGNATURE_HEADER = 'x-hubspot-signature';
+const VERSION_HEADER = 'x-hubspot-signature-version';
+const SCHEME: HmacScheme = { algorithm: 'sha256', encoding: 'base64' };
+
+/**
+ * The percent-escapes HubSpot's documentation says to decode in the URI before checking v3
+ * (`%3A` `:`, `%2F` `/`, `%3F` `?`, `%40` `@`, `%21` `!`, `%24` `$`, `%27` `'`, `%28` `(`,
+ * `%29` `)`, `%2A` `*`, `%2C` `,`, `%3B` `;`): HubSpot signs the URI with them decoded. None
+ * of the decoded characters is `%` or a hex digit, so one pass decodes exactly these.
+ */
+const DECODED_ESCAPES = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi;
+
+/**
+ * HubSpot (signature v3): `X-HubSpot-Signature-v3` is the base64 HMAC-SHA256, keyed with the
+ * app's client secret, of the HTTP method, the full URI (with the twelve escapes above
+ * decoded, as HubSpot's documentation says; `@hubspot/api-client` takes the URI as given),
+ * the body and the `X-HubSpot-Request-Timestamp` value (milliseconds), concatenated. Only v3
+ * is checked: v1 and v2 sign no timestamp and are plain SHA-256 of the secret.
+ *
+ * As the SDK's `Signature.isValid`, only a timestamp more than the window in the past is
+ * refused (300 s by default); one ahead of the clock is accepted. Decoding means a URI with
+ * `%2F` and the same URI with `/` carry the same signature: that is HubSpot's scheme. The
+ * body is an array of events, so there is no single event type, and no delivery id: a
+ * digest of the signature stands in for one.
+ */
+export const hubspotProvider: WebhookProvider<Buffer[]> = {
+  name: 'hubspot',
+  sensitiveHeaders: [SIGNATURE_HEADER, V1_SIGNATURE_HEADER],
+  senderHeaders: [TIMESTAMP_HEADER, VERSION_HEADER],
+  methods: ['POST', 'GET'],
+  contentType: 'application/json',
+  signsUrl: true,
+  summary: {
+    sender: 'HubSpot',
+    secret: 'app client secret',
+    signatureHeader: '`X-HubSpot-Signature-v3` (base64)',
+    signedContent:
+      'method + full URI (`%3A`, `%2F`, `%3F`, `%40`, `%21`, `%24`, `%27`, `%28`, `%29`, `%2A`, `%2C`, `%3B` decoded) + body + timestamp',
+    algorithm: 'HMAC-SHA256, base64 (v3 only)',
+    deliveryId: 'digest of the signature',
+    event: 'none (the body is an array of events)',
+    timestamp: '`X-HubSpot-Request-Timestamp`, milliseconds (300 s, only the past refused, as the SDK)',
+    handshake: 'none',
+    checkedAgainst:
+      "`@hubspot/api-client`'s `Signature.getSignature` and `Signature.isValid` (v3), both directions, and the URI decoding of HubSpot's documentation",
+  },
+
+  prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'hubspot'),
+
+  verify(delivery, keys, policy) {
+    const url = delivery.url;
+    if (!url) throw new WebhookConfigurationError(urlRequired('hubspot'));
+    const received = delivery.headers.required(SIGNATURE_HEADER, 'missing_signature', 'malformed_signature');
+    const timestampText = delivery.headers.required(TIMESTAMP_HEADER, 'missing_timestamp', 'malformed_timestamp');
+    const timestamp = parseEpochMilliseconds(timestampText, TIMESTAMP_HEADER);
+    // As `Signature.isValid`: a timestamp too old is refused, one ahead of the clock is not.
+    assertWithinWindow(timestamp, policy, { pastOnly: true });
+    const signature = verifyHmacSignature(received, SIGNATURE_HEADER, SCHEME, keys, [
+      methodOf(delivery.method),
+      signedUri(url),
+      delivery.rawBody,
+      timestampText,
+    ]);
+    return { deliveryId: signatureDigestId(signature), event: undefined, timestamp };
+  },
+
+  parse: parseWebhookBody,
+
+  sign(input, keys) {
+    if (!input.url) throw new WebhookConfigurationError(urlRequired('hubspot'));
+    const key = signingKey(keys, 'hubspot');
+    const timestamp = String(input.timestamp.getTime());
+    const method = methodOf(input.method);
+    const v3 = hmac('sha256', key, method, signedUri(input.url), input.payload, timestamp);
+    return {
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADER]: v3.toString('base64'),
+        [TIMESTAMP_HEADER]: timestamp,
+        [V1_SIGNATURE_HEADER]: createHash('sha256').update(key).update(input.payload).digest('hex'),
+        [VERSION_HEADER]: 'v1',
+      },
+      body: input.payload,
+    };
+  },
+};
+
+function methodOf(method: string | undefined): string {
+  return (method ?? 'POST').toUpperCase();
+}
+
+/** The URI as HubSpot signs it: the documented escapes decoded, everything else as received. */
+function signedUri(url: string): string {
+  return url.replace(DECODED_ESCAPES, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
+}
