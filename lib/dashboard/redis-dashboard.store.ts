@@ -29,7 +29,8 @@ const REFUSED_LIST = 'refused';
  * it opens a record in, max records per list, record TTL (s), count field, minute.
  * A record is the list of its attempt's updates, keyed by the attempt id (unique across
  * instances): an attempt's final outcome joins the record its `verified` opened, if the list
- * still holds it; otherwise it opens a record of its own.
+ * still holds it; otherwise it opens a record of its own. Lists hold `<sequence> <attempt id>`,
+ * the sequence shared by both lists, so that pages merge them in the order records were opened.
  */
 const APPEND_SCRIPT = `
 local p = KEYS[1]
@@ -38,9 +39,11 @@ local n = redis.call('RPUSH', rec, ARGV[2])
 if n == 1 then
   redis.call('EXPIRE', rec, ARGV[5])
   local list = p .. ARGV[3]
-  redis.call('LPUSH', list, ARGV[1])
+  redis.call('LPUSH', list, redis.call('INCR', p .. 'seq') .. ' ' .. ARGV[1])
   local max = tonumber(ARGV[4])
-  for _, old in ipairs(redis.call('LRANGE', list, max, -1)) do redis.call('DEL', p .. 'rec:' .. old) end
+  for _, old in ipairs(redis.call('LRANGE', list, max, -1)) do
+    redis.call('DEL', p .. 'rec:' .. string.sub(old, string.find(old, ' ', 1, true) + 1))
+  end
   redis.call('LTRIM', list, 0, max - 1)
 end
 local counts = p .. 'counts:' .. ARGV[7]
@@ -123,27 +126,20 @@ export class RedisDashboardStore implements DashboardStore {
 
   async list(filter: DashboardFilter): Promise<DashboardRecord[]> {
     const max = this.options.maxEntries - 1;
-    const [verifiedIds, refusedIds] = await Promise.all([
+    const [verifiedItems, refusedItems] = await Promise.all([
       this.client.lrange(`${this.prefix}${VERIFIED_LIST}`, 0, max),
       this.client.lrange(`${this.prefix}${REFUSED_LIST}`, 0, max),
     ]);
-    const [verified, refused] = await Promise.all([this.records(verifiedIds), this.records(refusedIds)]);
-    const limit = filter.limit ?? verifiedIds.length + refusedIds.length;
+    // Both lists newest first, merged by the sequence their records were opened in.
+    const items = [...verifiedItems, ...refusedItems]
+      .map(parseItem)
+      .filter((item) => item !== undefined)
+      .sort((a, b) => b.sequence - a.sequence);
+    const records = await this.records(items.map((item) => item.id));
+    const limit = filter.limit ?? records.length;
     const found: DashboardRecord[] = [];
-    // Each list is newest first: merged by when each record's attempt began.
-    let v = 0;
-    let r = 0;
-    while (found.length < limit && (v < verified.length || r < refused.length)) {
-      const fromV = verified[v];
-      const fromR = refused[r];
-      let record: DashboardRecord | undefined;
-      if (v < verified.length && (r >= refused.length || (fromV?.at ?? Infinity) >= (fromR?.at ?? -Infinity))) {
-        record = fromV;
-        v += 1;
-      } else {
-        record = fromR;
-        r += 1;
-      }
+    for (const record of records) {
+      if (found.length >= limit) break;
       if (record && matchesFilter(record, filter)) found.push(record);
     }
     return found;
@@ -190,4 +186,11 @@ export class RedisDashboardStore implements DashboardStore {
         : undefined;
     });
   }
+}
+
+/** A list item, `<sequence> <attempt id>`. */
+function parseItem(item: string): { sequence: number; id: string } | undefined {
+  const space = item.indexOf(' ');
+  if (space < 1) return undefined;
+  return { sequence: Number(item.slice(0, space)), id: item.slice(space + 1) };
 }

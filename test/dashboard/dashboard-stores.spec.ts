@@ -1,18 +1,98 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { WebhookHandlerRun, WebhookRejectionReason } from '../../lib/core/errors/index.js';
+import type { WebhookProvider } from '../../lib/core/webhook-provider.js';
 import type { DashboardStore, MinuteCounts } from '../../lib/dashboard/dashboard.store.js';
 import { minuteOf } from '../../lib/dashboard/dashboard.store.js';
 import { MemoryDashboardStore } from '../../lib/dashboard/memory-dashboard.store.js';
 import { RedisDashboardStore } from '../../lib/dashboard/redis-dashboard.store.js';
-import { WebhookEvents, type WebhookOutcomeFacts } from '../../lib/module/webhook-events.js';
+import type { DeliveryAttempt } from '../../lib/module/delivery-attempt.js';
+import { WebhookEvents, type WebhookOutcome } from '../../lib/module/webhook-events.js';
+import { WebhookOutcomeRecorder } from '../../lib/module/webhook-outcome-recorder.service.js';
+import type { WebhookSource, WebhookSources } from '../../lib/module/webhook-sources.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 
-/** The store under test, fed as the recorder feeds it: through a `WebhookEvents` tap. */
+/**
+ * The store under test, fed as the dashboard feeds it: through the public `WebhookEvents.onOutcome`,
+ * with events built by the module's own outcome recorder (so headers are masked as in the app, lazily).
+ */
 let store: DashboardStore;
 const events = new WebhookEvents();
-events.tap((facts, at) => store.append(facts, at));
+events.onOutcome((event) => store.append(event));
+const recorder = new WebhookOutcomeRecorder(events, { selfCheckRunning: false } as WebhookSources);
 
-function emitOutcome(facts: Partial<WebhookOutcomeFacts>): void {
-  events.emit({ source: 'guuru', outcome: 'verified', ...facts });
+/** A configured source, as the recorder reads it: its provider's name and sensitive headers. */
+function sourceOf(name: string, sensitiveHeaders: readonly string[] = []): WebhookSource {
+  return { name, provider: { name, sensitiveHeaders } as unknown as WebhookProvider } as WebhookSource;
+}
+
+interface Attempt {
+  readonly attemptId: string;
+  readonly source?: string;
+  readonly tenant?: string;
+  /** Set once verified; `undefined` for a request refused before verification. */
+  readonly deliveryId?: string;
+  readonly via?: 'request' | 'queue';
+  readonly headers?: Record<string, string>;
+  readonly sensitiveHeaders?: readonly string[];
+  readonly rawBody?: Buffer;
+}
+
+let attempts = 0;
+/** A fresh attempt id, as unique as the module's. */
+function nextId(): string {
+  attempts += 1;
+  return `t-${attempts.toString(36)}`;
+}
+
+function emit(
+  attempt: Attempt,
+  outcome: WebhookOutcome,
+  details: {
+    reason?: WebhookRejectionReason;
+    detail?: string;
+    status?: number;
+    verifyMs?: number;
+    handlersMs?: number;
+    handlers?: readonly WebhookHandlerRun[];
+  } = {},
+): void {
+  const source = attempt.source ?? 'guuru';
+  const delivery: DeliveryAttempt = {
+    attemptId: attempt.attemptId,
+    via: attempt.via ?? 'request',
+    sourceName: source,
+    source: sourceOf(source, attempt.sensitiveHeaders),
+    tenant: attempt.tenant,
+    headers: attempt.headers ?? {},
+    rawBody: attempt.rawBody,
+    verified:
+      attempt.deliveryId === undefined
+        ? undefined
+        : { deliveryId: attempt.deliveryId, event: undefined, timestamp: undefined },
+    verifyMs: details.verifyMs,
+  };
+  recorder.record(delivery, outcome, {
+    reason: details.reason,
+    detail: details.detail,
+    status: details.status,
+    durations: { handlersMs: details.handlersMs },
+    handlers: details.handlers,
+  });
+}
+
+/** One verified attempt at `deliveryId` and its final outcome. */
+function deliver(deliveryId: string, outcome: WebhookOutcome = 'handled', more: Partial<Attempt> = {}): Attempt {
+  const attempt = { attemptId: nextId(), deliveryId, ...more };
+  emit(attempt, 'verified');
+  emit(attempt, outcome);
+  return attempt;
+}
+
+/** A request refused before verification (anyone can send one). */
+function refuse(detail: string, more: Partial<Attempt> = {}): Attempt {
+  const attempt = { attemptId: nextId(), ...more };
+  emit(attempt, 'rejected', { reason: 'invalid_signature', status: 401, detail });
+  return attempt;
 }
 
 /** The counters of every minute since `from`, summed (a test may cross a minute's boundary). */
@@ -23,11 +103,13 @@ function summed(minutes: readonly MinuteCounts[]): Record<string, number> {
   return total;
 }
 
-async function settled(store: DashboardStore, count: number): Promise<void> {
-  // Redis appends are fire-and-forget: wait until they have landed.
+/** Redis appends are fire-and-forget: waits until `count` records (or a while) have landed. */
+async function settled(count: number): Promise<void> {
   for (let i = 0; i < 100 && (await store.list({})).length < count; i += 1) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  // Appends that complete a record add none: give them the time one round trip takes.
+  await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 const stores: [string, (showBodies?: boolean) => Promise<DashboardStore>][] = [
@@ -55,29 +137,27 @@ stores.push([
 ]);
 
 describe.each(stores)('the %s dashboard store', (_name, open) => {
-  it("merges a delivery's verified and final outcome into one record, and counts both", async () => {
+  it("joins an attempt's verified and final outcome into one record by attempt id, and counts both", async () => {
     store = await open();
     const start = minuteOf(Date.now());
     try {
-      emitOutcome({ deliveryId: 'd1', headers: { 'x-a': '1' }, durations: { verifyMs: 1 } });
-      emitOutcome({
-        deliveryId: 'd1',
-        outcome: 'handled',
-        durations: { verifyMs: 1, handlersMs: 2 },
-        handlers: [{ handler: 'H.m', succeeded: true }],
-      });
-      emitOutcome({ outcome: 'rejected', reason: 'invalid_signature', status: 401 });
-      await settled(store, 2);
+      const attempt = { attemptId: nextId(), deliveryId: 'd1', headers: { 'x-a': '1' } };
+      emit(attempt, 'verified', { verifyMs: 1 });
+      emit(attempt, 'handled', { handlersMs: 2, handlers: [{ handler: 'H.m', succeeded: true }] });
+      const refused = refuse('bad');
+      await settled(2);
       const records = await store.list({});
       expect(records.map((record) => record.outcome)).toEqual(['rejected', 'handled']);
       expect(records[1]).toMatchObject({
+        attemptId: attempt.attemptId,
         deliveryId: 'd1',
         verified: true,
         verifyMs: 1,
         handlersMs: 2,
+        handlers: [{ handler: 'H.m', succeeded: true }],
         headers: { 'x-a': '1' },
       });
-      expect(records[0]).toMatchObject({ verified: false, reason: 'invalid_signature' });
+      expect(records[0]).toMatchObject({ attemptId: refused.attemptId, verified: false, reason: 'invalid_signature' });
       expect(await store.get(records[1]!.id)).toEqual(records[1]);
       expect(await store.list({ outcome: 'rejected', reason: 'invalid_signature' })).toHaveLength(1);
       expect(await store.list({ source: 'other' })).toEqual([]);
@@ -92,44 +172,65 @@ describe.each(stores)('the %s dashboard store', (_name, open) => {
     }
   });
 
-  it('keeps only the last maxEntries deliveries, and a repeat of a delivery is a record of its own', async () => {
+  it('keeps only the last maxEntries attempts, and a repeat of a delivery is an attempt of its own', async () => {
     store = await open();
     try {
-      for (const id of ['a', 'b', 'c', 'd']) {
-        emitOutcome({ deliveryId: id });
-        emitOutcome({ deliveryId: id, outcome: 'handled' });
-      }
-      emitOutcome({ deliveryId: 'd' });
-      emitOutcome({ deliveryId: 'd', outcome: 'duplicate' });
-      await settled(store, 3);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const id of ['a', 'b', 'c', 'd']) deliver(id);
+      deliver('d', 'duplicate');
+      await settled(3);
       const records = await store.list({});
       expect(records.map((record) => `${record.deliveryId}:${record.outcome}`)).toEqual([
         'd:duplicate',
         'd:handled',
         'c:handled',
       ]);
+      expect(new Set(records.map((record) => record.attemptId)).size).toBe(3);
     } finally {
       await store.close?.();
     }
   });
-  it('keeps apart one delivery id open under two sources and two tenants at once', async () => {
+
+  it('joins each outcome to its own attempt, whatever the delivery ids, sources and tenants, in any order', async () => {
     store = await open();
     try {
-      emitOutcome({ deliveryId: 'same' });
-      emitOutcome({ source: 'usersnap', deliveryId: 'same' });
-      emitOutcome({ deliveryId: 'same', tenant: 't1' });
-      emitOutcome({ source: 'usersnap', deliveryId: 'same', outcome: 'failed', reason: 'handler_failed' });
-      emitOutcome({ deliveryId: 'same', tenant: 't1', outcome: 'duplicate' });
-      emitOutcome({ deliveryId: 'same', outcome: 'handled' });
-      await settled(store, 3);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // One delivery id verified three times at once (two sources, a tenant), completed out of order.
+      const plain = { attemptId: nextId(), deliveryId: 'same' };
+      const other = { attemptId: nextId(), deliveryId: 'same', source: 'usersnap' };
+      const tenant = { attemptId: nextId(), deliveryId: 'same', tenant: 't1' };
+      for (const attempt of [plain, other, tenant]) emit(attempt, 'verified');
+      emit(other, 'failed', { reason: 'handler_failed' });
+      emit(tenant, 'duplicate');
+      emit(plain, 'handled');
+      await settled(3);
       const records = await store.list({});
       expect(records.map((record) => `${record.source}/${record.tenant ?? '-'}:${record.outcome}`)).toEqual([
         'guuru/t1:duplicate',
         'usersnap/-:failed',
         'guuru/-:handled',
       ]);
+      expect(records.map((record) => record.attemptId)).toEqual([tenant.attemptId, other.attemptId, plain.attemptId]);
+    } finally {
+      await store.close?.();
+    }
+  });
+
+  it('never lets requests refused before verification push out a verified attempt: they have a ring of their own', async () => {
+    store = await open();
+    try {
+      deliver('kept-1');
+      deliver('kept-2');
+      for (let n = 1; n <= 10; n += 1) refuse(`forged ${n}`, { source: n % 2 === 0 ? 'guuru' : 'wp-admin' });
+      await settled(5);
+      const records = await store.list({});
+      expect(records.map((record) => record.deliveryId ?? record.detail)).toEqual([
+        'forged 10',
+        'forged 9',
+        'forged 8',
+        'kept-2',
+        'kept-1',
+      ]);
+      const verified = await store.list({ outcome: 'handled' });
+      for (const record of verified) expect(await store.get(record.id)).toEqual(record);
     } finally {
       await store.close?.();
     }
@@ -138,60 +239,85 @@ describe.each(stores)('the %s dashboard store', (_name, open) => {
   it('makes a final outcome whose verified entry the ring has dropped a record of its own, touching no other', async () => {
     store = await open();
     try {
-      emitOutcome({ deliveryId: 'a', headers: { 'x-a': '1' } });
-      for (const n of [1, 2, 3]) emitOutcome({ outcome: 'rejected', reason: 'invalid_signature', detail: `r${n}` });
-      emitOutcome({ deliveryId: 'a', outcome: 'handled' });
-      await settled(store, 3);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const early = { attemptId: nextId(), deliveryId: 'a', headers: { 'x-a': '1' } };
+      emit(early, 'verified');
+      for (const id of ['b', 'c', 'd']) deliver(id);
+      emit(early, 'handled');
+      await settled(3);
       const records = await store.list({});
-      expect(records.map((record) => `${record.deliveryId ?? record.detail}:${record.outcome}`)).toEqual([
+      expect(records.map((record) => `${record.deliveryId}:${record.outcome}`)).toEqual([
         'a:handled',
-        'r3:rejected',
-        'r2:rejected',
+        'd:handled',
+        'c:handled',
       ]);
-      expect(records.slice(1).every((record) => record.deliveryId === undefined && !record.verified)).toBe(true);
+      expect(records[0]).toMatchObject({ attemptId: early.attemptId, verified: true });
     } finally {
       await store.close?.();
     }
   });
 
-  it('lets a repeat replace its own older open entry, even one opened while another source had the id open', async () => {
+  it("records each queue worker's run as an attempt of its own, and the request's as queued", async () => {
     store = await open();
+    const start = minuteOf(Date.now());
     try {
-      emitOutcome({ deliveryId: 'x' });
-      emitOutcome({ source: 'usersnap', deliveryId: 'x', detail: 'first' });
-      emitOutcome({ deliveryId: 'x', outcome: 'handled' });
-      emitOutcome({ source: 'usersnap', deliveryId: 'x', detail: 'repeat' });
-      emitOutcome({ source: 'usersnap', deliveryId: 'x', outcome: 'handled' });
-      emitOutcome({ source: 'usersnap', deliveryId: 'x', outcome: 'duplicate' });
-      await settled(store, 3);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const records = (await store.list({ limit: 3 })).map(
-        (record) => `${record.source}:${record.outcome}:${record.detail ?? '-'}`,
-      );
-      expect(records).toEqual(['usersnap:duplicate:-', 'usersnap:handled:repeat', 'usersnap:verified:first']);
+      const request = deliver('q1', 'queued');
+      const first = { attemptId: nextId(), deliveryId: 'q1', via: 'queue' as const };
+      const second = { attemptId: nextId(), deliveryId: 'q1', via: 'queue' as const };
+      emit(first, 'failed', { reason: 'handler_failed', detail: 'down' });
+      emit(second, 'handled');
+      await settled(3);
+      const records = await store.list({});
+      expect(records.map((record) => `${record.attemptId}:${record.via}:${record.outcome}`)).toEqual([
+        `${second.attemptId}:queue:handled`,
+        `${first.attemptId}:queue:failed`,
+        `${request.attemptId}:request:queued`,
+      ]);
+      expect(records.every((record) => record.verified)).toBe(true);
+      expect(summed(await store.counts(start))).toEqual({
+        '["guuru","verified"]': 1,
+        '["guuru","queued"]': 1,
+        '["guuru","failed"]': 1,
+        '["guuru","handled"]': 1,
+      });
     } finally {
       await store.close?.();
     }
   });
 
-  it("masks the sender's signature header and credential-like names when a record is read", async () => {
+  it('counts handshakes, and a queue job whose seal failed is not verified', async () => {
+    store = await open();
+    const start = minuteOf(Date.now());
+    try {
+      deliver('ping', 'handshake');
+      emit({ attemptId: nextId(), via: 'queue' }, 'failed', { reason: 'job_tampered', detail: 'seal' });
+      await settled(2);
+      const [tampered, handshake] = await store.list({});
+      expect(handshake).toMatchObject({ outcome: 'handshake', verified: true });
+      expect(tampered).toMatchObject({ outcome: 'failed', reason: 'job_tampered', verified: false });
+      expect(summed(await store.counts(start))).toMatchObject({ '["guuru","handshake"]': 1 });
+    } finally {
+      await store.close?.();
+    }
+  });
+
+  it("shows headers masked, by the sender's list and by credential-like names, and never masks the request's own", async () => {
     store = await open();
     try {
       const headers = { 'x-guuru-hmac-sha256': 'c2lnbmF0dXJl', authorization: 'Bearer tok-123', 'x-plain': 'shown' };
-      emitOutcome({ deliveryId: 'm1', headers, sensitiveHeaders: ['x-guuru-hmac-sha256'] });
-      emitOutcome({ deliveryId: 'm1', outcome: 'handled', headers, sensitiveHeaders: ['x-guuru-hmac-sha256'] });
-      await settled(store, 1);
-      const [record] = await store.list({});
+      const refusedHeaders = { 'x-api-key': 'key-456', 'x-plain': '<b>refused</b>' };
+      deliver('m1', 'handled', { headers, sensitiveHeaders: ['x-guuru-hmac-sha256'] });
+      refuse('no', { headers: refusedHeaders });
+      await settled(2);
+      const [refused, record] = await store.list({});
       expect(record?.headers).toEqual({
         'x-guuru-hmac-sha256': '[masked]',
         authorization: '[masked]',
         'x-plain': 'shown',
       });
-      const shown = JSON.stringify([await store.list({}), await store.get(record!.id)]);
-      expect(shown).not.toContain('c2lnbmF0dXJl');
-      expect(shown).not.toContain('tok-123');
-      // The caller's object is the request's: reading never masks it in place.
+      expect(refused?.headers).toEqual({ 'x-api-key': '[masked]', 'x-plain': '<b>refused</b>' });
+      const shown = JSON.stringify([await store.list({}), await store.get(record!.id), await store.get(refused!.id)]);
+      for (const secret of ['c2lnbmF0dXJl', 'tok-123', 'key-456']) expect(shown).not.toContain(secret);
+      // The request's own object: reading never masks it in place.
       expect(headers.authorization).toBe('Bearer tok-123');
     } finally {
       await store.close?.();
@@ -201,20 +327,16 @@ describe.each(stores)('the %s dashboard store', (_name, open) => {
   it('finds nothing for an id the ring has since reused, or an id it never gave', async () => {
     store = await open();
     try {
-      emitOutcome({ deliveryId: 'first' });
-      await settled(store, 1);
+      deliver('first');
+      await settled(1);
       const [first] = await store.list({});
       expect(await store.get(first!.id)).toMatchObject({ deliveryId: 'first' });
-      for (const id of ['b', 'c', 'd']) emitOutcome({ deliveryId: id });
-      await settled(store, 3);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const id of ['b', 'c', 'd']) deliver(id);
+      await settled(3);
       expect((await store.list({})).map((record) => record.deliveryId)).toEqual(['d', 'c', 'b']);
       expect(await store.get(first!.id)).toBeUndefined();
-      const [at, sequence] = first!.id.split('-') as [string, string];
-      const aliases = [`0${at}-${sequence}`, `${at}-0${sequence}`];
-      for (const id of ['', 'zz', '0-0', `${first!.id}0`, '../rec', 'a'.repeat(500), ...aliases]) {
-        expect(await store.get(id)).toBeUndefined();
-      }
+      const forged = ['', 'zz', '0-0', `${first!.id}0`, '../rec', 'rec:x', '*', 'a'.repeat(500), 'ids', 'counts:1'];
+      for (const id of forged) expect(await store.get(id)).toBeUndefined();
     } finally {
       await store.close?.();
     }
@@ -225,8 +347,8 @@ describe.each(stores)('the %s dashboard store', (_name, open) => {
     for (const showBodies of [false, true]) {
       store = await open(showBodies);
       try {
-        emitOutcome({ deliveryId: 'b1', rawBody: body });
-        await settled(store, 1);
+        deliver('b1', 'handled', { rawBody: body });
+        await settled(1);
         const [record] = await store.list({});
         expect(record?.bodyBytes).toBe(body.length);
         if (showBodies) expect(record?.body).toBe(body.subarray(0, 64 * 1024).toString('utf8'));
@@ -241,16 +363,58 @@ describe.each(stores)('the %s dashboard store', (_name, open) => {
     store = await open();
     const start = minuteOf(Date.now());
     try {
-      emitOutcome({ source: 'wp-admin', outcome: 'rejected', reason: 'unknown_source', status: 404 });
-      emitOutcome({ source: '.env', outcome: 'rejected', reason: 'unknown_source', status: 404 });
-      emitOutcome({ outcome: 'rejected', reason: 'timestamp_out_of_window', status: 401 });
-      await settled(store, 3);
+      for (const source of ['wp-admin', '.env']) {
+        emit({ attemptId: nextId(), source }, 'rejected', { reason: 'unknown_source', status: 404 });
+      }
+      emit({ attemptId: nextId() }, 'rejected', { reason: 'timestamp_out_of_window', status: 401 });
+      await settled(3);
       expect(summed(await store.counts(start))).toEqual({
         '["(unknown sources)","rejected:unknown_source"]': 2,
         '["guuru","rejected:timestamp_out_of_window"]': 1,
       });
     } finally {
       await store.close?.();
+    }
+  });
+});
+
+describe('the memory dashboard store', () => {
+  it('records without reading the headers, which are masked once, when a page first shows them', async () => {
+    store = new MemoryDashboardStore({ maxEntries: 3 });
+    let reads = 0;
+    const headers = new Proxy<Record<string, string>>(
+      { authorization: 'Bearer zz', 'x-late': 'yes' },
+      {
+        ownKeys(target) {
+          reads += 1;
+          return Reflect.ownKeys(target);
+        },
+      },
+    );
+    deliver('lazy', 'handled', { headers });
+    expect(reads).toBe(0);
+    const [record] = await store.list({});
+    expect(record?.headers).toEqual({ authorization: '[masked]', 'x-late': 'yes' });
+    await store.list({});
+    await store.get(record!.id);
+    expect(reads).toBe(1);
+  });
+
+  it('gives one id per entry: no alias of it, nor the same place in the other ring, finds it', async () => {
+    store = new MemoryDashboardStore({ maxEntries: 3 });
+    deliver('v');
+    refuse('r');
+    const [refused, verified] = await store.list({});
+    for (const record of [refused!, verified!]) {
+      const [at, place] = record.id.split('-') as [string, string];
+      const [ring, sequence] = [place.slice(0, 1), place.slice(1)];
+      const other = ring === 'v' ? 'r' : 'v';
+      expect(await store.get(record.id)).toEqual(record);
+      for (const alias of [`0${at}-${place}`, `${at}-${ring}0${sequence}`, `0${record.id}`, `${record.id}-`]) {
+        expect(await store.get(alias)).toBeUndefined();
+      }
+      // The same place in the other ring is another entry (or none), never this one.
+      expect((await store.get(`${at}-${other}${sequence}`))?.attemptId).not.toBe(record.attemptId);
     }
   });
 });
@@ -264,20 +428,10 @@ describe('the Redis dashboard store when Redis is down', () => {
       onError: (error) => errors.push(error),
     });
     await down.stop();
-    emitOutcome({});
-    emitOutcome({});
+    deliver('x');
+    refuse('y');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(errors).toHaveLength(1);
     await store.close?.();
-  });
-});
-
-describe('the memory dashboard store', () => {
-  it('keeps the final outcome’s headers when the verified one had none', async () => {
-    store = new MemoryDashboardStore({ maxEntries: 3 });
-    emitOutcome({ deliveryId: 'late' });
-    emitOutcome({ deliveryId: 'late', outcome: 'handled', headers: { 'x-late': 'yes', authorization: 'Bearer zz' } });
-    const [record] = await store.list({});
-    expect(record?.headers).toEqual({ 'x-late': 'yes', authorization: '[masked]' });
   });
 });
