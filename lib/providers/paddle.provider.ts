@@ -1,0 +1,94 @@
+import { hmac, signatureDigestId } from '../core/crypto.js';
+import { WebhookVerificationError } from '../core/errors/index.js';
+import { headerMalformed, headerRepeated } from '../core/errors/webhook.messages.js';
+import { prepareSharedSecrets, signingKey, verifyHmacCandidates, type HmacScheme } from '../core/hmac-signature.js';
+import { textFieldOf } from '../core/incoming-webhook.js';
+import { parseKeyValueList, type KeyValueList } from '../core/key-value-list.js';
+import { assertWithinWindow, parseEpochSeconds } from '../core/timestamp.js';
+import { parseWebhookBody } from '../core/webhook-body.js';
+import type { WebhookProvider } from '../core/webhook-provider.js';
+
+const SIGNATURE_HEADER = 'paddle-signature';
+const SCHEME: HmacScheme = { algorithm: 'sha256', encoding: 'hex' };
+/** Paddle's SDK accepts a delivery at most 5 s after its `ts` (`WebhooksValidator.MAX_VALID_TIME_DIFFERENCE`). */
+const PADDLE_TOLERANCE_SECONDS = 5;
+
+/**
+ * Paddle Billing: `Paddle-Signature` is `ts=<unix seconds>;h1=<hex>[;h1=<hex>…]`, each `h1`
+ * the hex HMAC-SHA256 of `<ts>:<body>` keyed with the notification destination's secret key
+ * (its UTF-8 bytes, as is). Any `h1` may match (Paddle's own SDK reads only the last one:
+ * checking each is as strict, and lets a rotation's two signatures both work). The body's
+ * `event_id` is the delivery id and its `event_type` the event, read only when asked for.
+ * The window is 5 s and refuses only old timestamps, as Paddle's SDK does.
+ */
+export const paddleProvider: WebhookProvider<Buffer[]> = {
+  name: 'paddle',
+  sensitiveHeaders: [SIGNATURE_HEADER],
+  methods: ['POST'],
+  contentType: 'application/json',
+  defaultToleranceSeconds: PADDLE_TOLERANCE_SECONDS,
+  summary: {
+    sender: 'Paddle',
+    secret: 'endpoint secret key (`pdl_ntfset_...`)',
+    signatureHeader: '`Paddle-Signature: ts=<unix>;h1=<hex>[;h1=<hex>...]`',
+    signedContent: '`<ts>:<body>`',
+    algorithm: 'HMAC-SHA256, hex',
+    deliveryId: 'body `event_id` (`evt_...`)',
+    event: 'body `event_type`',
+    timestamp: "`ts`, seconds (5 s, as Paddle's SDK; only old timestamps are refused)",
+    handshake: 'none',
+    checkedAgainst:
+      '`@paddle/paddle-node-sdk` (`webhooks.isSignatureValid`, i.e. `WebhooksValidator`) and its test vectors',
+  },
+
+  prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'paddle'),
+
+  verify(delivery, keys, policy) {
+    const header = delivery.headers.required(SIGNATURE_HEADER, 'missing_signature', 'malformed_signature');
+    // Paddle writes no commas: one means the header was sent twice and Node joined the copies.
+    if (header.includes(','))
+      throw new WebhookVerificationError('malformed_signature', headerRepeated(SIGNATURE_HEADER));
+    const entries = parseKeyValueList(header, ';');
+    const ts = onlyTimestamp(entries);
+    const timestamp = parseEpochSeconds(ts, SIGNATURE_HEADER);
+    assertWithinWindow(timestamp, policy, { pastOnly: true });
+    const signature = verifyHmacCandidates({
+      header: SIGNATURE_HEADER,
+      candidates: entries.all('h1'),
+      scheme: SCHEME,
+      keys,
+      signedParts: [ts, ':', delivery.rawBody],
+    });
+    return {
+      timestamp,
+      // From the body only when asked for: verifying a large body does not parse it.
+      get deliveryId() {
+        return textFieldOf(delivery.json(), 'event_id') ?? signatureDigestId(signature);
+      },
+      get event() {
+        return textFieldOf(delivery.json(), 'event_type');
+      },
+    };
+  },
+
+  parse: parseWebhookBody,
+
+  sign(input, keys) {
+    const ts = String(Math.floor(input.timestamp.getTime() / 1000));
+    const signature = hmac(SCHEME.algorithm, signingKey(keys, 'paddle'), ts, ':', input.payload).toString('hex');
+    return {
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: `ts=${ts};h1=${signature}` },
+      body: input.payload,
+    };
+  },
+};
+
+/** The one `ts` entry: without it nothing says what was signed; with two, which one was is ambiguous. */
+function onlyTimestamp(entries: KeyValueList): string {
+  const all = entries.all('ts');
+  if (all.length !== 1) {
+    const problem = all.length === 0 ? 'has no "ts=" timestamp' : 'has more than one "ts=" timestamp';
+    throw new WebhookVerificationError('malformed_signature', headerMalformed(SIGNATURE_HEADER, problem));
+  }
+  return all[0]!;
+}
