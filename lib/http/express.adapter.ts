@@ -3,7 +3,7 @@ import { WebhookBodyError } from '../core/errors/index.js';
 import { rawBodyConsumed } from '../core/errors/webhook.messages.js';
 import { isStreamUntouched, readBodyStream, tooLarge } from './read-body-stream.js';
 import { requestUrl } from './request-url.js';
-import type { WebhookHttpAdapter, WebhookRequestInfo } from './webhook-http.adapter.js';
+import type { WebhookHttpAdapter, WebhookRequestInfo, WebhookRoutes } from './webhook-http.adapter.js';
 
 /** The parts of an Express request this adapter reads. */
 interface ExpressRequest extends IncomingMessage {
@@ -12,6 +12,11 @@ interface ExpressRequest extends IncomingMessage {
   originalUrl?: string;
   /** Set by Nest when the app is created with `{ rawBody: true }`, for bodies its parsers read. */
   rawBody?: Buffer;
+}
+
+/** The parts of Express 5's router this adapter reorders. */
+interface ExpressAppLike {
+  readonly router?: { stack?: { route?: { path?: unknown } }[] };
 }
 
 /** Express: Nest's JSON and urlencoded parsers keep `req.rawBody`; other bodies are read from the stream. */
@@ -38,6 +43,21 @@ export class ExpressWebhookAdapter implements WebhookHttpAdapter {
       throw new WebhookBodyError('raw_body_unavailable', rawBodyConsumed(req.headers['content-type'], 'express'));
     }
     return readBodyStream(req, maxBytes);
+  }
+
+  /**
+   * Express matches routes in the order they were registered, so `GET /webhooks/:source`
+   * registered first would take `/webhooks/_dashboard` or an app's own `/webhooks/status`.
+   * The catch-all routes move to the end of the router's stack: every other route wins,
+   * as static segments do on Fastify.
+   */
+  prepare(platformInstance: unknown, routes: WebhookRoutes): void {
+    const stack = (platformInstance as ExpressAppLike).router?.stack;
+    if (!Array.isArray(stack)) return;
+    const catchAll = stack.filter((layer) => routes.catchAllRoutes.includes(layer.route?.path as string));
+    if (catchAll.length === 0) return;
+    const rest = stack.filter((layer) => !catchAll.includes(layer));
+    stack.splice(0, stack.length, ...rest, ...catchAll);
   }
 
   prepareAnswer(response: unknown, status: number, contentType: string | undefined): void {

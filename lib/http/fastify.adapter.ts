@@ -3,7 +3,7 @@ import { WebhookBodyError } from '../core/errors/index.js';
 import { rawBodyConsumed } from '../core/errors/webhook.messages.js';
 import { isStreamUntouched, readBodyStream, tooLarge } from './read-body-stream.js';
 import { requestUrl } from './request-url.js';
-import type { WebhookHttpAdapter, WebhookRequestInfo } from './webhook-http.adapter.js';
+import type { WebhookHttpAdapter, WebhookRequestInfo, WebhookRoutes } from './webhook-http.adapter.js';
 
 // Structural types of the parts of Fastify this adapter uses: `@nestjs/platform-fastify`
 // and `fastify` stay optional for apps on Express.
@@ -82,7 +82,7 @@ export class FastifyWebhookAdapter implements WebhookHttpAdapter {
    * the root context, so it runs after the plugins registered before it (e.g.
    * `@fastify/multipart`) and sees their parsers.
    */
-  prepare(platformInstance: unknown): void {
+  prepare(platformInstance: unknown, _routes: WebhookRoutes): void {
     const root = platformInstance as FastifyInstanceLike;
     const plugin = (instance: FastifyInstanceLike, _options: unknown, done: () => void): void => {
       registerParsers(instance);

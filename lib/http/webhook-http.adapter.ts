@@ -36,9 +36,16 @@ export interface WebhookHttpAdapter {
   /** Sets the status and content type of the answer the route then returns the body of. */
   prepareAnswer(response: unknown, status: number, contentType: string | undefined): void;
   /**
-   * Called once at module initialisation with the platform's instance (Nest's
-   * `HttpAdapter.getInstance()`), for platforms that must be told to let bodies through to
-   * the guard, e.g. Fastify, which refuses content types it has no parser for.
+   * Called once at module initialisation, after Nest registered the routes, with the
+   * platform's instance (Nest's `HttpAdapter.getInstance()`): for platforms that must be told
+   * to let bodies through to the guard (Fastify refuses content types it has no parser for),
+   * or whose routing needs the module's catch-all routes last (Express matches in order).
    */
-  prepare?(platformInstance: unknown): void;
+  prepare?(platformInstance: unknown, routes: WebhookRoutes): void;
+}
+
+/** The module's own routes, as the platform registered them. */
+export interface WebhookRoutes {
+  /** The catch-all webhook routes (`/webhooks/:source`, `/webhooks/:source/:tenant`). */
+  readonly catchAllRoutes: readonly string[];
 }

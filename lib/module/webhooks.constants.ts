@@ -23,3 +23,11 @@ export function isInternalSource(name: string | undefined): boolean {
 
 /** Injection token of the built-in route's prefix (`WebhooksModule.forRoot({ path })`). */
 export const WEBHOOKS_ROUTE_PATH = Symbol('nestjs-signed-webhooks:route-path');
+
+/** A path under the webhook route as the server serves it: `/<global prefix>/<path>/<segments…>`. */
+export function webhookRoutePath(globalPrefix: string, routePath: string, ...segments: string[]): string {
+  return `/${[globalPrefix, routePath, ...segments]
+    .map((segment) => segment.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/')}`;
+}

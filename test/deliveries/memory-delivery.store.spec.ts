@@ -41,26 +41,88 @@ describe('MemoryDeliveryStore', () => {
     expect((await store.claim('s:1', 'b', 60)).state).toBe('claimed');
   });
 
-  it('stays bounded by evicting the oldest completed entries, and never refuses a new delivery', async () => {
+  /** The reason a promise was refused with. */
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'accepted',
+      (error: { reason?: string }) => error.reason,
+    );
+
+  it('when full, refuses a new delivery (delivery_store_full) rather than forget one that could be replayed', async () => {
     const { store } = storeAt(0, 100);
     for (let index = 0; index < 100; index += 1) {
       await store.claim(`s:${index}`, 'a', 60);
       await store.complete(`s:${index}`, 3600);
     }
     expect(store.size).toBe(100);
-    expect((await store.claim('s:new', 'a', 60)).state).toBe('claimed');
-    expect(store.size).toBeLessThanOrEqual(100);
-    // The oldest were forgotten, the newest are still known.
-    expect((await store.claim('s:0', 'b', 60)).state).toBe('claimed');
-    expect((await store.claim('s:99', 'b', 60)).state).toBe('done');
+    expect(await refusal(store.claim('s:new', 'a', 60))).toBe('delivery_store_full');
+    expect(store.size).toBe(100);
+    // Nothing was forgotten: every one is still a duplicate.
+    for (let index = 0; index < 100; index += 1) expect((await store.claim(`s:${index}`, 'b', 60)).state).toBe('done');
   });
 
-  it('keeps in-progress claims when full of them, growing rather than refusing', async () => {
-    const { store } = storeAt(0, 10);
+  it('forgets a delivery once its replay window is over, the earliest to end first', async () => {
+    const { clock, store } = storeAt(0, 3);
+    await store.claim('s:late', 'a', 60);
+    await store.complete('s:late', 3600, 50_000);
+    await store.claim('s:early', 'a', 60);
+    await store.complete('s:early', 3600, 20_000);
+    await store.claim('s:no-timestamp', 'a', 60);
+    await store.complete('s:no-timestamp', 3600);
+    expect(await refusal(store.claim('s:new', 'a', 60))).toBe('delivery_store_full');
+    clock.now = 20_000;
+    expect((await store.claim('s:new', 'a', 60)).state).toBe('claimed');
+    // The one whose window ended went; the others are still duplicates.
+    expect((await store.claim('s:late', 'b', 60)).state).toBe('done');
+    expect((await store.claim('s:no-timestamp', 'b', 60)).state).toBe('done');
+    await store.release('s:new', 'a');
+    expect((await store.claim('s:early', 'b', 60)).state).toBe('claimed');
+  });
+
+  it('forgets a delivery of a sender without a timestamp only when its ttl is up', async () => {
+    const { clock, store } = storeAt(0, 1);
+    await store.claim('s:1', 'a', 60);
+    await store.complete('s:1', 100);
+    clock.now = 99_999;
+    expect(await refusal(store.claim('s:2', 'a', 60))).toBe('delivery_store_full');
+    clock.now = 100_000;
+    expect((await store.claim('s:2', 'a', 60)).state).toBe('claimed');
+  });
+
+  it('never forgets a claim whose lease is running; one whose lease ended may go', async () => {
+    const { clock, store } = storeAt(0, 10);
     for (let index = 0; index < 10; index += 1) await store.claim(`s:${index}`, 'a', 60);
-    expect((await store.claim('s:extra', 'a', 60)).state).toBe('claimed');
-    expect(store.size).toBe(11);
+    expect(await refusal(store.claim('s:extra', 'a', 60))).toBe('delivery_store_full');
     expect((await store.claim('s:0', 'b', 60)).state).toBe('in_progress');
+    clock.now = 60_000;
+    expect((await store.claim('s:extra', 'a', 60)).state).toBe('claimed');
+    expect(store.size).toBe(10);
+  });
+
+  it('a flood of fresh deliveries never makes an earlier one claimable again inside its window', async () => {
+    const { clock, store } = storeAt(0, 50);
+    await store.claim('s:victim', 'a', 60);
+    await store.complete('s:victim', 86_400, 300_000);
+    let refused = 0;
+    for (let index = 0; index < 2_000; index += 1) {
+      clock.now = index * 100; // 200 s of flooding, all inside the victim's 300 s window
+      const claimed = await refusal(store.claim(`s:flood-${index}`, 'f', 60));
+      if (claimed === 'delivery_store_full') refused += 1;
+      else await store.complete(`s:flood-${index}`, 86_400, clock.now + 300_000);
+      expect((await store.claim('s:victim', 'replayer', 60)).state).toBe('done');
+    }
+    expect(refused).toBeGreaterThan(1_900);
+  });
+
+  it('stays fast and bounded while renewals leave stale entries behind', async () => {
+    const { clock, store } = storeAt(0, 100);
+    for (let round = 0; round < 50; round += 1) {
+      clock.now += 1000;
+      for (let index = 0; index < 100; index += 1) await store.claim(`s:${index}`, 'a', 60);
+    }
+    expect(store.size).toBe(100);
+    clock.now += 61_000;
+    expect((await store.claim('s:after-leases', 'b', 60)).state).toBe('claimed');
   });
 
   it('keeps the handlers that succeeded when a claim is released, for the retry', async () => {

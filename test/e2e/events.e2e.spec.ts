@@ -11,7 +11,7 @@ import {
 import { billingInvoicePaid } from '../../sample/payloads.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { deliver } from './fixtures/deliver.js';
-import { ALL_SECRET_STRINGS } from './fixtures/secrets.js';
+import { ALL_SECRET_STRINGS, SECRETS } from './fixtures/secrets.js';
 import { PLATFORMS, startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
 
 /** A copy of a delivery with one letter's case flipped: still JSON, no longer what was signed. */
@@ -37,6 +37,24 @@ function outcomesById(events: readonly WebhookOutcomeEvent[]): Record<string, st
     const label = event.reason ? `${event.outcome}:${event.reason}` : event.outcome;
     (byId[event.deliveryId ?? '-'] ??= []).push(label);
   }
+  return byId;
+}
+
+/**
+ * Per delivery id, each attempt's outcomes in order, the attempts sorted: a worker's attempt
+ * may finish before the request that queued it has recorded `queued`.
+ */
+function attemptsById(events: readonly WebhookOutcomeEvent[]): Record<string, string[]> {
+  const byAttempt = new Map<string, { deliveryId: string; labels: string[] }>();
+  for (const event of events) {
+    const label = event.reason ? `${event.outcome}:${event.reason}` : event.outcome;
+    const attempt = byAttempt.get(event.attemptId) ?? { deliveryId: event.deliveryId ?? '-', labels: [] };
+    attempt.labels.push(label);
+    byAttempt.set(event.attemptId, attempt);
+  }
+  const byId: Record<string, string[]> = {};
+  for (const { deliveryId, labels } of byAttempt.values()) (byId[deliveryId] ??= []).push(labels.join(' > '));
+  for (const attempts of Object.values(byId)) attempts.sort();
   return byId;
 }
 
@@ -128,7 +146,13 @@ describe.each(PLATFORMS)('outcome events on %s', (platform) => {
         WebhooksModule.forRoot({
           ...testWebhooksOptions(),
           processing: 'queue',
-          queue: { connection: redis.connection, name: `events-queue-${platform}`, attempts: 2, backoffMs: 20 },
+          queue: {
+            jobSigningKey: SECRETS.jobSigning,
+            connection: redis.connection,
+            name: `events-queue-${platform}`,
+            attempts: 2,
+            backoffMs: 20,
+          },
           deliveries: { store: 'redis', connection: redis.url },
         }),
       );
@@ -143,16 +167,19 @@ describe.each(PLATFORMS)('outcome events on %s', (platform) => {
       const repeat = await deliver(server, '/webhooks/billing', invoice).expect(200);
       expect(repeat.body).toMatchObject({ queued: true, duplicate: true });
       const brokenId = events.find((event) => event.source === 'broken')!.deliveryId!;
-      expect(outcomesById(events)).toEqual({
-        msg_q: ['verified', 'handled', 'verified', 'duplicate'],
-        // One failed event per attempt: the queue tries twice.
-        [brokenId]: ['verified', 'failed:handler_failed', 'failed:handler_failed'],
+      expect(attemptsById(events)).toEqual({
+        // The request's attempt, the worker's, and the repeat's.
+        msg_q: ['handled', 'verified > duplicate', 'verified > queued'],
+        // One failed event per worker attempt: the queue tries twice.
+        [brokenId]: ['failed:handler_failed', 'failed:handler_failed', 'verified > queued'],
       });
       expect(events.map((event) => `${event.outcome}:${event.via}`).sort()).toEqual(
         [
           'verified:request',
           'verified:request',
           'verified:request',
+          'queued:request',
+          'queued:request',
           'handled:queue',
           'failed:queue',
           'failed:queue',

@@ -15,6 +15,7 @@ import {
 } from '../../sample/payloads.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { RawHttpClient, runLimited, type RawResponse } from './fixtures/http-client.js';
+import { SECRETS } from './fixtures/secrets.js';
 import { startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
 
 const TOTAL = 5_000;
@@ -207,7 +208,7 @@ describe('no-loss load test', () => {
     await withApp(
       {
         processing: 'queue',
-        queue: { connection: redis.url, name: 'load-test', concurrency: 50 },
+        queue: { jobSigningKey: SECRETS.jobSigning, connection: redis.url, name: 'load-test', concurrency: 50 },
         deliveries: { store: 'redis', connection: redis.url },
       },
       (app) => runLoad(app, true),

@@ -8,6 +8,7 @@ import type { App } from 'supertest/types.js';
 import { WebhookSigner, WebhooksModule } from '../../lib/index.js';
 import { freePort, startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { deliver } from './fixtures/deliver.js';
+import { SECRETS } from './fixtures/secrets.js';
 import { startTestApp } from './fixtures/test-app.js';
 
 const WORKER = join(process.cwd(), 'dist-test/test/e2e/processes/queue-worker.js');
@@ -67,7 +68,7 @@ describe('queue mode across processes', () => {
       WebhooksModule.forRoot({
         sources: { guuru: { secret: SECRET } },
         processing: 'queue',
-        queue: { connection: redis.url, name: queueName, worker: false },
+        queue: { jobSigningKey: SECRETS.jobSigning, connection: redis.url, name: queueName, worker: false },
         deliveries: { store: 'redis', connection: redis.url },
       }),
       { handlers: 'guuru-only' },
@@ -112,7 +113,7 @@ describe('queue mode across processes', () => {
       WebhooksModule.forRoot({
         sources: { guuru: { secret: SECRET } },
         processing: 'queue',
-        queue: { connection: redis.url, name: queueName, worker: false },
+        queue: { jobSigningKey: SECRETS.jobSigning, connection: redis.url, name: queueName, worker: false },
       }),
       { handlers: 'guuru-only' },
     );
@@ -152,7 +153,7 @@ describe('Redis restarted while the app is idle', () => {
       WebhooksModule.forRoot({
         sources: { guuru: { secret: SECRET } },
         processing: 'queue',
-        queue: { connection: redis.url, name: 'restart-test' },
+        queue: { jobSigningKey: SECRETS.jobSigning, connection: redis.url, name: 'restart-test' },
         deliveries: { store: 'redis', connection: redis.url },
       }),
       { handlers: 'guuru-only' },

@@ -3,6 +3,7 @@ import type { App } from 'supertest/types.js';
 import { WebhookDeliveries, WebhookSigner, WebhooksModule, type WebhooksModuleOptions } from '../../lib/index.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { deliver } from './fixtures/deliver.js';
+import { SECRETS } from './fixtures/secrets.js';
 import { PLATFORMS, startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
 
 let redis: TestRedis;
@@ -36,7 +37,13 @@ describe.each(PLATFORMS)('queue on %s', (platform) => {
         WebhooksModule.forRoot({
           ...testWebhooksOptions(),
           processing: 'queue',
-          queue: { connection: redis.connection, name: `test-queue-${queueNumber}`, attempts: 3, backoffMs: 50 },
+          queue: {
+            jobSigningKey: SECRETS.jobSigning,
+            connection: redis.connection,
+            name: `test-queue-${queueNumber}`,
+            attempts: 3,
+            backoffMs: 50,
+          },
           deliveries: { store: 'redis', connection: redis.url },
           ...overrides,
         }),

@@ -1,24 +1,36 @@
 import { describe, expect, it } from '@jest/globals';
-import { resolveProvider } from '../../lib/index.js';
+import { resolveProvider, WebhookSecretResolutionError } from '../../lib/index.js';
 import { ResolvedVerifiers } from '../../lib/module/resolved-verifiers.js';
-import type { WebhookSecretContext } from '../../lib/index.js';
+import type { WebhookSecretContext, WebhookSecretResolver } from '../../lib/index.js';
+
+/** Verifiers whose resolver is `resolver`, with the test's settings. */
+function verifiersOf(
+  resolver: WebhookSecretResolver,
+  settings: { maxEntries?: number; cacheSeconds?: number; maxConcurrentLookups?: number } = {},
+) {
+  return new ResolvedVerifiers({
+    source: 'guuru',
+    provider: resolveProvider('guuru'),
+    resolver,
+    token: undefined,
+    toleranceSeconds: 0,
+    cacheSeconds: settings.cacheSeconds ?? 60,
+    maxConcurrentLookups: settings.maxConcurrentLookups ?? 32,
+    maxEntries: settings.maxEntries ?? 10,
+  });
+}
 
 describe('ResolvedVerifiers', () => {
   /** Verifiers whose resolver knows the tenants `known` accepts, recording every lookup. */
   function verifiers(maxEntries: number, cacheSeconds = 60, known: (tenant?: string) => boolean = () => true) {
     const asked: (string | undefined)[] = [];
-    const resolved = new ResolvedVerifiers({
-      source: 'guuru',
-      provider: resolveProvider('guuru'),
-      resolver: ({ tenant }: WebhookSecretContext) => {
+    const resolved = verifiersOf(
+      ({ tenant }: WebhookSecretContext) => {
         asked.push(tenant);
         return known(tenant) ? `secret-of-${tenant ?? 'none'}` : undefined;
       },
-      token: undefined,
-      toleranceSeconds: 0,
-      cacheSeconds,
-      maxEntries,
-    });
+      { maxEntries, cacheSeconds },
+    );
     return { resolved, asked };
   }
 
@@ -47,8 +59,76 @@ describe('ResolvedVerifiers', () => {
 
   it('signs with what the resolver answered, so the verifier it returns accepts it', async () => {
     const { resolved } = verifiers(10);
-    const verifier = await resolved.verifierFor('acme', {});
+    const { verifier } = await resolved.verifierFor('acme', {});
     const { headers, body } = verifier.sign({ payload: { question: 'hi' } });
     expect(verifier.verify(headers, body).deliveryId).toBeDefined();
+  });
+
+  it('coalesces concurrent lookups of one tenant into one call, even with the cache off', async () => {
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const resolved = verifiersOf(
+      async () => {
+        calls += 1;
+        await gate;
+        return 'secret';
+      },
+      { cacheSeconds: 0 },
+    );
+    const lookups = Array.from({ length: 20 }, () => resolved.verifierFor('acme', {}));
+    release();
+    const answers = await Promise.all(lookups);
+    expect(calls).toBe(1);
+    expect(new Set(answers.map((answer) => answer.verifier)).size).toBe(1);
+    // Settled and not cached: the next delivery asks again.
+    await resolved.verifierFor('acme', {});
+    expect(calls).toBe(2);
+  });
+
+  it('answers secret_resolver_busy beyond maxConcurrentLookups tenants in flight, and recovers', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const resolved = verifiersOf(
+      async () => {
+        await gate;
+        return 'secret';
+      },
+      { maxConcurrentLookups: 3 },
+    );
+    const inFlight = ['a', 'b', 'c'].map((tenant) => resolved.verifierFor(tenant, {}));
+    const refused = await resolved.verifierFor('d', {}).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(WebhookSecretResolutionError);
+    expect((refused as WebhookSecretResolutionError).reason).toBe('secret_resolver_busy');
+    // The same tenant as one in flight joins its lookup rather than being refused.
+    const joined = resolved.verifierFor('a', {});
+    release();
+    await Promise.all([...inFlight, joined]);
+    await expect(resolved.verifierFor('d', {})).resolves.toMatchObject({ tenant: 'd' });
+  });
+
+  it('scopes by the canonical tenant a resolver names, whatever the spelling in the route', async () => {
+    const resolved = verifiersOf(({ tenant }) => ({ tenant: tenant!.toLowerCase(), secrets: 'secret-of-acme' }));
+    const answers = await Promise.all(['acme', 'ACME', 'Acme'].map((tenant) => resolved.verifierFor(tenant, {})));
+    expect(answers.map((answer) => answer.tenant)).toEqual(['acme', 'acme', 'acme']);
+    expect(new Set(answers.map((answer) => answer.scope))).toEqual(new Set(['t.acme']));
+  });
+
+  it('scopes by a digest of the resolved secrets otherwise: equal secrets share it, and it never holds a secret', async () => {
+    const resolved = verifiersOf(({ tenant }) => (tenant === 'other' ? ['b', 'a'] : ['a', 'b']));
+    const [acme, acmeUpper, other] = await Promise.all(
+      ['acme', 'ACME', 'other'].map((tenant) => resolved.verifierFor(tenant, {})),
+    );
+    expect(acme!.scope).toMatch(/^s\.[0-9a-f]{32}$/);
+    expect(acmeUpper!.scope).toBe(acme!.scope);
+    expect(other!.scope).toBe(acme!.scope); // the same secrets, in another order
+    expect(acme!.tenant).toBe('acme');
+    const distinct = await verifiersOf(() => 'another-secret').verifierFor('acme', {});
+    expect(distinct.scope).not.toBe(acme!.scope);
+  });
+
+  it('refuses an answer naming an empty tenant as secret_resolver_failed', async () => {
+    const resolved = verifiersOf(() => ({ tenant: '', secrets: 'x' }));
+    await expect(resolved.verifierFor('acme', {})).rejects.toMatchObject({ reason: 'secret_resolver_failed' });
   });
 });

@@ -1,40 +1,52 @@
 import { describe, expect, it } from '@jest/globals';
-import { WebhookEvents, type WebhookOutcomeEvent, type WebhookOutcomeFacts } from '../../lib/module/webhook-events.js';
+import { WebhookEvents, type WebhookOutcomeEvent } from '../../lib/module/webhook-events.js';
 
-const facts: WebhookOutcomeFacts = {
-  outcome: 'verified',
-  source: 'guuru',
-  deliveryId: 'd1',
-  headers: { 'x-guuru-hmac-sha256': 'c2ln', 'x-plain': 'p' },
-  sensitiveHeaders: ['x-guuru-hmac-sha256'],
-};
+const event = { outcome: 'verified', attemptId: 'p-1', source: 'guuru' } as unknown as WebhookOutcomeEvent;
 
-describe('WebhookEvents taps (the dashboard’s way in)', () => {
-  it('hands each outcome’s facts, unmasked, to every tap with one time, which the event carries too', () => {
+describe('WebhookEvents', () => {
+  it('hands each published outcome to every listener, then to events$', () => {
     const events = new WebhookEvents();
-    const tapped: [WebhookOutcomeFacts, number][] = [];
-    const emitted: WebhookOutcomeEvent[] = [];
-    events.tap((seen, at) => tapped.push([seen, at]));
-    events.events$.subscribe((event) => emitted.push(event));
-    events.emit(facts);
-    expect(tapped).toHaveLength(1);
-    expect(tapped[0]![0]).toBe(facts);
-    expect(emitted[0]!.at.getTime()).toBe(tapped[0]![1]);
-    expect(emitted[0]!.headers).toEqual({ 'x-guuru-hmac-sha256': '[masked]', 'x-plain': 'p' });
+    const seen: string[] = [];
+    events.onOutcome((e) => seen.push(`listener:${e.attemptId}`));
+    events.events$.subscribe((e) => seen.push(`stream:${e.attemptId}`));
+    expect(events.listening).toBe(true);
+    events.publish(event);
+    expect(seen).toEqual(['listener:p-1', 'stream:p-1']);
   });
 
-  it('stops calling a removed tap, and a tap removed during an emit makes it skip no other', () => {
+  it('says nobody listens until someone does', () => {
+    const events = new WebhookEvents();
+    expect(events.listening).toBe(false);
+    const stop = events.onOutcome(() => undefined);
+    expect(events.listening).toBe(true);
+    stop();
+    expect(events.listening).toBe(false);
+  });
+
+  it('stops calling a removed listener, and a listener removed during a publish makes it skip no other', () => {
     const events = new WebhookEvents();
     const calls: string[] = [];
-    const removeFirst: () => void = events.tap(() => {
+    const removeFirst: () => void = events.onOutcome(() => {
       calls.push('first');
       removeFirst();
     });
-    const removeSecond = events.tap(() => calls.push('second'));
-    events.emit(facts);
-    events.emit(facts);
+    const removeSecond = events.onOutcome(() => calls.push('second'));
+    events.publish(event);
+    events.publish(event);
     removeSecond();
-    events.emit(facts);
+    events.publish(event);
     expect(calls).toEqual(['first', 'second', 'second']);
+  });
+
+  it('keeps a throwing listener away from the others and from the caller', () => {
+    const events = new WebhookEvents();
+    const calls: string[] = [];
+    events.onOutcome(() => {
+      throw new Error('listener bug');
+    });
+    events.onOutcome(() => calls.push('after'));
+    expect(() => events.publish(event)).not.toThrow();
+    expect(() => events.publish(event)).not.toThrow();
+    expect(calls).toEqual(['after', 'after']);
   });
 });

@@ -11,6 +11,7 @@ import {
   WEBHOOKS_LOGGER_CONTEXT,
   WEBHOOKS_MODULE_OPTIONS,
   WEBHOOKS_ROUTE_PATH,
+  webhookRoutePath,
 } from '../webhooks.constants.js';
 import type { WebhookSelfCheckMode, WebhooksModuleOptions } from '../webhooks.options.js';
 import { bodyKindOf, SELF_CHECK_BODY_BYTES, selfCheckBodies, type SelfCheckBody } from './self-check.bodies.js';
@@ -129,11 +130,7 @@ export class WebhookSelfCheck implements OnApplicationBootstrap {
   }
 
   private selfCheckPath(): string {
-    const segments = [this.appConfig.getGlobalPrefix(), this.routePath, SELF_CHECK_SOURCE];
-    return `/${segments
-      .map((segment) => segment.replace(/^\/+|\/+$/g, ''))
-      .filter(Boolean)
-      .join('/')}`;
+    return webhookRoutePath(this.appConfig.getGlobalPrefix(), this.routePath, SELF_CHECK_SOURCE);
   }
 
   /** JSON and urlencoded always; multipart and text when a configured sender sends them. */

@@ -9,6 +9,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { appendFileSync } from 'node:fs';
 import { WebhookHandler, WebhooksModule, type WebhookContext } from '../../../lib/index.js';
+import { SECRETS } from '../fixtures/secrets.js';
 
 const runLog = process.env.RUN_LOG ?? '/dev/null';
 const handlerMs = Number(process.env.HANDLER_MS ?? 0);
@@ -28,7 +29,11 @@ class SlowHandlers {
     WebhooksModule.forRoot({
       sources: { guuru: { secret: process.env.GUURU_SECRET ?? 'worker-secret' } },
       processing: 'queue',
-      queue: { connection: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', name: process.env.QUEUE_NAME },
+      queue: {
+        jobSigningKey: SECRETS.jobSigning,
+        connection: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        name: process.env.QUEUE_NAME,
+      },
       deliveries: { store: 'redis', connection: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     }),
   ],
