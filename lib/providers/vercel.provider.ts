@@ -1,0 +1,59 @@
+import { hmac, signatureDigestId } from '../core/crypto.js';
+import { prepareSharedSecrets, signingKey, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
+import { textFieldOf } from '../core/incoming-webhook.js';
+import { parseWebhookBody } from '../core/webhook-body.js';
+import type { WebhookProvider } from '../core/webhook-provider.js';
+
+const SIGNATURE_HEADER = 'x-vercel-signature';
+/** Vercel signs with SHA-1 and nothing else; this preset is the only place that accepts it for this header. */
+const SCHEME: HmacScheme = { algorithm: 'sha1', encoding: 'hex' };
+
+/**
+ * Vercel: `x-vercel-signature` is the lowercase hex HMAC-SHA1 of the raw body (no prefix)
+ * under the webhook's secret (an integration's webhooks: its client secret). The event's
+ * `id` is the delivery id and its `type` the event, read from the body only when asked
+ * for; an event without an `id` falls back to a digest of the signature. Vercel sends no
+ * timestamp outside the body, so there is no replay window.
+ */
+export const vercelProvider: WebhookProvider<Buffer[]> = {
+  name: 'vercel',
+  sensitiveHeaders: [SIGNATURE_HEADER],
+  methods: ['POST'],
+  contentType: 'application/json',
+  summary: {
+    sender: 'Vercel',
+    secret: 'webhook secret (an integration: its client secret)',
+    signatureHeader: '`x-vercel-signature` (hex)',
+    signedContent: 'body',
+    algorithm: 'HMAC-SHA1, hex',
+    deliveryId: 'body `id`, else digest',
+    event: 'body `type`',
+    timestamp: 'none (no replay window)',
+    handshake: 'none',
+    checkedAgainst: "the verification snippet of Vercel's webhook documentation (no SDK verifies), both directions",
+  },
+
+  prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'vercel'),
+
+  verify(delivery, keys) {
+    const received = delivery.headers.required(SIGNATURE_HEADER, 'missing_signature', 'malformed_signature');
+    const signature = verifyHmacSignature(received, SIGNATURE_HEADER, SCHEME, keys, [delivery.rawBody]);
+    // Read from the body only when asked for: verifying a large body need not parse it.
+    return {
+      get deliveryId() {
+        return textFieldOf(delivery.json(), 'id') ?? signatureDigestId(signature);
+      },
+      get event() {
+        return textFieldOf(delivery.json(), 'type');
+      },
+      timestamp: undefined,
+    };
+  },
+
+  parse: parseWebhookBody,
+
+  sign(input, keys) {
+    const signature = hmac(SCHEME.algorithm, signingKey(keys, 'vercel'), input.payload).toString('hex');
+    return { headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature }, body: input.payload };
+  },
+};
