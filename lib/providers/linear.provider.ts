@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { hmac, signatureDigestId } from '../core/crypto.js';
+import { WebhookVerificationError } from '../core/errors/index.js';
+import { fieldMissing, timestampInvalid } from '../core/errors/webhook.messages.js';
+import { prepareSharedSecrets, signingKey, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
+import { fieldOf, textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { assertWithinWindow } from '../core/timestamp.js';
+import { parseWebhookBody } from '../core/webhook-body.js';
+import type { WebhookProvider } from '../core/webhook-provider.js';
+
+const SIGNATURE_HEADER = 'linear-signature';
+const ID_HEADER = 'linear-delivery';
+const EVENT_HEADER = 'linear-event';
+const TIMESTAMP_FIELD = 'webhookTimestamp';
+const SCHEME: HmacScheme = { algorithm: 'sha256', encoding: 'hex' };
+/** Date's own range: ±8.64e15 ms around the epoch. */
+const MAX_EPOCH_MS = 8.64e15;
+
+/**
+ * Linear: `Linear-Signature` is the hex HMAC-SHA256 of the raw body under the webhook's
+ * signing secret. The only signed time is the body's `webhookTimestamp` (milliseconds),
+ * which must be within 60 s of now either way, as `@linear/sdk`'s `LinearWebhookClient.verify`
+ * requires. Reading it means parsing the body, done only after the signature matched and
+ * shared with the handlers' payload; with the window off (0) the body is read only if asked.
+ *
+ * The delivery id is `Linear-Delivery` (not signed), else the signature's digest. The event
+ * is the body's `type` (`Issue`, `Comment`, …): the Linear SDK's handler routes on it, and
+ * unlike the `Linear-Event` header (same value, used only when the body has no `type`) it is
+ * signed. `sign` adds `webhookTimestamp` to a JSON object body that has none, as Linear's
+ * bodies always carry it.
+ */
+export const linearProvider: WebhookProvider<Buffer[]> = {
+  name: 'linear',
+  sensitiveHeaders: [SIGNATURE_HEADER],
+  senderHeaders: [ID_HEADER, EVENT_HEADER],
+  methods: ['POST'],
+  contentType: 'application/json',
+  defaultToleranceSeconds: 60,
+  summary: {
+    sender: 'Linear',
+    secret: 'webhook signing secret',
+    signatureHeader: '`Linear-Signature` (hex)',
+    signedContent: 'body',
+    algorithm: 'HMAC-SHA256, hex',
+    deliveryId: '`Linear-Delivery` (not signed), else digest',
+    event: 'body `type` (signed; the SDK routes on it), else `Linear-Event`',
+    timestamp: 'body `webhookTimestamp`, milliseconds (60 s either way, as the SDK)',
+    handshake: 'none',
+    checkedAgainst: '`@linear/sdk/webhooks` `LinearWebhookClient` `verify` and `parseData`',
+  },
+
+  prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'linear'),
+
+  verify(delivery, keys, policy) {
+    const received = delivery.headers.required(SIGNATURE_HEADER, 'missing_signature', 'malformed_signature');
+    const id = delivery.headers.single(ID_HEADER, 'malformed_signature');
+    const eventHeader = delivery.headers.single(EVENT_HEADER, 'malformed_signature');
+    // Signature first, as the SDK does: an unsigned body is never parsed.
+    const signature = verifyHmacSignature(received, SIGNATURE_HEADER, SCHEME, keys, [delivery.rawBody]);
+    const windowed = policy.toleranceSeconds > 0;
+    const timestamp = windowed ? requiredTimestamp(delivery) : undefined;
+    if (timestamp) assertWithinWindow(timestamp, policy);
+    return {
+      deliveryId: id ?? signatureDigestId(signature),
+      get timestamp() {
+        return timestamp ?? optionalTimestamp(delivery);
+      },
+      get event() {
+        return textFieldOf(delivery.json(), 'type') ?? eventHeader;
+      },
+    };
+  },
+
+  parse: parseWebhookBody,
+
+  sign(input, keys) {
+    const body = withTimestamp(input.payload, input.timestamp);
+    const signature = hmac(SCHEME.algorithm, signingKey(keys, 'linear'), body).toString('hex');
+    const headers: Record<string, string> = {
+      'content-type': 'application/json; charset=utf-8',
+      [ID_HEADER]: input.id ?? randomUUID(),
+      [SIGNATURE_HEADER]: signature,
+    };
+    const event = input.event ?? textFieldOf(parseJson(body), 'type');
+    if (event !== undefined) headers[EVENT_HEADER] = event;
+    return { headers, body };
+  },
+};
+
+/** The SDK's checks: present, a finite number, a time Date can hold. */
+function requiredTimestamp(delivery: IncomingWebhook): Date {
+  const value = fieldOf(delivery.json(), TIMESTAMP_FIELD);
+  if (value === undefined || value === null) {
+    throw new WebhookVerificationError('missing_timestamp', fieldMissing('body', TIMESTAMP_FIELD));
+  }
+  const timestamp = typeof value === 'number' ? dateOf(value) : undefined;
+  if (!timestamp) throw new WebhookVerificationError('malformed_timestamp', timestampInvalid(TIMESTAMP_FIELD));
+  return timestamp;
+}
+
+function optionalTimestamp(delivery: IncomingWebhook): Date | undefined {
+  const value = fieldOf(delivery.json(), TIMESTAMP_FIELD);
+  return typeof value === 'number' ? dateOf(value) : undefined;
+}
+
+function dateOf(ms: number): Date | undefined {
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_EPOCH_MS ? new Date(ms) : undefined;
+}
+
+/**
+ * A JSON object body without `webhookTimestamp` gets one (the send time, in milliseconds)
+ * before its closing brace; every other byte is kept. Anything else is signed as given.
+ */
+function withTimestamp(payload: Buffer, timestamp: Date): Buffer {
+  const body = parseJson(payload);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return payload;
+  if (fieldOf(body, TIMESTAMP_FIELD) !== undefined) return payload;
+  const text = payload.toString('utf8');
+  const end = text.lastIndexOf('}');
+  const head = text.slice(0, end).trimEnd();
+  const separator = head.endsWith('{') ? '' : ',';
+  return Buffer.from(`${head}${separator}"${TIMESTAMP_FIELD}":${timestamp.getTime()}${text.slice(end)}`, 'utf8');
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
