@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebhookBodyError } from '../core/errors/index.js';
 import { rawBodyConsumed } from '../core/errors/webhook.messages.js';
 import { isStreamUntouched, readBodyStream, tooLarge } from './read-body-stream.js';
@@ -39,6 +40,8 @@ interface FastifyInstanceLike {
     parser: (request: FastifyRequestLike, body: Buffer, done: ParserDone) => void,
   ): unknown;
   register(plugin: (instance: FastifyInstanceLike, options: unknown, done: () => void) => void): unknown;
+  /** The Node server Fastify created. */
+  readonly server?: Server;
 }
 
 /**
@@ -94,7 +97,33 @@ export class FastifyWebhookAdapter implements WebhookHttpAdapter {
       [Symbol.for('fastify.display-name')]: 'nestjs-signed-webhooks',
     });
     root.register(plugin);
+    answerHeaderOverflowWithClose(root.server);
   }
+}
+
+/**
+ * Headers over Node's `maxHeaderSize` (16 KiB) never reach a route: Node emits `clientError`,
+ * and Fastify's default handler writes a 431 without `Connection: close`, then destroys the
+ * socket. A keep-alive client takes that answer as reusable and sends its next request on a
+ * dead socket (ECONNRESET, or a client that waits forever). Node's own handler says
+ * `Connection: close`; this does the same for the 431, with Fastify's body, and only while
+ * Fastify's default handler is the one installed (an app's own `clientErrorHandler` is left
+ * alone). Fastify's handler then finds the socket destroyed and does nothing.
+ */
+function answerHeaderOverflowWithClose(server: Server | undefined): void {
+  const listeners = server?.listeners('clientError') ?? [];
+  if (!server || listeners.length !== 1 || listeners[0]!.name !== 'bound defaultClientErrorHandler') return;
+  server.prependListener('clientError', (error: Error & { code?: string }, socket: Duplex) => {
+    if (error.code !== 'HPE_HEADER_OVERFLOW' || socket.destroyed) return;
+    const body = `{"error":"${STATUS_CODES[431]}","message":"Exceeded maximum allowed HTTP header size","statusCode":431}`;
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 431 ${STATUS_CODES[431]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(error);
+  });
 }
 
 function registerParsers(instance: FastifyInstanceLike): void {
