@@ -90,7 +90,8 @@ export function standardWebhooksFamily(options: StandardWebhooksFamilyOptions): 
   return {
     name,
     sensitiveHeaders: headerSets.map((set) => set.signature),
-    ...(options.senderHeaders ? { senderHeaders: options.senderHeaders } : {}),
+    // The id and timestamp headers travel with a queued job; the signature never does.
+    senderHeaders: options.senderHeaders ?? headerSets.flatMap((set) => [set.id, set.timestamp]),
     methods: ['POST'],
     contentType: 'application/json',
     summary,
