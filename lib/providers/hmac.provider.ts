@@ -63,6 +63,7 @@ export function hmacProvider(options: HmacProviderOptions): WebhookProvider<Buff
   return {
     name,
     sensitiveHeaders: [signatureHeader],
+    senderHeaders: [idHeader, eventHeader, timestampHeader].filter((header): header is string => header !== undefined),
     methods: ['POST'],
     contentType: options.contentType ?? 'application/json',
     summary: {

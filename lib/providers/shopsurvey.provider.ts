@@ -50,6 +50,7 @@ const lower = (name: string): string => name.toLowerCase();
 export const shopSurveyProvider: WebhookProvider<Buffer[]> = {
   name: 'shopsurvey',
   sensitiveHeaders: [SIGNATURE_HEADER],
+  senderHeaders: SIGNED_FIELDS.map((field) => field.header),
   methods: ['POST', 'GET'],
   contentType: 'application/json',
   summary: {

@@ -24,6 +24,7 @@ const MAX_TIMESTAMP = (1n << BigInt(TIMESTAMP_BYTES * 8)) - 1n;
 export const usersnapProvider: WebhookProvider<Buffer[]> = {
   name: 'usersnap',
   sensitiveHeaders: [SIGNATURE_HEADER],
+  senderHeaders: [TIMESTAMP_HEADER],
   methods: ['POST'],
   contentType: 'multipart/form-data',
   summary: {

@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { App } from 'supertest/types.js';
-import { WebhookSigner, WebhooksModule, type WebhookSecret, type WebhookSecretContext } from '../../lib/index.js';
+import {
+  WebhookSigner,
+  WebhooksModule,
+  type ResolvedWebhookSecrets,
+  type WebhookSecret,
+  type WebhookSecretContext,
+} from '../../lib/index.js';
 import { billingInvoicePaid, guuruChatBody } from '../../sample/payloads.js';
 import { deliver } from './fixtures/deliver.js';
 import { SECRETS } from './fixtures/secrets.js';
@@ -174,5 +180,80 @@ describe.each(PLATFORMS)('tenants and resolved secrets on %s', (platform) => {
     const retired = signer.sign('guuru', { question: 'other' }, { secret: 'guuru-retired-secret' });
     const response = await deliver(server, '/webhooks/guuru', retired);
     expect(response.status).toBe(401);
+  });
+
+  describe('a resolver whose lookups ignore case (acme, ACME and Acme are one tenant)', () => {
+    async function startCaseInsensitive(
+      answer: (tenant: string) => WebhookSecret | ResolvedWebhookSecrets,
+    ): Promise<{ signer: WebhookSigner; server: App }> {
+      const options = testWebhooksOptions();
+      testApp = await startTestApp(
+        WebhooksModule.forRoot({
+          ...options,
+          sources: {
+            ...options.sources,
+            billing: {
+              provider: 'standard-webhooks',
+              secret: ({ tenant }) => (tenant?.toLowerCase() === 'acme' ? answer(tenant) : undefined),
+            },
+          },
+        }),
+        { platform },
+      );
+      return { signer: testApp.app.get(WebhookSigner), server: testApp.app.getHttpServer() as App };
+    }
+
+    it('runs the handler once for a delivery replayed at three spellings (scoped by a digest of the secrets)', async () => {
+      const { signer, server } = await startCaseInsensitive(() => ACME_SECRET);
+      const captured = invoice('msg_spelled', ACME_SECRET, signer);
+      await deliver(server, '/webhooks/billing/acme', captured).expect(200);
+      for (const spelling of ['ACME', 'Acme']) {
+        const replay = await deliver(server, `/webhooks/billing/${spelling}`, captured).expect(200);
+        expect(replay.body.duplicate).toBe(true);
+      }
+      expect(testApp!.calls.of('billing.invoice.paid')).toHaveLength(1);
+    });
+
+    it('scopes by the canonical tenant a resolver names, and tells handlers that spelling', async () => {
+      const { signer, server } = await startCaseInsensitive((tenant) => ({
+        tenant: tenant.toLowerCase(),
+        secrets: ACME_SECRET,
+      }));
+      const captured = invoice('msg_canonical', ACME_SECRET, signer);
+      await deliver(server, '/webhooks/billing/ACME', captured).expect(200);
+      for (const spelling of ['acme', 'Acme']) {
+        expect((await deliver(server, `/webhooks/billing/${spelling}`, captured).expect(200)).body.duplicate).toBe(
+          true,
+        );
+      }
+      const runs = testApp!.calls.of('billing.invoice.paid');
+      expect(runs).toHaveLength(1);
+      expect(runs[0]!.context.tenant).toBe('acme');
+    });
+
+    it('keeps two tenants with different secrets apart, even for one delivery id', async () => {
+      const options = testWebhooksOptions();
+      const table = new Map([
+        ['acme', ACME_SECRET],
+        ['globex', GLOBEX_SECRET],
+      ]);
+      testApp = await startTestApp(
+        WebhooksModule.forRoot({
+          ...options,
+          sources: {
+            ...options.sources,
+            billing: { provider: 'standard-webhooks', secret: ({ tenant }) => table.get(tenant!.toLowerCase()) },
+          },
+        }),
+        { platform },
+      );
+      const signer = testApp.app.get(WebhookSigner);
+      const server = testApp.app.getHttpServer() as App;
+      await deliver(server, '/webhooks/billing/ACME', invoice('msg_shared', ACME_SECRET, signer)).expect(200);
+      const other = await deliver(server, '/webhooks/billing/Globex', invoice('msg_shared', GLOBEX_SECRET, signer));
+      expect(other.status).toBe(200);
+      expect(other.body.duplicate).toBeUndefined();
+      expect(testApp.calls.of('billing.invoice.paid')).toHaveLength(2);
+    });
   });
 });

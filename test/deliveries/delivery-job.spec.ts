@@ -1,0 +1,89 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  isSealed,
+  jobIdFor,
+  sealJob,
+  storableHeaders,
+  type UnsealedDeliveryJob,
+} from '../../lib/deliveries/delivery-job.js';
+import { isSensitiveHeader } from '../../lib/module/webhook-events.js';
+
+const KEY = Buffer.from('job-signing-key-for-the-unit-test-0001');
+const job: UnsealedDeliveryJob = {
+  source: 'billing',
+  tenant: 'acme',
+  scope: 't.acme',
+  deliveryId: 'msg_1',
+  event: 'invoice.paid',
+  timestamp: 1_700_000_000_000,
+  headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1' },
+  body: Buffer.from('{"type":"invoice.paid"}').toString('base64'),
+  receivedAt: 1_700_000_000_500,
+  acceptedBy: 'abc-1',
+};
+
+describe('queued delivery jobs', () => {
+  it('gives different ids to parts that joined with a newline would collide', () => {
+    // Once `source\ntenant\nid` and `source\nid`: tenant "a" with id "x", and no tenant with id "a\nx".
+    expect(jobIdFor('billing', 'a', 'x')).not.toBe(jobIdFor('billing', undefined, 'a\nx'));
+    expect(jobIdFor('billing', 't.a', 'x')).not.toBe(jobIdFor('billing', undefined, 't.a\nx'));
+    expect(jobIdFor('billing', undefined, 'x')).not.toBe(jobIdFor('billing', 'x', ''));
+    expect(jobIdFor('billing', 't.acme', 'msg_1')).toBe(jobIdFor('billing', 't.acme', 'msg_1'));
+    expect(jobIdFor('billing', 't.acme', 'msg_1')).toMatch(/^billing-[0-9a-f]{40}$/);
+  });
+
+  it('accepts its own seal, under any of the rotation keys, and nothing else', () => {
+    const sealed = sealJob(job, [KEY]);
+    expect(isSealed(sealed, [KEY])).toBe(true);
+    expect(isSealed(sealed, [Buffer.from('a-newer-key-the-app-rotated-to-00001'), KEY])).toBe(true);
+    expect(isSealed(sealed, [Buffer.from('another-key-entirely-000000000000000')])).toBe(false);
+    expect(isSealed(JSON.parse(JSON.stringify(sealed)), [KEY])).toBe(true);
+  });
+
+  it.each([
+    ['body', { body: Buffer.from('{"type":"invoice.refunded"}').toString('base64') }],
+    ['tenant', { tenant: 'globex' }],
+    ['scope', { scope: 't.globex' }],
+    ['delivery id', { deliveryId: 'msg_2' }],
+    ['event', { event: 'invoice.refunded' }],
+    ['timestamp', { timestamp: 1_700_000_000_001 }],
+    ['header', { headers: { 'content-type': 'text/plain', 'webhook-id': 'msg_1' } }],
+    ['header set (one added)', { headers: { ...job.headers, 'x-extra': '1' } }],
+    ['source', { source: 'guuru' }],
+    ['format version', { v: 1 }],
+  ])('refuses a job whose %s was edited after it was sealed', (_field, edit) => {
+    const tampered = { ...sealJob(job, [KEY]), ...edit };
+    expect(isSealed(tampered, [KEY])).toBe(false);
+  });
+
+  it('refuses a job without a seal, with a malformed one, or that is no object', () => {
+    const { seal: _seal, ...unsealed } = sealJob(job, [KEY]);
+    expect(isSealed(unsealed, [KEY])).toBe(false);
+    expect(isSealed({ ...sealJob(job, [KEY]), seal: 'zz' }, [KEY])).toBe(false);
+    expect(isSealed(null, [KEY])).toBe(false);
+    expect(isSealed('job', [KEY])).toBe(false);
+  });
+
+  it('stores only the content type and the sender’s own headers, never a credential', () => {
+    const kept = storableHeaders(
+      {
+        'content-type': 'application/json',
+        'webhook-id': 'msg_1',
+        'webhook-timestamp': '1700000000',
+        'webhook-signature': 'v1,abc',
+        authorization: 'Bearer secret',
+        cookie: 'session=abc',
+        'x-api-key': 'key',
+        'x-forwarded-for': '10.0.0.1',
+        'user-agent': 'Svix',
+      },
+      ['webhook-id', 'webhook-timestamp', 'webhook-signature'],
+      (name) => isSensitiveHeader(name, ['webhook-signature']),
+    );
+    expect(kept).toEqual({
+      'content-type': 'application/json',
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': '1700000000',
+    });
+  });
+});
