@@ -33,7 +33,7 @@ export const paddleProvider: WebhookProvider<Buffer[]> = {
     signatureHeader: '`Paddle-Signature: ts=<unix>;h1=<hex>[;h1=<hex>...]`',
     signedContent: '`<ts>:<body>`',
     algorithm: 'HMAC-SHA256, hex',
-    deliveryId: 'body `event_id` (`evt_...`)',
+    deliveryId: 'body `event_id` (`evt_...`), else digest',
     event: 'body `event_type`',
     timestamp: "`ts`, seconds (5 s, as Paddle's SDK; only old timestamps are refused)",
     handshake: 'none',

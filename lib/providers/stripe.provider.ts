@@ -23,8 +23,9 @@ const SCHEME: HmacScheme = { algorithm: 'sha256', encoding: 'hex' };
  * Stripe: `Stripe-Signature` is `t=<unix seconds>,v1=<hex>[,v1=<hex>…]`, each `v1` the hex
  * HMAC-SHA256 of `<t>.<body>` keyed with the endpoint secret's UTF-8 bytes: the whole
  * `whsec_…` string, not base64-decoded. Any `v1` may match (Stripe signs with both secrets
- * while one is rolled); other schemes (`v0`) are ignored. The body's `id` (`evt_…`) is the
- * delivery id and its `type` the event, read only when asked for.
+ * while one is rolled); other schemes (`v0`) are ignored. The window (300 s) refuses only old
+ * timestamps, as Stripe's SDK does. The body's `id` (`evt_…`) is the delivery id (a digest of
+ * the signature for a body without one) and its `type` the event, read only when asked for.
  */
 export const stripeProvider: WebhookProvider<Buffer[]> = {
   name: 'stripe',
@@ -37,7 +38,7 @@ export const stripeProvider: WebhookProvider<Buffer[]> = {
     signatureHeader: '`Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>...]`; other schemes ignored',
     signedContent: '`<t>.<body>`',
     algorithm: 'HMAC-SHA256, hex',
-    deliveryId: 'body `id` (`evt_...`)',
+    deliveryId: 'body `id` (`evt_...`), else digest',
     event: 'body `type`',
     timestamp: '`t`, seconds (300 s; only old timestamps are refused, as Stripe does)',
     handshake: 'none',
