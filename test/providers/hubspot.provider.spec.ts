@@ -69,6 +69,8 @@ describe('hubspot provider', () => {
       const delivery = await hubspotSender.delivery({ url: URL_, now: NOW });
       const result = verify(delivery.headers, delivery.body);
       expect(result).toEqual({ ...hubspotSender.expected });
+      expect(hubspotSender.floor({ delivery, url: URL_ })).toBe(true);
+      expect(hubspotSender.sdkAccepts!({ delivery, url: URL_, now: NOW })).toBe(true);
     });
 
     it('refuses what the SDK signed once a byte of the body, the URL, the time or the method changes', () => {

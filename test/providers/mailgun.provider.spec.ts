@@ -48,6 +48,7 @@ describe('mailgun provider', () => {
       const delivery = await mailgunSender.delivery({ url: 'https://unused.example/', now: NOW });
       expect(await mailgunSender.sdkAccepts!({ delivery, url: 'https://unused.example/', now: NOW })).toBe(true);
       expect(verify(delivery.body)).toEqual({ ...mailgunSender.expected });
+      expect(mailgunSender.floor({ delivery, url: 'https://unused.example/' })).toBe(true);
       const { signature } = JSON.parse(delivery.body.toString()) as {
         signature: { timestamp: string; token: string; signature: string };
       };

@@ -65,6 +65,7 @@ describe('shopify provider', () => {
         ...shopifySender.expected,
         timestamp: undefined,
       });
+      expect(shopifySender.floor({ delivery, url: 'https://unused.example/' })).toBe(true);
     });
 
     it('writes the webhook id, topic and triggered-at it is given', () => {

@@ -105,6 +105,8 @@ describe('square provider', () => {
         ...squareSender.expected,
         timestamp: undefined,
       });
+      expect(squareSender.floor({ delivery, url: URL_ })).toBe(true);
+      expect(squareSender.floor({ delivery, url: `${URL_}/` })).toBe(false);
     });
 
     it('agrees with the SDK on every signature over the published vectors', async () => {

@@ -129,6 +129,8 @@ describe('twilio provider', () => {
   describe("against twilio's SDK", () => {
     it('verifies a delivery the SDK signs: the idempotency token is the id, no event, no timestamp', async () => {
       const delivery = await twilioSender.delivery({ url: URL_, now: new Date() });
+      expect(twilioSender.floor({ delivery, url: URL_ })).toBe(true);
+      expect(twilioSender.sdkAccepts!({ delivery, url: URL_, now: new Date() })).toBe(true);
       expect(verify(delivery.headers, delivery.body)).toEqual({
         deliveryId: twilioSender.expected.deliveryId,
         event: undefined,
