@@ -21,7 +21,6 @@ import {
 export const clerkProvider: WebhookProvider<StandardWebhooksKeys> = standardWebhooksFamily({
   name: 'clerk',
   headerSets: [SVIX_HEADERS, STANDARD_WEBHOOKS_HEADERS],
-  senderHeaders: ['svix-id', 'svix-timestamp', 'webhook-id', 'webhook-timestamp'],
   summary: {
     sender: 'Clerk',
     secret: 'webhook signing secret `whsec_<base64>`',

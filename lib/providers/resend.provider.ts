@@ -21,7 +21,6 @@ import {
 export const resendProvider: WebhookProvider<StandardWebhooksKeys> = standardWebhooksFamily({
   name: 'resend',
   headerSets: [SVIX_HEADERS, STANDARD_WEBHOOKS_HEADERS],
-  senderHeaders: ['svix-id', 'svix-timestamp', 'webhook-id', 'webhook-timestamp'],
   summary: {
     sender: 'Resend',
     secret: 'webhook signing secret `whsec_<base64>`',

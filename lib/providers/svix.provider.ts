@@ -22,7 +22,6 @@ import {
 export const svixProvider: WebhookProvider<StandardWebhooksKeys> = standardWebhooksFamily({
   name: 'svix',
   headerSets: [SVIX_HEADERS, STANDARD_WEBHOOKS_HEADERS],
-  senderHeaders: ['svix-id', 'svix-timestamp', 'webhook-id', 'webhook-timestamp'],
   summary: {
     sender: 'Svix',
     secret: 'endpoint signing secret `whsec_<base64>`',
