@@ -1,37 +1,48 @@
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type { App } from 'supertest/types.js';
+import { DashboardRecorder } from '../../lib/dashboard/dashboard-recorder.service.js';
 import {
-  WebhookConfigurationError,
-  WebhookSigner,
-  WebhooksModule,
+  WebhooksDashboard,
+  WebhooksDashboardModule,
   type DashboardDeadLetters,
   type DashboardDeliveryDetail,
   type DashboardDeliveryList,
+  type DashboardDeliverySummary,
   type DashboardOverview,
-  type WebhookDashboardOptions,
-  type WebhooksModuleOptions,
-} from '../../lib/index.js';
-import { DashboardRecorder } from '../../lib/dashboard/dashboard-recorder.service.js';
+  type WebhookDashboardRequest,
+  type WebhooksDashboardModuleOptions,
+  type WebhooksDashboardOptionsFactory,
+} from '../../lib/entries/dashboard.js';
+import { WebhookConfigurationError, WebhookSigner, WebhooksModule, type WebhookOutcome } from '../../lib/index.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { IMPORT_ORDERS, startDashboardApp, type DashboardTestApp, type ImportOrder } from './fixtures/dashboard-app.js';
 import { deliver } from './fixtures/deliver.js';
 import { ALL_SECRET_STRINGS } from './fixtures/secrets.js';
-import { PLATFORMS, startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
+import { PLATFORMS, testWebhooksOptions, type Platform } from './fixtures/test-app.js';
 
 const KEY = 'let-me-in-7Yq';
 const SCRIPT = '<script>alert(1)</script>';
-const dashboard: WebhookDashboardOptions = {
-  path: 'webhooks/_dashboard',
-  authorize: (incoming) => incoming.headers['x-dashboard-key'] === KEY,
-};
+const JOB_SIGNING_KEY = 'dashboard-e2e-job-signing-key-0123456789';
+const authorize = (incoming: WebhookDashboardRequest): boolean => incoming.headers['x-dashboard-key'] === KEY;
+
+/** Every platform, with the dashboard imported before and after `WebhooksModule`. */
+const SETUPS: [Platform, ImportOrder][] = PLATFORMS.flatMap((platform) =>
+  IMPORT_ORDERS.map((order): [Platform, ImportOrder] => [platform, order]),
+);
 
 /** GET a dashboard page, allowed. */
 function page(server: App, path: string, json = false): request.Test {
   const call = request(server).get(`/webhooks/_dashboard${path}`).set('x-dashboard-key', KEY);
   return json ? call.set('accept', 'application/json') : call;
+}
+
+async function listed(server: App, query = ''): Promise<readonly DashboardDeliverySummary[]> {
+  return ((await page(server, `/deliveries${query}`, true).expect(200)).body as DashboardDeliveryList).deliveries;
 }
 
 /** Every value a page must never show: secrets and the signatures and tokens sent. */
@@ -47,13 +58,45 @@ async function eventually(check: () => Promise<boolean>, timeoutMs: number): Pro
   }
 }
 
-describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %s', (platform) => {
-  let testApp: TestApp;
+/**
+ * Asserts that an attempt's dashboard entry, its outcome event and its log lines carry one attempt id:
+ * the entry's final outcome is an event of that attempt, a request's `verified` is too, and where the
+ * module logs the outcome (refusals, failures), the line names that attempt.
+ */
+async function assertOneAttemptId(
+  app: DashboardTestApp,
+  server: App,
+  entry: DashboardDeliverySummary,
+  outcome: WebhookOutcome,
+): Promise<void> {
+  expect(entry.outcome).toBe(outcome);
+  const events = app.outcomes.filter((event) => event.attemptId === entry.attemptId);
+  expect(events.map((event) => event.outcome)).toEqual(
+    entry.via === 'queue' || entry.deliveryId === undefined ? [outcome] : ['verified', outcome],
+  );
+  expect(events.every((event) => event.source === entry.source && event.deliveryId === entry.deliveryId)).toBe(true);
+  const detail = (await page(server, `/deliveries/${entry.id}`, true).expect(200)).body as DashboardDeliveryDetail;
+  expect(detail.attemptId).toBe(entry.attemptId);
+  expect((await page(server, `/deliveries/${entry.id}`).expect(200)).text).toContain(`<code>${entry.attemptId}</code>`);
+  const lines = app.logs.lines.filter((line) => line.message.includes(`attempt=${entry.attemptId}`));
+  if (outcome === 'rejected' || outcome === 'failed') {
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line.message).toContain(`source=${entry.source}`);
+  }
+  // No other entry, and no event of another attempt, has this id.
+  expect((await listed(server)).filter((other) => other.attemptId === entry.attemptId)).toHaveLength(1);
+}
+
+describe.each(SETUPS)('the deliveries dashboard (inline mode, real HTTP) on %s, %s', (platform, order) => {
+  let testApp: DashboardTestApp;
   let server: App;
   const signatures: string[] = [];
 
   beforeAll(async () => {
-    testApp = await startTestApp(WebhooksModule.forRoot({ ...testWebhooksOptions(), dashboard }), { platform });
+    testApp = await startDashboardApp(WebhooksDashboardModule.forRoot({ path: 'webhooks/_dashboard', authorize }), {
+      platform,
+      order,
+    });
     server = testApp.app.getHttpServer() as App;
     const signer = testApp.app.get(WebhookSigner);
 
@@ -88,8 +131,7 @@ describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %
   });
 
   it('answers 401 and nothing else on every page and action when authorize refuses', async () => {
-    const list = (await page(server, '/deliveries', true).expect(200)).body as DashboardDeliveryList;
-    const someId = list.deliveries[0]!.id;
+    const someId = (await listed(server))[0]!.id;
     const calls = [
       request(server).get('/webhooks/_dashboard'),
       request(server).get('/webhooks/_dashboard?format=json'),
@@ -114,7 +156,9 @@ describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %
     expect(bySource.guuru).toEqual({
       verified: 2,
       handled: 1,
+      queued: 0,
       duplicate: 1,
+      handshake: 0,
       rejected: 1,
       failed: 0,
       rejectedByReason: { invalid_signature: 1 },
@@ -126,7 +170,8 @@ describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %
     expect(overview.timeline).toHaveLength(60);
     expect(
       overview.timeline.reduce(
-        (sum, bucket) => sum + bucket.handled + bucket.rejected + bucket.failed + bucket.duplicate,
+        (sum, bucket) =>
+          sum + bucket.handled + bucket.queued + bucket.duplicate + bucket.handshake + bucket.rejected + bucket.failed,
         0,
       ),
     ).toBe(5);
@@ -134,11 +179,14 @@ describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %
     const response = await page(server, '').expect(200);
     expect(response.headers['content-type']).toMatch(/^text\/html/);
     expect(response.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(response.headers['x-frame-options']).toBe('DENY');
+    expect(response.headers['cache-control']).toBe('no-store');
     const html = response.text;
     expect(html).toMatch(/<svg[^>]*viewBox/);
     const text = html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
-    expect(text).toContain('guuru 2 1 1 1 0 invalid_signature 1');
-    expect(text).toContain('flaky 1 0 0 0 1');
+    // Verified, handled, queued, duplicate, handshake, rejected, failed.
+    expect(text).toContain('guuru 2 1 0 1 0 1 0 invalid_signature 1');
+    expect(text).toContain('flaky 1 0 0 0 0 0 1');
     // Every page is reachable by plain links from the root.
     expect(html).toContain('href="/webhooks/_dashboard/deliveries"');
     expect(html).toContain('href="/webhooks/_dashboard/dead-letters"');
@@ -174,7 +222,7 @@ describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %
     }
   });
 
-  it('lists recent deliveries with filters, and links to each', async () => {
+  it('lists recent attempts with filters, and links to each', async () => {
     const all = (await page(server, '/deliveries?format=json').expect(200)).body as DashboardDeliveryList;
     expect(all.deliveries.map((entry) => `${entry.source}:${entry.outcome}`)).toEqual([
       'flaky:failed',
@@ -187,10 +235,10 @@ describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %
       .body as DashboardDeliveryList;
     expect(rejected.deliveries).toHaveLength(1);
     expect(rejected.deliveries[0]).toMatchObject({ reason: 'invalid_signature', status: 401 });
-    const byReason = (await page(server, '/deliveries?reason=invalid_signature', true).expect(200))
-      .body as DashboardDeliveryList;
-    expect(byReason.deliveries.map((entry) => entry.source)).toEqual(['guuru']);
+    const byReason = await listed(server, '?reason=invalid_signature');
+    expect(byReason.map((entry) => entry.source)).toEqual(['guuru']);
     expect(all.reasons).toContain('invalid_signature');
+    expect(await listed(server, '?outcome=queued')).toEqual([]);
 
     const html = (await page(server, '/deliveries?source=guuru').expect(200)).text;
     for (const entry of all.deliveries.filter((d) => d.source === 'guuru')) {
@@ -200,9 +248,9 @@ describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %
     assertNothingSensitive(html, signatures);
   });
 
-  it('shows one delivery: headers masked, a script header as text, handler runs and their errors', async () => {
-    const list = (await page(server, '/deliveries', true).expect(200)).body as DashboardDeliveryList;
-    const survicate = list.deliveries.find((entry) => entry.source === 'survicate')!;
+  it('shows one attempt: headers masked, a script header as text, handler runs and their errors', async () => {
+    const list = await listed(server);
+    const survicate = list.find((entry) => entry.source === 'survicate')!;
     const detail = (await page(server, `/deliveries/${survicate.id}`, true).expect(200))
       .body as DashboardDeliveryDetail;
     expect(detail.verified).toBe(true);
@@ -217,7 +265,7 @@ describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %
     expect(html).toContain('[masked]');
     assertNothingSensitive(html, signatures);
 
-    const flaky = list.deliveries.find((entry) => entry.source === 'flaky')!;
+    const flaky = list.find((entry) => entry.source === 'flaky')!;
     const failed = (await page(server, `/deliveries/${flaky.id}`, true).expect(200)).body as DashboardDeliveryDetail;
     expect(failed.handlers).toEqual([
       { handler: 'TestHandlers.onFlaky', succeeded: false, error: 'flaky handler failed on purpose' },
@@ -226,16 +274,38 @@ describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %
       'flaky handler failed on purpose',
     );
 
-    const tampered = list.deliveries.find((entry) => entry.outcome === 'rejected')!;
+    const tampered = list.find((entry) => entry.outcome === 'rejected')!;
     const refused = (await page(server, `/deliveries/${tampered.id}`, true).expect(200))
       .body as DashboardDeliveryDetail;
     expect(refused).toMatchObject({ verified: false, reason: 'invalid_signature' });
-    await page(server, '/deliveries/no-such-id').expect(404);
+    for (const forged of ['no-such-id', `${flaky.id}0`, 'a'.repeat(65), '..%2F..%2Fids', 'x%00y']) {
+      await page(server, `/deliveries/${forged}`).expect(404);
+    }
+  });
+
+  it("carries one attempt id in each attempt's outcome event, log line and dashboard entry", async () => {
+    const list = await listed(server);
+    const cases: [string, WebhookOutcome][] = [
+      ['guuru', 'handled'],
+      ['guuru', 'duplicate'],
+      ['guuru', 'rejected'],
+      ['flaky', 'failed'],
+    ];
+    for (const [source, outcome] of cases) {
+      const entry = list.find((candidate) => candidate.source === source && candidate.outcome === outcome)!;
+      await assertOneAttemptId(testApp, server, entry, outcome);
+    }
+    // The duplicate is the same delivery as the handled one, in an attempt of its own.
+    const [duplicate, handled] = ['duplicate', 'handled'].map((outcome) =>
+      list.find((entry) => entry.source === 'guuru' && entry.outcome === outcome)!,
+    );
+    expect(duplicate!.deliveryId).toBe(handled!.deliveryId);
+    expect(duplicate!.attemptId).not.toBe(handled!.attemptId);
   });
 
   it('never shows a secret, signature or token in any page or JSON twin', async () => {
-    const list = (await page(server, '/deliveries', true).expect(200)).body as DashboardDeliveryList;
-    const paths = ['', '/deliveries', '/dead-letters', ...list.deliveries.map((entry) => `/deliveries/${entry.id}`)];
+    const list = await listed(server);
+    const paths = ['', '/deliveries', '/dead-letters', ...list.map((entry) => `/deliveries/${entry.id}`)];
     for (const path of paths) {
       assertNothingSensitive((await page(server, path).expect(200)).text, signatures);
       assertNothingSensitive((await page(server, path, true).expect(200)).text, signatures);
@@ -243,11 +313,14 @@ describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %
   });
 
   it('serves its routes before the webhook routes, and records nothing of its own requests', async () => {
-    const before = (await page(server, '/deliveries', true).expect(200)).body as DashboardDeliveryList;
+    const before = await listed(server);
     await page(server, '').expect(200);
     await page(server, '/dead-letters').expect(200);
-    const after = (await page(server, '/deliveries', true).expect(200)).body as DashboardDeliveryList;
-    expect(after.deliveries).toHaveLength(before.deliveries.length);
+    await page(server, '/deliveries').expect(200);
+    // A request the webhook route takes (no dashboard route answers POST here) is no delivery either.
+    await request(server).post('/webhooks/_dashboard').send('{}').expect(404);
+    const after = await listed(server);
+    expect(after).toHaveLength(before.length);
     const overview = (await page(server, '', true).expect(200)).body as DashboardOverview;
     expect(overview.sources.map((entry) => entry.source)).not.toContain('_dashboard');
   });
@@ -261,7 +334,7 @@ describe.each(PLATFORMS)('the deliveries dashboard (inline mode, real HTTP) on %
 
 describe.each(PLATFORMS)('the dashboard when recording fails, on %s', (platform) => {
   it('answers and handles every delivery as usual, and logs the failure once, naming only the error class', async () => {
-    const testApp = await startTestApp(WebhooksModule.forRoot({ ...testWebhooksOptions(), dashboard }), { platform });
+    const testApp = await startDashboardApp(WebhooksDashboardModule.forRoot({ authorize }), { platform });
     try {
       const server = testApp.app.getHttpServer() as App;
       const signer = testApp.app.get(WebhookSigner);
@@ -280,24 +353,30 @@ describe.each(PLATFORMS)('the dashboard when recording fails, on %s', (platform)
   });
 });
 
-describe.each(PLATFORMS)('the dashboard with recording paused (the benchmark’s switch), on %s', (platform) => {
-  it('records nothing while paused and every delivery again once resumed', async () => {
-    const testApp = await startTestApp(WebhooksModule.forRoot({ ...testWebhooksOptions(), dashboard }), { platform });
+describe.each(PLATFORMS)('WebhooksDashboard: recording paused and resumed (public), on %s', (platform) => {
+  it('records nothing while paused and every attempt again once resumed', async () => {
+    const testApp = await startDashboardApp(WebhooksDashboardModule.forRoot({ authorize }), { platform });
     try {
       const server = testApp.app.getHttpServer() as App;
       const signer = testApp.app.get(WebhookSigner);
-      const recorder = testApp.app.get(DashboardRecorder);
-      const recorded = async () =>
-        ((await page(server, '/deliveries', true).expect(200)).body as DashboardDeliveryList).deliveries.map(
-          (delivery) => delivery.outcome,
-        );
-      recorder.pause();
+      const dashboard = testApp.app.get(WebhooksDashboard);
+      const recorded = async () => (await listed(server)).map((delivery) => delivery.outcome);
+      expect(dashboard.recording).toBe(true);
+      dashboard.pause();
+      dashboard.pause();
+      expect(dashboard.recording).toBe(false);
       await deliver(server, '/webhooks/guuru', signer.sign('guuru', { question: 'paused', rating: 5 })).expect(200);
       expect(await recorded()).toEqual([]);
-      recorder.resume();
-      recorder.resume(); // twice: still one tap, so one record per delivery
+      dashboard.resume();
+      dashboard.resume(); // twice: still one listener, so one record per attempt
+      expect(dashboard.recording).toBe(true);
       await deliver(server, '/webhooks/guuru', signer.sign('guuru', { question: 'resumed', rating: 5 })).expect(200);
       expect(await recorded()).toEqual(['handled']);
+      const overview = (await page(server, '', true).expect(200)).body as DashboardOverview;
+      expect(overview.sources.find((entry) => entry.source === 'guuru')!.lastHour).toMatchObject({
+        verified: 1,
+        handled: 1,
+      });
       expect(testApp.calls.calls).toHaveLength(2);
     } finally {
       await testApp.app.close();
@@ -305,64 +384,141 @@ describe.each(PLATFORMS)('the dashboard with recording paused (the benchmark’s
   });
 });
 
-describe('dashboard configuration', () => {
-  it('refuses a dashboard without authorize at start-up, saying why', async () => {
-    await expect(
-      Test.createTestingModule({
-        imports: [WebhooksModule.forRoot({ ...testWebhooksOptions(), dashboard: { path: 'webhooks/_dashboard' } })],
-      }).compile(),
-    ).rejects.toThrow(/no "authorize"/);
-  });
+/** A service the async options need: what `authorize` checks against. */
+@Injectable()
+class DashboardKeys {
+  readonly key = KEY;
+}
+@Module({ providers: [DashboardKeys], exports: [DashboardKeys] })
+class DashboardKeysModule {}
 
-  it('refuses a dashboard path that a source name could take', async () => {
-    await expect(
-      Test.createTestingModule({
-        imports: [
-          WebhooksModule.forRoot({
-            ...testWebhooksOptions(),
-            dashboard: { path: 'webhooks/admin', authorize: () => true },
-          }),
-        ],
-      }).compile(),
-    ).rejects.toThrow(WebhookConfigurationError);
-  });
+/** The options as a class, for `forRootAsync({ useClass })`. */
+@Injectable()
+class DashboardOptionsFromClass implements WebhooksDashboardOptionsFactory {
+  createDashboardOptions(): WebhooksDashboardModuleOptions {
+    return { authorize, maxEntries: 2 };
+  }
+}
 
-  it('takes the path beside useFactory and authorize from the factory in forRootAsync', async () => {
-    const app = await startTestApp(
-      WebhooksModule.forRootAsync({
-        dashboard: { path: 'ops/webhooks' },
-        useFactory: (): WebhooksModuleOptions => ({
-          ...testWebhooksOptions(),
-          dashboard: { authorize: (incoming) => incoming.headers['x-dashboard-key'] === KEY },
+describe.each(SETUPS)('WebhooksDashboardModule.forRootAsync on %s, %s', (platform, order) => {
+  it('takes the path beside useFactory and authorize from the factory, with what it injects', async () => {
+    const app = await startDashboardApp(
+      WebhooksDashboardModule.forRootAsync({
+        path: 'ops/webhooks',
+        imports: [DashboardKeysModule],
+        inject: [DashboardKeys],
+        useFactory: (keys: DashboardKeys) => ({
+          authorize: (incoming: WebhookDashboardRequest) => incoming.headers['x-dashboard-key'] === keys.key,
         }),
       }),
+      { platform, order },
     );
     try {
       const server = app.app.getHttpServer() as App;
+      await deliver(server, '/webhooks/guuru', app.app.get(WebhookSigner).sign('guuru', { question: 'q' })).expect(200);
       await request(server).get('/ops/webhooks').expect(401);
       const response = await request(server).get('/ops/webhooks').set('x-dashboard-key', KEY).expect(200);
       expect(response.text).toContain('href="/ops/webhooks/deliveries"');
+      const list = (await request(server).get('/ops/webhooks/deliveries?format=json').set('x-dashboard-key', KEY))
+        .body as DashboardDeliveryList;
+      expect(list.deliveries.map((entry) => `${entry.source}:${entry.outcome}`)).toEqual(['guuru:handled']);
+      // Nothing at the default path: it is a source name there, unknown.
+      await request(server).get('/webhooks/_dashboard').set('x-dashboard-key', KEY).expect(404);
     } finally {
       await app.app.close();
     }
   });
 
-  it('refuses an async factory that turns the dashboard on without a path beside it', async () => {
-    await expect(
-      Test.createTestingModule({
-        imports: [
-          WebhooksModule.forRootAsync({
-            useFactory: () => ({ ...testWebhooksOptions(), dashboard: { authorize: () => true } }),
-          }),
-        ],
-      }).compile(),
-    ).rejects.toThrow(/beside useFactory/);
+  it('takes its options from a class, at the default path', async () => {
+    const app = await startDashboardApp(WebhooksDashboardModule.forRootAsync({ useClass: DashboardOptionsFromClass }), {
+      platform,
+      order,
+    });
+    try {
+      const server = app.app.getHttpServer() as App;
+      const signer = app.app.get(WebhookSigner);
+      for (const question of ['a', 'b', 'c']) {
+        await deliver(server, '/webhooks/guuru', signer.sign('guuru', { question })).expect(200);
+      }
+      await request(server).get('/webhooks/_dashboard').expect(401);
+      // maxEntries from the class: 2.
+      expect(await listed(server)).toHaveLength(2);
+    } finally {
+      await app.app.close();
+    }
+  });
+});
+
+/** Compiles an app of `imports`, to see what start-up says. */
+async function startUp(imports: DynamicModule[]): Promise<unknown> {
+  try {
+    await Test.createTestingModule({ imports }).compile();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe('dashboard configuration', () => {
+  const webhooks = (): DynamicModule => WebhooksModule.forRoot(testWebhooksOptions());
+
+  it('refuses a dashboard without authorize at start-up, saying why, from forRoot or from a factory', async () => {
+    for (const dashboard of [
+      WebhooksDashboardModule.forRoot({ path: 'webhooks/_dashboard' } as WebhooksDashboardModuleOptions),
+      WebhooksDashboardModule.forRootAsync({ useFactory: () => ({}) as WebhooksDashboardModuleOptions }),
+      WebhooksDashboardModule.forRoot({ authorize: 'yes' } as unknown as WebhooksDashboardModuleOptions),
+    ]) {
+      const error = await startUp([webhooks(), dashboard]);
+      expect(error).toBeInstanceOf(WebhookConfigurationError);
+      expect((error as Error).message).toMatch(/no "authorize"/);
+    }
+  });
+
+  it('refuses a dashboard path that a source name could take, or that is no plain path', async () => {
+    for (const path of ['webhooks/guuru', 'webhooks/guuru/ops']) {
+      const error = await startUp([webhooks(), WebhooksDashboardModule.forRoot({ path, authorize })]);
+      expect(error).toBeInstanceOf(WebhookConfigurationError);
+      expect((error as Error).message).toMatch(/source "guuru"/);
+    }
+    for (const path of ['admin/:id', 'admin/*', 'a b', '']) {
+      expect(() => WebhooksDashboardModule.forRoot({ path, authorize })).toThrow(WebhookConfigurationError);
+    }
+  });
+
+  it('refuses an async factory that moves the path fixed beside it', async () => {
+    const error = await startUp([
+      webhooks(),
+      WebhooksDashboardModule.forRootAsync({
+        path: 'ops/webhooks',
+        useFactory: () => ({ path: 'elsewhere', authorize }),
+      }),
+    ]);
+    expect(error).toBeInstanceOf(WebhookConfigurationError);
+    expect((error as Error).message).toMatch(/cannot move it/);
+  });
+
+  it('refuses a bad maxEntries or store, and a dashboard without WebhooksModule', async () => {
+    for (const options of [
+      { authorize, maxEntries: 0 },
+      { authorize, maxEntries: 1.5 },
+      { authorize, store: 'disk' },
+      { authorize, store: { redis: 42 } },
+    ]) {
+      const error = await startUp([
+        webhooks(),
+        WebhooksDashboardModule.forRoot(options as unknown as WebhooksDashboardModuleOptions),
+      ]);
+      expect(error).toBeInstanceOf(WebhookConfigurationError);
+    }
+    const alone = await startUp([WebhooksDashboardModule.forRoot({ authorize })]);
+    expect(alone).toBeInstanceOf(WebhookConfigurationError);
+    expect((alone as Error).message).toMatch(/import WebhooksModule/);
   });
 });
 
 describe.each(PLATFORMS)('the dashboard in queue mode (Redis store, dead letters, replay) on %s', (platform) => {
   let redis: TestRedis;
-  let testApp: TestApp | undefined;
+  let testApp: DashboardTestApp | undefined;
 
   beforeAll(async () => {
     redis = await startTestRedis();
@@ -377,16 +533,18 @@ describe.each(PLATFORMS)('the dashboard in queue mode (Redis store, dead letters
     await redis.stop();
   });
 
-  async function start(name: string): Promise<TestApp> {
-    testApp = await startTestApp(
-      WebhooksModule.forRoot({
-        ...testWebhooksOptions(),
-        processing: 'queue',
-        queue: { connection: redis.connection, name, attempts: 2, backoffMs: 20 },
-        deliveries: { store: 'redis', connection: redis.url },
-        dashboard,
-      }),
-      { platform },
+  async function start(name: string, order: ImportOrder = 'dashboard first'): Promise<DashboardTestApp> {
+    testApp = await startDashboardApp(
+      WebhooksDashboardModule.forRoot({ authorize, store: { redis: redis.url }, csrfSecret: 'shared-csrf-secret' }),
+      {
+        platform,
+        order,
+        webhooks: testWebhooksOptions({
+          processing: 'queue',
+          queue: { connection: redis.connection, name, attempts: 2, backoffMs: 20, jobSigningKey: JOB_SIGNING_KEY },
+          deliveries: { store: 'redis', connection: redis.url },
+        }),
+      },
     );
     return testApp;
   }
@@ -411,6 +569,7 @@ describe.each(PLATFORMS)('the dashboard in queue mode (Redis store, dead letters
     const [, action] = /action="([^"]+\/dead-letters\/[^"]+\/replay)"/.exec(first.text)!;
     expect(first.text).toContain('the broken handler is still broken');
     expect(first.text).toContain('Replay all of broken');
+    expect(first.text).toContain('<code>handler_failed</code>');
 
     app.handlers.broken = false;
     const attemptsBefore = app.handlers.brokenAttempts;
@@ -476,17 +635,18 @@ describe.each(PLATFORMS)('the dashboard in queue mode (Redis store, dead letters
     const after = (await page(server, '/dead-letters', true).expect(200)).body as DashboardDeadLetters;
     expect(after.deadLetters).toEqual([]);
 
-    // The history, from Redis: the delivery verified, failed on the workers, then handled by the replay.
+    // The history, from Redis: the request verified and queued, two worker runs failed, the replay's handled.
     const overview = (await page(server, '', true).expect(200)).body as DashboardOverview;
     expect(overview.sources.find((entry) => entry.source === 'broken')!.lastHour).toMatchObject({
       verified: 1,
+      queued: 1,
       failed: 2,
       handled: 1,
     });
   }, 30_000);
 
   it('replays every dead letter of a source from one button, as a script can with the JSON twin', async () => {
-    const app = await start('dashboard-queue-2');
+    const app = await start('dashboard-queue-2', 'webhooks first');
     const server = app.app.getHttpServer() as App;
     const signer = app.app.get(WebhookSigner);
     await deliver(server, '/webhooks/broken', signer.sign('broken', { question: 'one' })).expect(200);
@@ -513,4 +673,111 @@ describe.each(PLATFORMS)('the dashboard in queue mode (Redis store, dead letters
     ]);
     expect(app.calls.of('broken')).toHaveLength(2);
   }, 30_000);
+
+  it("carries one attempt id in event, log line and entry for a queued delivery's request and each worker run", async () => {
+    const app = await start('dashboard-queue-3');
+    const server = app.app.getHttpServer() as App;
+    await deliver(server, '/webhooks/broken', app.app.get(WebhookSigner).sign('broken', { question: 'retry' })).expect(
+      200,
+    );
+    // The Redis store keeps the earlier tests' attempts too: this delivery's are those of its id.
+    const deliveryId = app.outcomes.find((event) => event.outcome === 'queued')!.deliveryId;
+    const ofThisDelivery = async (outcome: WebhookOutcome) =>
+      (await listed(server, `?source=broken&outcome=${outcome}`)).filter((entry) => entry.deliveryId === deliveryId);
+    await eventually(async () => (await ofThisDelivery('failed')).length === 2, 10_000);
+    const runs = await ofThisDelivery('failed');
+    expect(runs.map((entry) => entry.via)).toEqual(['queue', 'queue']);
+    expect(new Set(runs.map((entry) => entry.attemptId)).size).toBe(2);
+    for (const run of runs) await assertOneAttemptId(app, server, run, 'failed');
+    const [queued] = await ofThisDelivery('queued');
+    await assertOneAttemptId(app, server, queued!, 'queued');
+    expect(runs.map((entry) => entry.attemptId)).not.toContain(queued!.attemptId);
+    expect(runs.every((entry) => entry.deliveryId === queued!.deliveryId)).toBe(true);
+  }, 30_000);
+
+  it('shares its history between instances, and a replay form of one instance works on another', async () => {
+    const first = await start('dashboard-queue-4');
+    const second = await startDashboardApp(
+      WebhooksDashboardModule.forRoot({ authorize, store: { redis: redis.url }, csrfSecret: 'shared-csrf-secret' }),
+      { platform, order: 'webhooks first' },
+    );
+    try {
+      const firstServer = first.app.getHttpServer() as App;
+      const secondServer = second.app.getHttpServer() as App;
+      const signed = second.app.get(WebhookSigner).sign('guuru', { question: 'from the second instance' });
+      await deliver(secondServer, '/webhooks/guuru', signed).expect(200);
+      await eventually(
+        async () => (await listed(firstServer, '?source=guuru')).some((entry) => entry.outcome === 'handled'),
+        5_000,
+      );
+      const [entry] = await listed(firstServer, '?source=guuru');
+      expect(second.outcomes.some((event) => event.attemptId === entry!.attemptId)).toBe(true);
+      const listing = await page(firstServer, '/dead-letters', true).expect(200);
+      const cookie = String(listing.headers['set-cookie']).split(';')[0]!;
+      const { csrfToken } = listing.body as DashboardDeadLetters;
+      await request(secondServer)
+        .post('/webhooks/_dashboard/dead-letters/replay?format=json')
+        .set('x-dashboard-key', KEY)
+        .set('cookie', cookie)
+        .set('x-csrf-token', csrfToken)
+        .type('form')
+        .send({ source: 'guuru' })
+        .expect(200);
+    } finally {
+      await second.app.close();
+    }
+  }, 30_000);
+});
+
+describe('the dashboard with forged and hostile input', () => {
+  it('refuses a replay token minted under another csrfSecret', async () => {
+    const one = await startDashboardApp(WebhooksDashboardModule.forRoot({ authorize, csrfSecret: 'one-secret' }));
+    const other = await startDashboardApp(WebhooksDashboardModule.forRoot({ authorize, csrfSecret: 'other-secret' }));
+    try {
+      const listing = await page(one.app.getHttpServer() as App, '/dead-letters', true).expect(200);
+      const cookie = String(listing.headers['set-cookie']).split(';')[0]!;
+      const { csrfToken } = listing.body as DashboardDeadLetters;
+      const post = (server: App) =>
+        request(server)
+          .post('/webhooks/_dashboard/dead-letters/replay?format=json')
+          .set('x-dashboard-key', KEY)
+          .set('cookie', cookie)
+          .set('x-csrf-token', csrfToken)
+          .type('form')
+          .send({});
+      await post(one.app.getHttpServer() as App).expect(200);
+      await post(other.app.getHttpServer() as App).expect(403);
+    } finally {
+      await one.app.close();
+      await other.app.close();
+    }
+  });
+
+  it('keeps verified deliveries on the dashboard while forged requests flood it', async () => {
+    const app = await startDashboardApp(WebhooksDashboardModule.forRoot({ authorize, maxEntries: 5 }));
+    try {
+      const server = app.app.getHttpServer() as App;
+      const signer = app.app.get(WebhookSigner);
+      for (const question of ['kept 1', 'kept 2']) {
+        await deliver(server, '/webhooks/guuru', signer.sign('guuru', { question })).expect(200);
+      }
+      const forged = signer.sign('guuru', { question: 'forged' });
+      for (let n = 0; n < 20; n += 1) {
+        const body = String(forged.body).replace('forged', `forged ${n}`);
+        await deliver(server, '/webhooks/guuru', { ...forged, body }).expect(401);
+        await request(server).post(`/webhooks/scan-${n}`).send('{}').expect(404);
+      }
+      const list = await listed(server);
+      expect(list.filter((entry) => entry.outcome === 'handled')).toHaveLength(2);
+      expect(list.filter((entry) => entry.outcome === 'rejected')).toHaveLength(5);
+      const overview = (await page(server, '', true).expect(200)).body as DashboardOverview;
+      const bySource = Object.fromEntries(overview.sources.map((entry) => [entry.source, entry.lastHour]));
+      expect(bySource.guuru).toMatchObject({ handled: 2, rejected: 20 });
+      expect(bySource['(unknown sources)']).toMatchObject({ rejected: 20 });
+      expect(overview.sources).toHaveLength(new Set(overview.sources.map((entry) => entry.source)).size);
+      expect(overview.sources.map((entry) => entry.source)).not.toContain('scan-1');
+    } finally {
+      await app.app.close();
+    }
+  });
 });
