@@ -34,7 +34,8 @@ const ALGORITHMS: Readonly<Record<string, HmacAlgorithm>> = { HMAC_SHA1: 'sha1',
  * checked with HMAC-SHA256 instead: configure the SharedKey secret beside the auth token.
  *
  * Twilio sends no timestamp (so no replay window) and no event type. The delivery id is
- * `I-Twilio-Idempotency-Token` when sent (it is not signed), else a digest of the signature.
+ * `I-Twilio-Idempotency-Token` when sent, else a digest of the signature. The token is not
+ * signed: a captured delivery sent again under another token is not recognised as a repeat.
  * Voice and messaging webhooks read the answer as TwiML: answer with a `respond: true`
  * handler returning `WebhookResponse.xml(...)`; the provider itself answers nothing.
  */
