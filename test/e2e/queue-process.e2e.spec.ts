@@ -1,29 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { App } from 'supertest/types.js';
 import { WebhookSigner, WebhooksModule } from '../../lib/index.js';
+import { compileProject } from '../support/compile.js';
+import { captureChildOutput, capturedLogs } from '../support/log-capture.js';
+import { eventually, waitForQueueIdle } from '../support/queue-idle.js';
 import { freePort, startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { deliver } from './fixtures/deliver.js';
 import { SECRETS } from './fixtures/secrets.js';
 import { startTestApp } from './fixtures/test-app.js';
 
 const WORKER = join(process.cwd(), 'dist-test/test/e2e/processes/queue-worker.js');
-const SECRET = 'worker-secret';
+/** A secret the suite's no-secret check looks for, in this process's logs and the workers'. */
+const SECRET = SECRETS.guuru;
 
 let redis: TestRedis;
 
 beforeAll(async () => {
   // The worker runs as a real separate process, so it is compiled (tsc keeps decorator metadata).
-  await promisify(execFile)(join(process.cwd(), 'node_modules/.bin/tsc'), ['-p', 'test/e2e/processes/tsconfig.json']);
+  await compileProject('test/e2e/processes/tsconfig.json', WORKER);
   redis = await startTestRedis();
-}, 60_000);
+}, 240_000);
 
 afterAll(async () => {
-  await redis.stop();
+  await redis?.stop();
 });
 
 interface Worker {
@@ -32,21 +35,17 @@ interface Worker {
   readonly exited: Promise<number | null>;
 }
 
-function startWorker(env: Record<string, string>): Worker {
-  const child = spawn(process.execPath, [WORKER], { env: { ...process.env, NODE_OPTIONS: '', ...env } });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
+let workers = 0;
 
-async function eventually(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Starts a worker process; everything it writes is recorded for the suite's no-secret check. */
+function startWorker(env: Record<string, string>): Worker {
+  workers += 1;
+  const child = spawn(process.execPath, [WORKER], {
+    env: { ...process.env, NODE_OPTIONS: '', GUURU_SECRET: SECRET, ...env },
+  });
+  const output = captureChildOutput(child, `worker ${workers}`);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output, exited };
 }
 
 describe('queue mode across processes', () => {
@@ -60,7 +59,6 @@ describe('queue mode across processes', () => {
       QUEUE_NAME: queueName,
       RUN_LOG: runLog,
       HANDLER_MS: '3000',
-      GUURU_SECRET: SECRET,
     };
 
     // The web process only enqueues; its workers run elsewhere.
@@ -94,9 +92,11 @@ describe('queue mode across processes', () => {
         'processing after the crash',
       );
       expect(Date.now() - restartedAt).toBeLessThan(90_000);
-      // Give a duplicate run the chance to show up: there must be none.
-      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      // Once no job is active, waiting or delayed, nothing can run again: then count.
+      await waitForQueueIdle(redis.url, queueName);
       expect(lines().filter((line) => line.startsWith(`done ${deliveryId}`))).toHaveLength(1);
+      // Started by the killed worker, then once more by the second: never a third time.
+      expect(lines().filter((line) => line.startsWith(`start ${deliveryId}`))).toHaveLength(2);
     } finally {
       first.child.kill('SIGKILL');
       second?.child.kill('SIGTERM');
@@ -132,6 +132,22 @@ describe('queue mode across processes', () => {
       await web.app.close();
     }
   }, 60_000);
+
+  it("records the worker process's own output and Nest log lines, for the suite's no-secret check", async () => {
+    const worker = startWorker({ REDIS_URL: redis.url, QUEUE_NAME: 'log-capture' });
+    try {
+      await eventually(() => worker.output().includes('worker ready'), 20_000, 'worker start');
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    const recorded = capturedLogs()
+      .split('\n')
+      .filter((line) => line.startsWith(`[worker ${workers}] `));
+    // Its console output and the lines its Nest logger writes at `log` level.
+    expect(recorded.some((line) => line.includes('worker ready'))).toBe(true);
+    expect(recorded.some((line) => line.includes('WebhooksModule dependencies initialized'))).toBe(true);
+  }, 30_000);
 
   it('exits non-zero within 20 s, naming Redis, when queue mode cannot reach Redis', async () => {
     const closedPort = await freePort();

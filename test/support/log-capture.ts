@@ -1,4 +1,5 @@
 import { format } from 'node:util';
+import type { ChildProcess } from 'node:child_process';
 
 /**
  * Everything the test process writes (stdout, stderr, console) and every line the
@@ -32,4 +33,31 @@ export function captureProcessOutput(): void {
       return write(chunk, ...rest);
     };
   }
+}
+
+/**
+ * Records everything a child process writes to stdout and stderr, line by line (a chunk may end
+ * mid-line, and a secret split over two chunks must still be found), so the suite's no-secret
+ * check covers other processes too. Returns the output so far.
+ */
+export function captureChildOutput(child: ChildProcess, label: string): () => string {
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    let pending = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      output += chunk;
+      pending += chunk;
+      const end = pending.lastIndexOf('\n');
+      if (end < 0) return;
+      for (const line of pending.slice(0, end).split('\n')) recordLog(`[${label}] ${line}`);
+      pending = pending.slice(end + 1);
+    });
+    stream.on('end', () => {
+      if (pending !== '') recordLog(`[${label}] ${pending}`);
+      pending = '';
+    });
+  }
+  return () => output;
 }

@@ -2,7 +2,9 @@
  * A separate worker process, as users deploy one for queue mode: an application
  * context (no HTTP) with the same WebhooksModule configuration and the handlers.
  * Driven by the queue-process tests through environment variables:
- * REDIS_URL, QUEUE_NAME, RUN_LOG (a file to append handler runs to), HANDLER_MS.
+ * REDIS_URL, QUEUE_NAME, RUN_LOG (a file to append handler runs to), HANDLER_MS, GUURU_SECRET.
+ * It logs at every level, and the tests record its output, so the suite's no-secret check
+ * (test/setup-after-env.ts) covers the worker's log lines too.
  */
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
@@ -27,7 +29,7 @@ class SlowHandlers {
 @Module({
   imports: [
     WebhooksModule.forRoot({
-      sources: { guuru: { secret: process.env.GUURU_SECRET ?? 'worker-secret' } },
+      sources: { guuru: { secret: process.env.GUURU_SECRET ?? SECRETS.guuru } },
       processing: 'queue',
       queue: {
         jobSigningKey: SECRETS.jobSigning,
@@ -42,7 +44,9 @@ class SlowHandlers {
 class WorkerModule {}
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(WorkerModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(WorkerModule, {
+    logger: ['log', 'error', 'warn', 'debug', 'verbose'],
+  });
   app.enableShutdownHooks();
   console.log('worker ready');
 }
