@@ -1,17 +1,18 @@
 import { Queue } from 'bullmq';
 
 /** The job states in which a job may still run a handler. */
-const PENDING_STATES = ['active', 'waiting', 'delayed', 'prioritized', 'waiting-children', 'paused'] as const;
+const PENDING_STATES = ['active', 'waiting', 'delayed', 'prioritized', 'waiting-children'] as const;
 
 /** How many jobs of a queue are in each state that may still run a handler. */
 export type PendingJobCounts = Record<(typeof PENDING_STATES)[number], number>;
 
 /**
  * Waits until the BullMQ queue `name` on `redisUrl` has no job that could still run a handler:
- * none active (a job whose worker died counts as active until it is taken back), waiting,
- * delayed (a retry's back-off), prioritised, waiting for children or paused. Once it is idle,
- * nothing more can run unless something new is added, so "it did not run again" can be asserted
- * without guessing how long to wait. Fails after `timeoutMs` with the counts it last saw.
+ * none active (a job whose worker died counts as active until it is taken back), waiting (a
+ * paused queue's jobs included), delayed (a retry's back-off), prioritised or waiting for
+ * children. Once it is idle, nothing more can run unless something new is added, so "it did not
+ * run again" can be asserted without guessing how long to wait. Fails after `timeoutMs` with the
+ * counts it last saw.
  */
 export async function waitForQueueIdle(
   redisUrl: string,
