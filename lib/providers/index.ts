@@ -1,13 +1,28 @@
 import { registerWebhookProvider } from '../core/provider-registry.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
 import { bitbucketProvider } from './bitbucket.provider.js';
+import { calendlyProvider } from './calendly.provider.js';
+import { clerkProvider } from './clerk.provider.js';
+import { discordProvider } from './discord.provider.js';
 import { githubProvider } from './github.provider.js';
 import { gitlabProvider } from './gitlab.provider.js';
 import { guuruProvider } from './guuru.provider.js';
+import { hubspotProvider } from './hubspot.provider.js';
 import { intercomProvider } from './intercom.provider.js';
+import { lemonSqueezyProvider } from './lemonsqueezy.provider.js';
+import { mailgunProvider } from './mailgun.provider.js';
+import { paddleProvider } from './paddle.provider.js';
+import { razorpayProvider } from './razorpay.provider.js';
+import { resendProvider } from './resend.provider.js';
+import { sendGridProvider } from './sendgrid.provider.js';
+import { shopifyProvider } from './shopify.provider.js';
 import { shopSurveyProvider } from './shopsurvey.provider.js';
+import { squareProvider } from './square.provider.js';
 import { standardWebhooksProvider } from './standard-webhooks.provider.js';
+import { stripeProvider } from './stripe.provider.js';
 import { survicateProvider } from './survicate.provider.js';
+import { svixProvider } from './svix.provider.js';
+import { twilioProvider } from './twilio.provider.js';
 import { usersnapProvider } from './usersnap.provider.js';
 import { vercelProvider } from './vercel.provider.js';
 
@@ -26,6 +41,21 @@ export const BUILT_IN_PROVIDERS: Readonly<Record<BuiltInProviderName, WebhookPro
   bitbucket: bitbucketProvider,
   intercom: intercomProvider,
   vercel: vercelProvider,
+  stripe: stripeProvider,
+  paddle: paddleProvider,
+  calendly: calendlyProvider,
+  lemonsqueezy: lemonSqueezyProvider,
+  razorpay: razorpayProvider,
+  discord: discordProvider,
+  sendgrid: sendGridProvider,
+  svix: svixProvider,
+  clerk: clerkProvider,
+  resend: resendProvider,
+  twilio: twilioProvider,
+  square: squareProvider,
+  hubspot: hubspotProvider,
+  shopify: shopifyProvider,
+  mailgun: mailgunProvider,
 };
 
 /** The name of a preset. */
@@ -39,19 +69,49 @@ export type BuiltInProviderName =
   | 'gitlab'
   | 'bitbucket'
   | 'intercom'
-  | 'vercel';
+  | 'vercel'
+  | 'stripe'
+  | 'paddle'
+  | 'calendly'
+  | 'lemonsqueezy'
+  | 'razorpay'
+  | 'discord'
+  | 'sendgrid'
+  | 'svix'
+  | 'clerk'
+  | 'resend'
+  | 'twilio'
+  | 'square'
+  | 'hubspot'
+  | 'shopify'
+  | 'mailgun';
 
 for (const provider of Object.values(BUILT_IN_PROVIDERS)) registerWebhookProvider(provider);
 
 export {
   bitbucketProvider,
+  calendlyProvider,
+  clerkProvider,
+  discordProvider,
   githubProvider,
   gitlabProvider,
   guuruProvider,
+  hubspotProvider,
   intercomProvider,
+  lemonSqueezyProvider,
+  mailgunProvider,
+  paddleProvider,
+  razorpayProvider,
+  resendProvider,
+  sendGridProvider,
   shopSurveyProvider,
+  shopifyProvider,
+  squareProvider,
   standardWebhooksProvider,
+  stripeProvider,
   survicateProvider,
+  svixProvider,
+  twilioProvider,
   usersnapProvider,
   vercelProvider,
 };

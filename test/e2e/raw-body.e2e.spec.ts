@@ -192,4 +192,47 @@ describe('Fastify parsers the app registered itself', () => {
     }).expect(500);
     expect(response.body.reason).toBe('raw_body_unavailable');
   });
+
+  describe.each(PLATFORMS)('oversized bodies sent all at once by many senders, on %s', (platform) => {
+    let testApp: TestApp | undefined;
+
+    afterEach(async () => {
+      await testApp?.app.close();
+      testApp = undefined;
+    });
+
+    /** One POST of `body` on its own connection: the status read, or the network error the client saw. */
+    function post(port: number, body: Buffer): Promise<number | string> {
+      return new Promise((resolve) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/webhooks/usersnap',
+            agent: false,
+            headers: { 'content-type': 'multipart/form-data; boundary=x', 'content-length': body.length },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+        req.end(body);
+      });
+    }
+
+    it('lets every one of 50 concurrent 1 MB senders read its 413 (a lingering close, never EPIPE)', async () => {
+      testApp = await startTestApp(WebhooksModule.forRoot({ ...testWebhooksOptions(), maxBodyBytes: 64 * 1024 }), {
+        platform,
+      });
+      await testApp.app.listen(0, '127.0.0.1');
+      const { port } = (testApp.app.getHttpServer() as Server).address() as AddressInfo;
+      const body = Buffer.alloc(1024 * 1024, 0x61);
+      const answers = await Promise.all(Array.from({ length: 50 }, () => post(port, body)));
+      expect(answers.filter((answer) => answer !== 413)).toEqual([]);
+      expect(testApp.calls.calls).toHaveLength(0);
+    });
+  });
 });
