@@ -1,11 +1,12 @@
 // What recording every delivery for the dashboard costs, measured two ways (BENCH_MODE):
 //
 // - `interleaved` (default): one app process with the dashboard under one continuous load; the app pauses and
-//   resumes its own recording every 200 ms (paused = no tap on WebhookEvents: exactly the delivery path of an app
+//   resumes its own recording every 200 ms with the public `WebhooksDashboard.pause()` / `resume()` (paused = no
+//   `WebhookEvents.onOutcome` listener, so no outcome event is even built: exactly the delivery path of an app
 //   without a dashboard). Same process, same JIT and heap, and windows far shorter than the shared machine's
 //   changes of speed, so both kinds of window see the same machine.
-// - `processes`: the app twice, as two processes that differ only in `dashboard` (so the dashboard's routes,
-//   matched before the webhook route, count too), both under load at the same time. Two identical Node
+// - `processes`: the app twice, as two processes that differ only in importing `WebhooksDashboardModule` (so the
+//   dashboard's routes, matched before the webhook route, count too), both under load at the same time. Two identical Node
 //   processes can differ by a few per cent for their whole lives (JIT decisions, heap layout), so the pair is
 //   started afresh for every block of rounds, in alternating order, and blocks are the unit of the statistics;
 //   BENCH_CALIBRATE=1 runs two apps without the dashboard, to show how far from 1.00 that noise alone goes.
@@ -336,8 +337,8 @@ async function main(): Promise<void> {
     `- Run: \`${CALIBRATE ? 'BENCH_CALIBRATE=1 ' : ''}BENCH_MODE=processes npm run bench:dashboard\`; the HTTP benchmark's app as two ` +
       (CALIBRATE
         ? 'identical processes without the dashboard ("on" is only the second one\'s name), '
-        : 'processes that differ only in `dashboard: { authorize }` (on: every delivery recorded in the memory ring ' +
-          'buffer of 1,000 records and the per-minute counters; no page requested during the load), ') +
+        : 'processes that differ only in `WebhooksDashboardModule.forRoot({ authorize })` (on: every delivery recorded ' +
+          'in the memory ring buffer of 1,000 records and the per-minute counters; no page requested during the load), ') +
       `both under load at the same time from their own autocannon processes (\`POST ${PATH}\`, ${CONNECTIONS} ` +
       `connections each), so that whatever else the shared machine does slows both alike. ${BLOCKS} blocks, each a ` +
       `fresh pair of processes started in alternating order, ${WARM_UP_SECONDS} s of warm-up, then ${ROUNDS} ` +
@@ -513,7 +514,7 @@ async function mainInterleaved(): Promise<void> {
         connections: CONNECTIONS,
         bodyBytes: BODY_BYTES,
         route: `POST ${PATH}`,
-        app: 'one process of bench/http-app.ts with BENCH_DASHBOARD=1 (memory store, 1,000 records); the app pauses (DashboardRecorder.pause: no tap on WebhookEvents) and resumes recording every window, paused first',
+        app: 'one process of bench/http-app.ts with BENCH_DASHBOARD=1 (WebhooksDashboardModule, memory store, 1,000 records); the app pauses (WebhooksDashboard.pause(): no WebhookEvents.onOutcome listener, so no outcome event is built) and resumes (WebhooksDashboard.resume()) recording every window, paused first',
         loadGenerator: 'autocannon (API) in a separate Node process, one continuous run over all windows',
         statistic:
           'deliveries per second over all windows of each kind, and its 95 % bootstrap interval over the pairs of windows',
@@ -532,12 +533,14 @@ async function mainInterleaved(): Promise<void> {
       '',
       machineMarkdown(machine),
       codeMarkdown(code),
-      `- Run: \`npm run bench:dashboard\`; one app process (the HTTP benchmark's, with \`dashboard: { authorize }\`, ` +
-        'the memory ring buffer of 1,000 records and per-minute counters) under one continuous load of ' +
+      `- Run: \`npm run bench:dashboard\`; one app process (the HTTP benchmark's, with ` +
+        '`WebhooksDashboardModule.forRoot({ authorize })`: the memory ring buffer of 1,000 records and per-minute ' +
+        'counters) under one continuous load of ' +
         `\`POST ${PATH}\` (autocannon in a separate process, ${CONNECTIONS} connections), every request a distinct ` +
         '1 KB Guuru chat, verified, de-duplicated, validated and handled. The app pauses and resumes its own ' +
-        `recording every ${WINDOW_MS} ms, ${windows} windows: paused, \`WebhookEvents\` has no tap and no ` +
-        'subscriber, so the delivery path is the one of an app without a dashboard. Windows this short alternate ' +
+        `recording (\`WebhooksDashboard.pause()\` / \`resume()\`) every ${WINDOW_MS} ms, ${windows} windows: paused, ` +
+        '`WebhookEvents` has no listener and no subscriber, so no outcome event is built and the delivery path is ' +
+        'the one of an app without a dashboard; recording, two events per delivery are built and recorded. Windows this short alternate ' +
         'faster than the shared machine changes speed, so both kinds see the same machine.',
       `- Target: throughput while recording at least ${TARGET} of paused (a cost of at most 3 %): ` +
         `**${target.met ? 'met' : 'missed'}** (${overall.toFixed(3)}; 95 % bootstrap interval over the ${PAIRS} ` +

@@ -2,14 +2,15 @@
 //   BENCH_DASHBOARD=1 node dist-bench/bench/http-server.js
 // Prints one JSON line `{ "port": n }` once it listens; exits on SIGTERM. Started with an IPC channel and the
 // dashboard, it answers `{ alternate: { windowMs, windows } }` by pausing and resuming the dashboard's recording
-// every `windowMs` (paused first), `windows` times, and sends back what each window did: `{ windows: Window[] }`.
+// (`WebhooksDashboard.pause()` / `resume()`, the public switch) every `windowMs` (paused first), `windows` times,
+// and sends back what each window did: `{ windows: Window[] }`.
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DashboardRecorder } from '../lib/dashboard/dashboard-recorder.service.js';
+import { WebhooksDashboard } from '../lib/entries/dashboard.js';
 import { BenchAppModule, HandlerRuns } from './http-app.js';
 
 /** One window of the alternation. */
@@ -37,13 +38,13 @@ const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
 process.stdout.write(`${JSON.stringify({ port })}\n`);
 
 async function alternate(windowMs: number, count: number): Promise<RecordingWindow[]> {
-  const recorder = app.get(DashboardRecorder, { strict: false });
+  const dashboard = app.get(WebhooksDashboard, { strict: false });
   const runs = app.get(HandlerRuns);
   const windows: RecordingWindow[] = [];
   for (let index = 0; index < count; index += 1) {
     const recording = index % 2 === 1;
-    if (recording) recorder.resume();
-    else recorder.pause();
+    if (recording) dashboard.resume();
+    else dashboard.pause();
     const start = performance.now();
     const handledBefore = runs.module;
     const cpuBefore = process.cpuUsage();
@@ -58,7 +59,7 @@ async function alternate(windowMs: number, count: number): Promise<RecordingWind
       gcMs: gcMs - gcBefore,
     });
   }
-  recorder.resume();
+  dashboard.resume();
   return windows;
 }
 

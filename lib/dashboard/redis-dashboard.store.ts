@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { connectRedis, type RedisConnection } from '../deliveries/redis-connection.js';
 import type { WebhookOutcomeEvent } from '../module/webhook-events.js';
 import {
@@ -53,6 +52,9 @@ return n`;
 
 const APPEND_COMMAND = 'webhooksDashboardAppend';
 
+/** The client `connectRedis` opens (one Redis, or a cluster: every key here shares one hash slot). */
+type DashboardRedisClient = Awaited<ReturnType<typeof connectRedis>>;
+
 /** The client with the append script defined as a command. */
 type AppendCommand = Record<typeof APPEND_COMMAND, (...args: (string | number)[]) => Promise<unknown>>;
 
@@ -80,7 +82,7 @@ export class RedisDashboardStore implements DashboardStore {
   private failing = false;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: DashboardRedisClient,
     private readonly options: RedisDashboardStoreOptions,
   ) {
     this.prefix = options.keyPrefix ?? '{nestjs-signed-webhooks:dashboard}:';
