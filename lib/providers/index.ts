@@ -10,6 +10,7 @@ import { guuruProvider } from './guuru.provider.js';
 import { hubspotProvider } from './hubspot.provider.js';
 import { intercomProvider } from './intercom.provider.js';
 import { lemonSqueezyProvider } from './lemonsqueezy.provider.js';
+import { linearProvider } from './linear.provider.js';
 import { mailgunProvider } from './mailgun.provider.js';
 import { paddleProvider } from './paddle.provider.js';
 import { razorpayProvider } from './razorpay.provider.js';
@@ -17,14 +18,18 @@ import { resendProvider } from './resend.provider.js';
 import { sendGridProvider } from './sendgrid.provider.js';
 import { shopifyProvider } from './shopify.provider.js';
 import { shopSurveyProvider } from './shopsurvey.provider.js';
+import { slackProvider } from './slack.provider.js';
 import { squareProvider } from './square.provider.js';
 import { standardWebhooksProvider } from './standard-webhooks.provider.js';
 import { stripeProvider } from './stripe.provider.js';
 import { survicateProvider } from './survicate.provider.js';
 import { svixProvider } from './svix.provider.js';
 import { twilioProvider } from './twilio.provider.js';
+import { twitchProvider } from './twitch.provider.js';
+import { typeformProvider } from './typeform.provider.js';
 import { usersnapProvider } from './usersnap.provider.js';
 import { vercelProvider } from './vercel.provider.js';
+import { zoomProvider } from './zoom.provider.js';
 
 /**
  * Every preset, by the name used in configuration. Loading this file registers them, so
@@ -56,6 +61,11 @@ export const BUILT_IN_PROVIDERS: Readonly<Record<BuiltInProviderName, WebhookPro
   hubspot: hubspotProvider,
   shopify: shopifyProvider,
   mailgun: mailgunProvider,
+  slack: slackProvider,
+  zoom: zoomProvider,
+  twitch: twitchProvider,
+  linear: linearProvider,
+  typeform: typeformProvider,
 };
 
 /** The name of a preset. */
@@ -84,7 +94,12 @@ export type BuiltInProviderName =
   | 'square'
   | 'hubspot'
   | 'shopify'
-  | 'mailgun';
+  | 'mailgun'
+  | 'slack'
+  | 'zoom'
+  | 'twitch'
+  | 'linear'
+  | 'typeform';
 
 for (const provider of Object.values(BUILT_IN_PROVIDERS)) registerWebhookProvider(provider);
 
@@ -99,6 +114,7 @@ export {
   hubspotProvider,
   intercomProvider,
   lemonSqueezyProvider,
+  linearProvider,
   mailgunProvider,
   paddleProvider,
   razorpayProvider,
@@ -106,13 +122,17 @@ export {
   sendGridProvider,
   shopSurveyProvider,
   shopifyProvider,
+  slackProvider,
   squareProvider,
   standardWebhooksProvider,
   stripeProvider,
   survicateProvider,
   svixProvider,
   twilioProvider,
+  twitchProvider,
+  typeformProvider,
   usersnapProvider,
   vercelProvider,
+  zoomProvider,
 };
 export { hmacProvider, type HmacProviderOptions, type HmacProviderAlgorithm } from './hmac.provider.js';
