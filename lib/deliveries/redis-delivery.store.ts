@@ -1,6 +1,13 @@
-import type { Redis } from 'ioredis';
+import { WebhookConfigurationError } from '../core/errors/index.js';
+import { optionInvalid } from '../core/errors/webhook.messages.js';
 import type { DeliveryClaim, DeliveryClaimState, DeliveryProgress, DeliveryStore } from './delivery-store.js';
-import { connectRedis, type RedisConnection } from './redis-connection.js';
+import {
+  closeRedisClient,
+  connectRedis,
+  isRedisCluster,
+  type RedisClient,
+  type RedisConnection,
+} from './redis-connection.js';
 
 /**
  * Claim in one round trip: free or own claim → claimed (with the handlers an earlier
@@ -34,24 +41,54 @@ redis.call('SET', KEYS[1], 'done', 'EX', ARGV[1])
 redis.call('DEL', KEYS[2])
 return 1`;
 
+/**
+ * The scripts as commands: ioredis sends each by its SHA (EVALSHA, loading it on a node that
+ * answers NOSCRIPT), to the node that owns KEYS[1], on one Redis and on a Redis Cluster alike.
+ * Every script touches only its KEYS, and both KEYS of a delivery share one hash tag.
+ */
+const COMMANDS = {
+  claim: { name: 'webhooksDeliveryClaim', lua: CLAIM_SCRIPT },
+  release: { name: 'webhooksDeliveryRelease', lua: RELEASE_SCRIPT },
+  complete: { name: 'webhooksDeliveryComplete', lua: COMPLETE_SCRIPT },
+} as const;
+
+type Script = (mainKey: string, progressKey: string, ...args: (string | number)[]) => Promise<unknown>;
+
+/** The client with the scripts defined as commands. */
+type DeliveryCommands = Record<(typeof COMMANDS)[keyof typeof COMMANDS]['name'], Script>;
+
 /** Options of {@link RedisDeliveryStore}. */
 export interface RedisDeliveryStoreOptions {
-  /** Prefix of every key (default `nestjs-signed-webhooks:delivery:`). */
+  /**
+   * Prefix of every key (default `nestjs-signed-webhooks:delivery:`). Without `{` or `}`: the
+   * store puts each delivery's key in braces itself, so that its two keys share a cluster slot.
+   */
   readonly keyPrefix?: string;
 }
 
 /**
  * The shared store: every claim is one atomic Lua script, so app instances behind a
  * load balancer never process the same delivery twice. Entries expire by themselves.
+ * Works on one Redis and on a Redis Cluster: deliveries spread over the slots, and the two
+ * keys of one delivery always share a slot.
  */
 export class RedisDeliveryStore implements DeliveryStore {
   private readonly prefix: string;
+  private readonly commands: DeliveryCommands;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     options: RedisDeliveryStoreOptions = {},
   ) {
     this.prefix = options.keyPrefix ?? 'nestjs-signed-webhooks:delivery:';
+    // A brace in the prefix would move the hash tag, or empty it ("{}"), and split a delivery's keys.
+    if (/[{}]/.test(this.prefix)) {
+      throw new WebhookConfigurationError(
+        optionInvalid('keyPrefix', 'free of "{" and "}" (the store puts each delivery\'s key in braces itself)'),
+      );
+    }
+    for (const { name, lua } of Object.values(COMMANDS)) client.defineCommand(name, { numberOfKeys: 2, lua });
+    this.commands = client as unknown as DeliveryCommands;
   }
 
   /** Connects (failing fast with a message that names Redis) and returns the store. */
@@ -60,14 +97,21 @@ export class RedisDeliveryStore implements DeliveryStore {
     options: RedisDeliveryStoreOptions = {},
   ): Promise<RedisDeliveryStore> {
     // A delivery must not wait forever on a Redis that is down: it gets 503 and the sender retries.
-    const client = await connectRedis(connection, 'the Redis delivery store', { maxRetriesPerRequest: 2 });
-    return new RedisDeliveryStore(client, options);
+    // A cluster client would hold commands while it reconnects, however long: they fail at once instead.
+    const client = await connectRedis(connection, 'the Redis delivery store', {
+      maxRetriesPerRequest: 2,
+      ...(isRedisCluster(connection) ? { enableOfflineQueue: false } : {}),
+    });
+    try {
+      return new RedisDeliveryStore(client, options);
+    } catch (error) {
+      client.disconnect();
+      throw error;
+    }
   }
 
   async claim(key: string, owner: string, leaseSeconds: number): Promise<DeliveryClaim> {
-    const [state, handledBy] = (await this.client.eval(
-      CLAIM_SCRIPT,
-      2,
+    const [state, handledBy] = (await this.commands[COMMANDS.claim.name](
       this.mainKey(key),
       this.progressKey(key),
       owner,
@@ -77,14 +121,12 @@ export class RedisDeliveryStore implements DeliveryStore {
   }
 
   async complete(key: string, ttlSeconds: number): Promise<void> {
-    await this.client.eval(COMPLETE_SCRIPT, 2, this.mainKey(key), this.progressKey(key), seconds(ttlSeconds));
+    await this.commands[COMMANDS.complete.name](this.mainKey(key), this.progressKey(key), seconds(ttlSeconds));
   }
 
   async release(key: string, owner: string, progress?: DeliveryProgress): Promise<void> {
     const ttl = seconds(progress?.ttlSeconds ?? 1);
-    await this.client.eval(
-      RELEASE_SCRIPT,
-      2,
+    await this.commands[COMMANDS.release.name](
       this.mainKey(key),
       this.progressKey(key),
       owner,
@@ -93,7 +135,12 @@ export class RedisDeliveryStore implements DeliveryStore {
     );
   }
 
-  /** The braces make both keys of a delivery hash to one Redis Cluster slot, as a script needs. */
+  /**
+   * The braces make both keys of a delivery hash to one Redis Cluster slot, as a script needs:
+   * the prefix holds no brace, so the tag opens at ours and closes at the first `}` after it,
+   * which is within this key whatever the delivery id holds, and the key starts with a source
+   * name (never a brace), so the tag is never empty.
+   */
   private mainKey(key: string): string {
     return `${this.prefix}{${key}}`;
   }
@@ -104,7 +151,7 @@ export class RedisDeliveryStore implements DeliveryStore {
   }
 
   async close(): Promise<void> {
-    await this.client.quit().catch(() => this.client.disconnect());
+    await closeRedisClient(this.client);
   }
 }
 

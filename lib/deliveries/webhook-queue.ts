@@ -5,18 +5,42 @@ import {
   WebhookError,
   type WebhookRejectionReason,
 } from '../core/errors/index.js';
-import { noFailedDelivery, packageMissing } from '../core/errors/webhook.messages.js';
+import { noFailedDelivery, optionInvalid, packageMissing } from '../core/errors/webhook.messages.js';
 import type { DeliveryJobData } from './delivery-job.js';
-import { REDIS_STARTUP_TIMEOUT_MS, toRedisOptions, unreachable, withTimeout } from './redis-connection.js';
+import {
+  closeRedisClient,
+  connectRedis,
+  createRedisClient,
+  isRedisCluster,
+  REDIS_STARTUP_TIMEOUT_MS,
+  toRedisOptions,
+  unreachable,
+  withTimeout,
+  type RedisClient,
+  type SingleRedisConnection,
+} from './redis-connection.js';
 import type { RedisConnection } from './redis-connection.options.js';
+
+/** The queue's key prefix on a Redis Cluster unless `queue.prefix` says otherwise: a hash tag. */
+export const CLUSTER_QUEUE_PREFIX = '{nestjs-signed-webhooks}';
+
+/** How often a replay looks at its job, besides listening for its outcome. */
+const REPLAY_POLL_MS = 250;
 
 /** How long BullMQ keeps finished jobs: `true` removes at once, `false` keeps all, a number keeps that many, `{ age, count }` keeps them `age` seconds (and at most `count`). */
 export type JobRetention = boolean | number | { readonly age: number; readonly count?: number };
 
 /** Queue-mode settings: `forRoot({ processing: 'queue', queue: { ... } })`. */
 export interface WebhookQueueOptions {
-  /** The Redis that holds the queue. */
+  /** The Redis that holds the queue: one Redis, or a Redis Cluster (`{ cluster: [{ host, port }, ...] }`). */
   readonly connection: RedisConnection;
+  /**
+   * Prefix of the queue's Redis keys (BullMQ's `prefix`). On a Redis Cluster it must hold a
+   * hash tag, so that every key of the queue lands in one slot, as BullMQ's scripts need: the
+   * default there is `{nestjs-signed-webhooks}`. On one Redis the default is BullMQ's own
+   * (`bull`). Web and worker processes must use the same; jobs under another prefix are not seen.
+   */
+  readonly prefix?: string;
   /**
    * The key that seals every job (HMAC-SHA256 over its content), so a job edited in Redis
    * never reaches a handler: it becomes a dead letter with reason `job_tampered`. At least 32
@@ -60,6 +84,20 @@ export type DeliveryProcessor = (data: DeliveryJobData, jobId: string) => Promis
 
 type BullMQ = typeof import('bullmq');
 
+/**
+ * What BullMQ connects with. One Redis: settings, from which BullMQ opens connections of its
+ * own. A Redis Cluster: the library's `Cluster` clients (BullMQ makes no cluster from
+ * settings), which it closes itself: the queue's, and a worker's (`maxRetriesPerRequest: null`,
+ * as BullMQ requires of the connections it blocks on), which the Worker uses and which
+ * QueueEvents and the Worker's blocking connection duplicate.
+ */
+interface QueueConnections {
+  readonly queue: ConnectionOptions;
+  readonly worker: ConnectionOptions;
+  readonly prefix: string | undefined;
+  readonly owned: readonly RedisClient[];
+}
+
 /** BullMQ underneath queue mode: one queue, an optional worker, and the dead-letter queries. */
 export class WebhookQueue {
   private worker?: Worker;
@@ -69,13 +107,16 @@ export class WebhookQueue {
     private readonly bullmq: BullMQ,
     private readonly queue: Queue,
     private readonly options: WebhookQueueOptions,
+    private readonly connections: QueueConnections,
   ) {}
 
   /** Opens the queue, failing within seconds with a message that names Redis when it is unreachable. */
   static async open(options: WebhookQueueOptions): Promise<WebhookQueue> {
     const bullmq = await importBullmq();
+    const connections = await openConnections(options);
     const queue = new bullmq.Queue(queueName(options), {
-      connection: bullConnection(options.connection, { enableOfflineQueue: false }),
+      connection: connections.queue,
+      ...prefixOption(connections),
     });
     queue.on('error', () => {
       // BullMQ reconnects by itself; an add that fails reports its own error.
@@ -84,9 +125,10 @@ export class WebhookQueue {
       await withTimeout(queue.waitUntilReady(), REDIS_STARTUP_TIMEOUT_MS);
     } catch (error) {
       await queue.close().catch(() => undefined);
+      await closeAll(connections.owned);
       throw unreachable(options.connection, 'processing: "queue"', error);
     }
-    return new WebhookQueue(bullmq, queue, options);
+    return new WebhookQueue(bullmq, queue, options, connections);
   }
 
   /**
@@ -122,7 +164,11 @@ export class WebhookQueue {
           throw error;
         }
       },
-      { connection: bullConnection(this.options.connection), concurrency: this.options.concurrency ?? 5 },
+      {
+        connection: this.connections.worker,
+        ...prefixOption(this.connections),
+        concurrency: this.options.concurrency ?? 5,
+      },
     );
     this.worker.on('error', () => {
       // Connection errors: the worker reconnects by itself.
@@ -159,12 +205,7 @@ export class WebhookQueue {
     }
     this.events ??= await this.openEvents();
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-    try {
-      await job.waitUntilFinished(this.events, timeoutMs);
-      return undefined;
-    } catch (error) {
-      return error instanceof Error ? error.message : String(error);
-    }
+    return await this.outcome(job, this.events, timeoutMs);
   }
 
   /** Stops the worker after its in-flight jobs finish, then closes the connections. */
@@ -172,16 +213,95 @@ export class WebhookQueue {
     await this.worker?.close();
     await this.events?.close();
     await this.queue.close();
+    await closeAll(this.connections.owned);
   }
 
   private async openEvents(): Promise<QueueEvents> {
     const events = new this.bullmq.QueueEvents(queueName(this.options), {
-      connection: bullConnection(this.options.connection),
+      connection: this.connections.worker,
+      ...prefixOption(this.connections),
     });
     events.on('error', () => undefined);
     await events.waitUntilReady();
     return events;
   }
+
+  /**
+   * How a replayed job ends: `undefined` when handled, its error when it failed again. Told by
+   * QueueEvents, and found by looking at the job too: QueueEvents starts reading a moment after
+   * it reports ready (longer on a cluster), and an outcome in that moment would never be told.
+   */
+  private async outcome(job: Job, events: QueueEvents, timeoutMs: number): Promise<string | undefined> {
+    let settled = false;
+    const told = job.waitUntilFinished(events, timeoutMs).then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    const seen = new Promise<string | undefined>((resolve) => {
+      const look = async (): Promise<void> => {
+        if (settled) return;
+        const state = await job.getState().catch(() => 'unknown');
+        if (state === 'completed') return resolve(undefined);
+        if (state === 'failed') {
+          const failed = (await this.queue.getJob(job.id ?? '').catch(() => undefined)) as Job | undefined;
+          return resolve(failed?.failedReason ?? '');
+        }
+        setTimeout(() => void look(), REPLAY_POLL_MS).unref();
+      };
+      setTimeout(() => void look(), REPLAY_POLL_MS).unref();
+    });
+    try {
+      return await Promise.race([told, seen]);
+    } finally {
+      settled = true;
+    }
+  }
+}
+
+/** The connections of {@link QueueConnections}, the cluster's proven reachable (or failing with a message that names it). */
+async function openConnections(options: WebhookQueueOptions): Promise<QueueConnections> {
+  const { connection } = options;
+  if (!isRedisCluster(connection)) {
+    return {
+      queue: bullConnection(connection, { enableOfflineQueue: false }),
+      worker: bullConnection(connection),
+      prefix: options.prefix,
+      owned: [],
+    };
+  }
+  const prefix = options.prefix ?? CLUSTER_QUEUE_PREFIX;
+  if (!hasHashTag(`${prefix}:${queueName(options)}:`)) {
+    throw new WebhookConfigurationError(
+      optionInvalid(
+        'queue.prefix',
+        `a key prefix with a hash tag on a Redis Cluster, such as "${CLUSTER_QUEUE_PREFIX}" ` +
+          "(every key of a queue must hash to one slot, as BullMQ's scripts need)",
+      ),
+    );
+  }
+  // No offline queue: while the cluster is down an add fails at once (503, the sender retries).
+  const queue = await connectRedis(connection, 'processing: "queue"', { enableOfflineQueue: false });
+  const worker = await createRedisClient(connection, 'the webhook queue worker', { maxRetriesPerRequest: null });
+  return { queue, worker, prefix, owned: [queue, worker] };
+}
+
+/**
+ * Whether keys that start with `fixed` hash by one non-empty tag inside it: the first `{`,
+ * and the first `}` after it with something in between (Redis Cluster's rule).
+ */
+function hasHashTag(fixed: string): boolean {
+  const open = fixed.indexOf('{');
+  if (open < 0) return false;
+  const close = fixed.indexOf('}', open + 1);
+  return close > open + 1;
+}
+
+function prefixOption(connections: QueueConnections): { prefix?: string } {
+  return connections.prefix === undefined ? {} : { prefix: connections.prefix };
+}
+
+async function closeAll(clients: readonly RedisClient[]): Promise<void> {
+  await Promise.all(clients.map((client) => closeRedisClient(client)));
 }
 
 function queueName(options: WebhookQueueOptions): string {
@@ -192,7 +312,7 @@ function retention(value: JobRetention): boolean | number | { age: number; count
   return typeof value === 'object' ? { ...value } : value;
 }
 
-function bullConnection(connection: RedisConnection, extra: Record<string, unknown> = {}): ConnectionOptions {
+function bullConnection(connection: SingleRedisConnection, extra: Record<string, unknown> = {}): ConnectionOptions {
   return { ...toRedisOptions(connection), ...extra } as ConnectionOptions;
 }
 

@@ -230,3 +230,6 @@ export const selfCheckSignsItself = (): string => 'The self-check signs its own 
 export const selfCheckForeignDelivery = (): string => 'Not a self-check delivery of this process.';
 export const selfCheckNoAddress = (): string => 'the HTTP server has no address';
 export const selfCheckTimeout = (ms: number): string => `no answer within ${ms} ms`;
+export const clusterNotReady = (ms: number): string =>
+  `no node answered, or the cluster did not report cluster_state:ok, within ${ms / 1000}s ` +
+  '(is every master up, and every slot assigned?)';
