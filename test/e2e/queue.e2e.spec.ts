@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { App } from 'supertest/types.js';
 import { WebhookDeliveries, WebhookSigner, WebhooksModule, type WebhooksModuleOptions } from '../../lib/index.js';
+import { eventually, waitForQueueIdle } from '../support/queue-idle.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { deliver } from './fixtures/deliver.js';
 import { SECRETS } from './fixtures/secrets.js';
@@ -8,15 +9,6 @@ import { PLATFORMS, startTestApp, testWebhooksOptions, type TestApp } from './fi
 
 let redis: TestRedis;
 let queueNumber = 0;
-
-/** Waits until `check` holds, polling; fails after `timeoutMs`. */
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe.each(PLATFORMS)('queue on %s', (platform) => {
   // A Redis of its own: the other platform's run would otherwise have handled the same deliveries.
@@ -30,9 +22,14 @@ describe.each(PLATFORMS)('queue on %s', (platform) => {
 
   describe('queue mode (BullMQ on a real Redis)', () => {
     let testApp: TestApp | undefined;
+    let queueName = '';
+
+    /** Waits until no job of this test's queue is active, waiting or delayed: nothing more can run. */
+    const queueIdle = (): Promise<void> => waitForQueueIdle(redis.url, queueName);
 
     async function start(overrides: Partial<WebhooksModuleOptions> = {}): Promise<TestApp> {
       queueNumber += 1;
+      queueName = `test-queue-${queueNumber}`;
       testApp = await startTestApp(
         WebhooksModule.forRoot({
           ...testWebhooksOptions(),
@@ -40,7 +37,7 @@ describe.each(PLATFORMS)('queue on %s', (platform) => {
           queue: {
             jobSigningKey: SECRETS.jobSigning,
             connection: redis.connection,
-            name: `test-queue-${queueNumber}`,
+            name: queueName,
             attempts: 3,
             backoffMs: 50,
           },
@@ -66,9 +63,10 @@ describe.each(PLATFORMS)('queue on %s', (platform) => {
       expect(Date.now() - startedAt).toBeLessThan(2_000);
       expect(response.body).toMatchObject({ received: true, queued: true });
       expect(app.calls.of('slow')).toHaveLength(0);
-      await eventually(() => app.calls.of('slow').length === 1, 15_000);
+      await queueIdle();
+      expect(app.calls.of('slow')).toHaveLength(1);
       expect(app.calls.of('slow')[0]!.context.deliveryId).toBe(response.body.deliveryId);
-    }, 30_000);
+    }, 60_000);
 
     it('handles a queued delivery with the same validated DTO as inline mode, once, however often it is sent', async () => {
       const app = await start();
@@ -76,23 +74,25 @@ describe.each(PLATFORMS)('queue on %s', (platform) => {
       const signed = app.app.get(WebhookSigner).sign('guuru', { question: 'queued', rating: 5 });
       await deliver(server, '/webhooks/guuru', signed).expect(200);
       await deliver(server, '/webhooks/guuru', signed).expect(200);
-      await eventually(() => app.calls.of('guuru').length === 1, 5_000);
+      await queueIdle();
+      expect(app.calls.of('guuru')).toHaveLength(1);
+      // Sent again once handled: nothing is added or run.
       await deliver(server, '/webhooks/guuru', signed).expect(200);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await queueIdle();
       expect(app.calls.of('guuru')).toHaveLength(1);
       const [call] = app.calls.of('guuru');
       expect(call!.payload).toMatchObject({ question: 'queued', rating: 5 });
       expect(call!.payload!.constructor.name).toBe('GuuruChatDto');
       // Signature headers are not kept in the queue.
       expect(call!.context.headers['x-guuru-hmac-sha256']).toBeUndefined();
-    });
+    }, 60_000);
 
     it('keeps a delivery that always fails as a dead letter, and replays it once the handler is fixed', async () => {
       const app = await start();
       const deliveries = app.app.get(WebhookDeliveries);
       const signed = app.app.get(WebhookSigner).sign('broken', { question: 'dead letter' });
       const response = await deliver(app.app.getHttpServer() as App, '/webhooks/broken', signed).expect(200);
-      await eventually(async () => (await deliveries.listFailed()).length === 1, 10_000);
+      await eventually(async () => (await deliveries.listFailed()).length === 1, 30_000);
       expect(app.handlers.brokenAttempts).toBe(3);
 
       const [entry] = await deliveries.listFailed({ source: 'broken' });
@@ -114,9 +114,9 @@ describe.each(PLATFORMS)('queue on %s', (platform) => {
       expect(await deliveries.get(entry!.id)).toBeUndefined();
       // The sender's late retry of the same delivery runs nothing again.
       await deliver(app.app.getHttpServer() as App, '/webhooks/broken', signed).expect(200);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await queueIdle();
       expect(app.calls.of('broken')).toHaveLength(1);
-    }, 30_000);
+    }, 60_000);
 
     it('replays every dead letter of a source, and reports one that fails again', async () => {
       const app = await start();
@@ -125,7 +125,7 @@ describe.each(PLATFORMS)('queue on %s', (platform) => {
       const server = app.app.getHttpServer() as App;
       await deliver(server, '/webhooks/broken', signer.sign('broken', { question: 'one' })).expect(200);
       await deliver(server, '/webhooks/broken', signer.sign('broken', { question: 'two' })).expect(200);
-      await eventually(async () => (await deliveries.listFailed({ source: 'broken' })).length === 2, 10_000);
+      await eventually(async () => (await deliveries.listFailed({ source: 'broken' })).length === 2, 30_000);
 
       const stillBroken = await deliveries.replayFailed({ source: 'broken' });
       expect(stillBroken.map((result) => result.status)).toEqual(['failed', 'failed']);
@@ -137,18 +137,21 @@ describe.each(PLATFORMS)('queue on %s', (platform) => {
       expect(fixed.map((result) => result.status)).toEqual(['handled', 'handled']);
       expect(app.calls.of('broken')).toHaveLength(2);
       expect(await deliveries.listFailed()).toEqual([]);
-    }, 30_000);
+    }, 60_000);
 
     it('sends a verified delivery whose DTO refuses the payload straight to the dead letters', async () => {
       const app = await start();
       const deliveries = app.app.get(WebhookDeliveries);
       const signed = app.app.get(WebhookSigner).sign('guuru', { rating: 'bad' });
       await deliver(app.app.getHttpServer() as App, '/webhooks/guuru', signed).expect(200);
-      await eventually(async () => (await deliveries.listFailed()).length === 1, 10_000);
+      await eventually(async () => (await deliveries.listFailed()).length === 1, 30_000);
+      await queueIdle();
       const [entry] = await deliveries.listFailed();
       expect(entry!.attempts).toBe(1);
+      expect(entry!.reason).toBe('invalid_payload');
       expect(entry!.error).toContain('GuuruChatDto');
-    });
+      expect(app.calls.of('guuru')).toEqual([]);
+    }, 60_000);
   });
 
   describe('WebhookDeliveries in inline mode', () => {
