@@ -26,9 +26,10 @@ type RingKind = 'v' | 'r';
 
 /**
  * One attempt in a ring. An entry is allocated the first time the ring reaches it and
- * overwritten in place when it comes round: recording allocates no record, copy or masked
- * headers of its own per attempt. An entry refers to its attempt's first event, whose headers
- * are masked (by the event, once) only when a page shows them. Numbers are never `undefined`
+ * overwritten in place when it comes round: recording allocates no record or copy of its own
+ * per attempt. An entry keeps the masked headers of its attempt's first event (the event masks
+ * them once, when first read), never the event itself: that would keep its raw body alive too,
+ * and a ring of forged 1 MB requests would hold a gigabyte. Numbers are never `undefined`
  * (`NaN`, or `-1` for a count, stands for "none"), so V8 keeps them in the entry's own fields
  * instead of holding on to each delivery's number objects.
  */
@@ -53,8 +54,8 @@ class Entry {
   handlersMs = NaN;
   verified = false;
   handlers: readonly WebhookHandlerRun[] = NO_RUNS;
-  /** The event whose (lazily masked) headers the entry shows: its attempt's first. */
-  headersOf: WebhookOutcomeEvent | undefined = undefined;
+  /** Its attempt's headers, as its first event gives them: masked. */
+  headers: Readonly<Record<string, string | readonly string[]>> = NO_HEADERS;
   body: string | undefined = undefined;
   bodyBytes = -1;
   /** Whether it waits, in the open map, for its attempt's final outcome. */
@@ -108,7 +109,7 @@ export interface MemoryDashboardStoreOptions {
  * `maxEntries` attempts that were verified (or ran on a queue worker), and of the last
  * `maxEntries` requests refused before verification, which anyone can send and so can only
  * push out their like; and per-minute counters for a day. An append writes a few fields into
- * an existing entry; a record is built, and its headers masked, only when a page reads it.
+ * an existing entry; a record is built only when a page reads it.
  */
 export class MemoryDashboardStore implements DashboardStore {
   private readonly verifiedRing: Ring;
@@ -305,7 +306,7 @@ function fill(entry: Entry, sequence: number, order: number, event: WebhookOutco
   entry.handlersMs = durations.handlersMs ?? NaN;
   entry.verified = provesAuthentic(event);
   entry.handlers = event.handlers;
-  entry.headersOf = event;
+  entry.headers = event.headers;
   const rawBody = event.rawBody;
   entry.body = showBodies && rawBody ? rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8') : undefined;
   entry.bodyBytes = rawBody?.length ?? -1;
@@ -334,7 +335,7 @@ function idOf(entry: Entry, kind: RingKind): string {
   return `${entry.at.toString(36)}-${kind}${entry.sequence.toString(36)}`;
 }
 
-/** What a page gets of an entry: a copy, headers masked (by its event, once). */
+/** What a page gets of an entry: a copy (its masked headers shared: pages only read them). */
 function toRecord(entry: Entry, kind: RingKind): DashboardRecord {
   return withoutUndefined<DashboardRecord>({
     id: idOf(entry, kind),
@@ -354,7 +355,7 @@ function toRecord(entry: Entry, kind: RingKind): DashboardRecord {
     handlersMs: Number.isNaN(entry.handlersMs) ? undefined : entry.handlersMs,
     verified: entry.verified,
     handlers: entry.handlers,
-    headers: entry.headersOf?.headers ?? NO_HEADERS,
+    headers: entry.headers,
     body: entry.body,
     bodyBytes: entry.bodyBytes < 0 ? undefined : entry.bodyBytes,
   });

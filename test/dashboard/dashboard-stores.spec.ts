@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { WebhookHandlerRun, WebhookRejectionReason } from '../../lib/core/errors/index.js';
 import type { WebhookProvider } from '../../lib/core/webhook-provider.js';
@@ -379,7 +381,7 @@ describe.each(stores)('the %s dashboard store', (_name, open) => {
 });
 
 describe('the memory dashboard store', () => {
-  it('records without reading the headers, which are masked once, when a page first shows them', async () => {
+  it("masks an attempt's headers once, when its first outcome is recorded, never again for a page", async () => {
     store = new MemoryDashboardStore({ maxEntries: 3 });
     let reads = 0;
     const headers = new Proxy<Record<string, string>>(
@@ -391,13 +393,33 @@ describe('the memory dashboard store', () => {
         },
       },
     );
-    deliver('lazy', 'handled', { headers });
-    expect(reads).toBe(0);
+    deliver('masked-once', 'handled', { headers });
+    expect(reads).toBe(1);
     const [record] = await store.list({});
     expect(record?.headers).toEqual({ authorization: '[masked]', 'x-late': 'yes' });
     await store.list({});
     await store.get(record!.id);
     expect(reads).toBe(1);
+  });
+
+  it('keeps no body alive: a ring full of 1 MiB requests, forged or verified, holds none of them', async () => {
+    store = new MemoryDashboardStore({ maxEntries: 20 });
+    setFlagsFromString('--expose_gc');
+    const gc = runInNewContext('gc') as () => void;
+    const before = process.memoryUsage().arrayBuffers;
+    for (let n = 0; n < 20; n += 1) {
+      deliver(`big-${n}`, 'handled', { rawBody: Buffer.alloc(1 << 20, 1) });
+      refuse(`forged big ${n}`, { rawBody: Buffer.alloc(1 << 20, 2) });
+    }
+    const records = await store.list({});
+    expect(records).toHaveLength(40);
+    expect(records.every((record) => record.bodyBytes === 1 << 20 && record.body === undefined)).toBe(true);
+    // 40 MiB of bodies were recorded; after a collection (two, for the buffers' memory to be released) none is held.
+    for (let cycle = 0; cycle < 2; cycle += 1) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 << 20);
   });
 
   it('gives one id per entry: no alias of it, nor the same place in the other ring, finds it', async () => {
