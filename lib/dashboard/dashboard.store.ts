@@ -26,7 +26,7 @@ export const COUNTED_MINUTES = 24 * 60;
  */
 export interface DashboardStore {
   /**
-   * Records an outcome as `WebhookEvents` handed it out (its headers masked only when read):
+   * Records an outcome as `WebhookEvents` handed it out (its headers masked by the event):
    * a `verified` opens a record of its attempt; the final outcome with the same `attemptId`
    * completes it. An outcome with no open record of its attempt is a record of its own.
    */
