@@ -15,6 +15,7 @@ export * from './errors/index.js';
 export type {
   WebhookProvider,
   WebhookProviderSummary,
+  WebhookExample,
   VerifiedWebhook,
   SignedWebhook,
   WebhookCredentials,

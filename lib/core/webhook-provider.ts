@@ -75,6 +75,20 @@ export interface SignedWebhook {
   readonly body: Buffer;
 }
 
+/**
+ * One realistic delivery a sender makes, for the command line and docs: what
+ * `npx nestjs-signed-webhooks send <provider> --event <event>` sends when no payload is given.
+ */
+export interface WebhookExample {
+  /** The event type this delivery is, as {@link VerifiedWebhook.event} reads it; `undefined` for senders without one. */
+  readonly event: string | undefined;
+  /**
+   * The payload: a value (encoded as the sender encodes it, as `signWebhook`'s `payload`) or
+   * the body's exact text, for senders whose byte layout matters (pretty-printed JSON, escaped slashes).
+   */
+  readonly payload: unknown;
+}
+
 /** HTTP methods a sender delivers with. */
 export type WebhookMethod = 'POST' | 'GET';
 
@@ -134,6 +148,8 @@ export interface WebhookProvider<TKeys = unknown> {
   readonly signsUrl?: boolean;
   /** How the sender signs, for the docs' senders table. */
   readonly summary?: WebhookProviderSummary;
+  /** Realistic deliveries the sender makes, for the command line and docs (one or two, real event names). */
+  readonly examples?: readonly WebhookExample[];
   /**
    * Checks and prepares the secrets once; throws `WebhookConfigurationError` for credentials
    * this sender cannot use.
