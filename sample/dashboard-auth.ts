@@ -1,7 +1,7 @@
 import { Controller, Get, Query, Res, UnauthorizedException } from '@nestjs/common';
 import type { Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { WebhookDashboardRequest } from '../lib/index.js';
+import type { WebhookDashboardRequest } from '../lib/entries/dashboard.js';
 import { sampleConfig } from './sample.config.js';
 
 /** The cookie a browser gets from `GET /dashboard-login?token=…`. */

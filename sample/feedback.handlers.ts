@@ -16,6 +16,17 @@ interface GithubPushEvent {
   repository?: { full_name?: string };
 }
 
+/** The part of a Stripe event the sample reads, typed as an interface: no DTO, no validation. */
+interface StripeEvent {
+  type: string;
+  data: { object: { id: string; amount?: number; currency?: string } };
+}
+
+/** A Slack `event_callback`; the module routes it on the inner `event.type`. */
+interface SlackEventCallback {
+  event: { type: string; user?: string; text?: string };
+}
+
 /** The sample's handlers: one per sender (and per event where the sender has events). */
 @Injectable()
 export class FeedbackHandlers {
@@ -56,6 +67,17 @@ export class FeedbackHandlers {
   @WebhookHandler('github', { event: 'push' })
   onPush(push: GithubPushEvent, context: WebhookContext): void {
     this.record('onPush', push, context, `push to ${push.ref} in ${push.repository?.full_name}`);
+  }
+
+  @WebhookHandler('stripe', { event: 'payment_intent.succeeded' })
+  onPayment(event: StripeEvent, context: WebhookContext): void {
+    const intent = event.data.object;
+    this.record('onPayment', event, context, `${intent.id} paid ${intent.amount} ${intent.currency}`);
+  }
+
+  @WebhookHandler('slack', { event: 'app_mention' })
+  onMention(callback: SlackEventCallback, context: WebhookContext): void {
+    this.record('onMention', callback, context, `${callback.event.user} said "${callback.event.text}"`);
   }
 
   private record(handler: string, payload: object, context: WebhookContext, summary: string): void {

@@ -74,6 +74,29 @@ export const githubPush = {
   pusher: { name: 'octocat' },
 };
 
+/** A Stripe `payment_intent.succeeded` event (trimmed). */
+export const stripePaymentSucceeded = {
+  id: 'evt_3QdemoPaymentSucceeded01',
+  object: 'event',
+  api_version: '2024-06-20',
+  created: 1764000000,
+  type: 'payment_intent.succeeded',
+  data: {
+    object: { id: 'pi_3QdemoIntent01', object: 'payment_intent', amount: 4900, currency: 'eur', status: 'succeeded' },
+  },
+};
+
+/** A Slack Events API `app_mention`, as Slack wraps it in an `event_callback`. */
+export const slackAppMention = {
+  token: 'unused-verification-token',
+  team_id: 'T0DEMO',
+  api_app_id: 'A0DEMO',
+  type: 'event_callback',
+  event_id: 'Ev0DEMO1',
+  event_time: 1764000000,
+  event: { type: 'app_mention', user: 'U0DEMO', text: '<@U0BOT> ship it', channel: 'C0DEMO', ts: '1764000000.000100' },
+};
+
 /** A one-pixel PNG, standing in for a Usersnap screenshot. */
 export const screenshotPng = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
@@ -96,5 +119,7 @@ export function signSampleDeliveries(signer: WebhookSigner): [source: string, de
     ['shopsurvey', signer.sign('shopsurvey', shopSurveyResponse, { event: 'Response.Created' })],
     ['billing', signer.sign('billing', billingInvoicePaid)],
     ['github', signer.sign('github', githubPush, { event: 'push' })],
+    ['stripe', signer.sign('stripe', stripePaymentSucceeded)],
+    ['slack', signer.sign('slack', slackAppMention)],
   ];
 }

@@ -12,6 +12,9 @@ export const sampleConfig = {
   // base64 of "demo-billing-standard-webhooks!!"
   billingSecret: process.env.BILLING_WEBHOOK_SECRET ?? 'whsec_ZGVtby1iaWxsaW5nLXN0YW5kYXJkLXdlYmhvb2tzISE=',
   githubSecret: process.env.GITHUB_WEBHOOK_SECRET ?? 'demo-github-secret',
+  /** Stripe's endpoint secret is used as it is, `whsec_` prefix included. */
+  stripeSecret: process.env.STRIPE_WEBHOOK_SECRET ?? 'whsec_demo_stripe_endpoint_secret',
+  slackSigningSecret: process.env.SLACK_SIGNING_SECRET ?? 'demo-slack-signing-secret',
   /** Opens the dashboard: `Authorization: Bearer <token>`, or GET /dashboard-login?token=<token> in a browser. */
   dashboardToken: process.env.DASHBOARD_TOKEN ?? 'demo-dashboard-token',
 };
