@@ -44,6 +44,38 @@ export const bitbucketProvider: WebhookProvider<Buffer[]> = {
     checkedAgainst:
       "Bitbucket's webhook documentation (no SDK verifies): its check written as documented, both directions",
   },
+  examples: [
+    {
+      event: 'repo:push',
+      payload: {
+        push: {
+          changes: [
+            {
+              old: {
+                type: 'branch',
+                name: 'main',
+                target: { type: 'commit', hash: '8f2a1c9e3b7d4a6f0e5c2b1a9d8e7f6a5b4c3d2e' },
+              },
+              new: {
+                type: 'branch',
+                name: 'main',
+                target: { type: 'commit', hash: 'b41d6e0a7c3f9e2d1a8b5c4f3e2d1c0b9a8f7e6d' },
+              },
+              created: false,
+              forced: false,
+              closed: false,
+            },
+          ],
+        },
+        repository: { type: 'repository', full_name: 'acme/billing-api', name: 'billing-api', is_private: true },
+        actor: {
+          type: 'user',
+          display_name: 'Conceição Ramos',
+          account_id: '557058:9f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+        },
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'bitbucket'),
 

@@ -41,6 +41,29 @@ export const calendlyProvider: WebhookProvider<Buffer[]> = {
     handshake: 'none',
     checkedAgainst: 'no SDK: the verification code of Calendly\'s "Webhook Signatures" guide, run as written',
   },
+  examples: [
+    {
+      event: 'invitee.created',
+      payload: {
+        created_at: '2024-06-12T14:03:27.000000Z',
+        created_by: 'https://api.calendly.com/users/EBHAAFHDCAEQTSEZ',
+        event: 'invitee.created',
+        payload: {
+          email: 'zoe.kruger@example.com',
+          name: 'Zoë Krüger',
+          status: 'active',
+          timezone: 'Europe/Berlin',
+          scheduled_event: {
+            name: '30 Minute Meeting',
+            start_time: '2024-06-19T09:00:00.000000Z',
+            end_time: '2024-06-19T09:30:00.000000Z',
+            uri: 'https://api.calendly.com/scheduled_events/GBGBDCAADAEDCRZ2',
+          },
+          uri: 'https://api.calendly.com/scheduled_events/GBGBDCAADAEDCRZ2/invitees/7c1b6f0e-3f8a-4b1e-9d2c-5a4e8f1b2c3d',
+        },
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'calendly'),
 

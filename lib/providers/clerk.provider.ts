@@ -34,4 +34,25 @@ export const clerkProvider: WebhookProvider<StandardWebhooksKeys> = standardWebh
     checkedAgainst:
       '`@clerk/backend` `verifyWebhook` (from `@clerk/backend/webhooks`) accepts what `signWebhook` writes',
   },
+  examples: [
+    {
+      event: 'user.created',
+      payload: {
+        data: {
+          created_at: 1654012591514,
+          email_addresses: [{ email_address: 'example@example.org', id: 'idn_29w83yL7CwVlJXylYLxcslromF1' }],
+          first_name: 'Example',
+          id: 'user_29w83sxmDNGwOuEthce5gg56FcC',
+          last_name: 'Example',
+          object: 'user',
+          primary_email_address_id: 'idn_29w83yL7CwVlJXylYLxcslromF1',
+          updated_at: 1654012591835,
+        },
+        instance_id: 'ins_2RjLaSSIhmtZ6ZKZDqJ7g3jxQqM',
+        object: 'event',
+        timestamp: 1654012591835,
+        type: 'user.created',
+      },
+    },
+  ],
 });

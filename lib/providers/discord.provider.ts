@@ -78,6 +78,36 @@ export const discordProvider: WebhookProvider<DiscordKeys> = {
     checkedAgainst:
       '`discord-interactions` `verifyKey` accepts what `signWebhook` writes (Discord publishes no worked example)',
   },
+  examples: [
+    {
+      event: 'APPLICATION_COMMAND',
+      // A slash command, `/roll sides:20`, in a guild channel.
+      payload: {
+        application_id: '1251316715767504957',
+        channel_id: '1016040327909326890',
+        data: { id: '1251319823474618399', name: 'roll', options: [{ name: 'sides', type: 4, value: 20 }], type: 1 },
+        guild_id: '1016040327011745863',
+        id: '1252005811405094912',
+        locale: 'en-GB',
+        member: { user: { global_name: 'João', id: '301066102587408386', username: 'joao' } },
+        token: 'aW50ZXJhY3Rpb246MTI1MjAwNTgxMTQwNTA5NDkxMjpTTk9wZ1RkM2VhaHJQZ2VKTGpyZ0lBdnlUa3M',
+        type: 2,
+        version: 1,
+      },
+    },
+    {
+      event: 'PING',
+      // What Discord sends when the Interactions Endpoint URL is saved: answered `{"type":1}`.
+      payload: {
+        application_id: '1251316715767504957',
+        id: '1252005811405094913',
+        token: 'aW50ZXJhY3Rpb246MTI1MjAwNTgxMTQwNTA5NDkxMzpwaW5n',
+        type: 1,
+        user: { global_name: 'Discord', id: '643945264868098049', username: 'discord' },
+        version: 1,
+      },
+    },
+  ],
 
   prepareKeys({ secrets }) {
     if (secrets.length === 0) throw new WebhookConfigurationError(secretRequired('discord'));

@@ -48,6 +48,30 @@ export const githubProvider: WebhookProvider<Buffer[]> = {
     checkedAgainst:
       '`@octokit/webhooks-methods` `sign` and `verify`, both directions; the example in GitHub\'s "Validating webhook deliveries"',
   },
+  examples: [
+    {
+      event: 'push',
+      payload: {
+        ref: 'refs/heads/main',
+        before: '6113728f27ae82c7b1a177c8d03f9e96e0adf246',
+        after: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
+        repository: { id: 186853002, name: 'hello-world', full_name: 'octo-org/hello-world', private: false },
+        pusher: { name: 'joao-s', email: 'joao@example.com' },
+        sender: { login: 'joao-s', id: 21031067, type: 'User' },
+        head_commit: { id: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c', message: 'Update the README' },
+      },
+    },
+    {
+      event: 'ping',
+      payload: {
+        zen: 'Design for failure.',
+        hook_id: 482931057,
+        hook: { type: 'Repository', id: 482931057, name: 'web', active: true, events: ['push'] },
+        repository: { id: 186853002, name: 'hello-world', full_name: 'octo-org/hello-world' },
+        sender: { login: 'joao-s', id: 21031067, type: 'User' },
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'github'),
 

@@ -66,6 +66,39 @@ export const gitlabProvider: WebhookProvider<GitlabKeys> = {
     checkedAgainst:
       "GitLab's webhook documentation (secret token, delivery headers; no SDK): its check written literally, both directions",
   },
+  examples: [
+    {
+      event: 'Merge Request Hook',
+      payload: {
+        object_kind: 'merge_request',
+        event_type: 'merge_request',
+        user: { id: 1, name: 'Rosário Lima', username: 'rlima' },
+        project: { id: 1, name: 'Gitlab Test', path_with_namespace: 'gitlabhq/gitlab-test', default_branch: 'main' },
+        object_attributes: {
+          iid: 1,
+          title: 'Fix the navigation on small screens',
+          state: 'opened',
+          action: 'open',
+          source_branch: 'ms-viewport',
+          target_branch: 'main',
+          url: 'https://gitlab.example.com/gitlabhq/gitlab-test/-/merge_requests/1',
+        },
+      },
+    },
+    {
+      event: 'Push Hook',
+      payload: {
+        object_kind: 'push',
+        event_name: 'push',
+        ref: 'refs/heads/main',
+        before: '95790bf891e76fee5e1747ab589903a6a1f80f22',
+        after: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
+        user_username: 'rlima',
+        project: { id: 1, name: 'Gitlab Test', path_with_namespace: 'gitlabhq/gitlab-test' },
+        total_commits_count: 1,
+      },
+    },
+  ],
 
   prepareKeys({ secrets }) {
     if (secrets.length === 0) throw new WebhookConfigurationError(secretRequired('gitlab'));

@@ -28,6 +28,14 @@ export const guuruProvider: WebhookProvider<Buffer[]> = {
     handshake: 'none',
     checkedAgainst: "the three worked examples of Guuru's documentation",
   },
+  examples: [
+    {
+      event: undefined,
+      // Guuru's published Example 2, byte for byte (compact JSON, a non-ASCII name).
+      payload:
+        '{"user":{"name":"João","email":"","locale":"en"},"question":"Is shipping free for Portugal?","status":"rated","language":"en","transcriptURL":"https://chat.guuru.com/guuru-qa/transcripts/-LZu-ZrIBzpNHGswVFuP","rating":1,"category":"general","createdAt":1551456423860,"acceptedAt":1551456435840,"closedAt":1551456470489,"ratedAt":1551456472882}',
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'guuru'),
 

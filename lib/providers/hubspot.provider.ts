@@ -56,6 +56,39 @@ export const hubspotProvider: WebhookProvider<Buffer[]> = {
     checkedAgainst:
       "`@hubspot/api-client`'s `Signature.getSignature` and `Signature.isValid` (v3), both directions, and the URI decoding of HubSpot's documentation",
   },
+  examples: [
+    {
+      event: undefined,
+      // A batch of CRM events.
+      payload: [
+        {
+          eventId: 1871893409,
+          subscriptionId: 2241067,
+          portalId: 62515,
+          appId: 1160452,
+          occurredAt: 1714564800000,
+          subscriptionType: 'contact.propertyChange',
+          attemptNumber: 0,
+          objectId: 51,
+          propertyName: 'firstname',
+          propertyValue: 'João',
+          changeSource: 'CRM_UI',
+        },
+        {
+          eventId: 1871893410,
+          subscriptionId: 2241070,
+          portalId: 62515,
+          appId: 1160452,
+          occurredAt: 1714564800412,
+          subscriptionType: 'deal.creation',
+          attemptNumber: 0,
+          objectId: 9071,
+          changeFlag: 'NEW',
+          changeSource: 'CRM_UI',
+        },
+      ],
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'hubspot'),
 

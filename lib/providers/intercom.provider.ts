@@ -40,6 +40,31 @@ export const intercomProvider: WebhookProvider<Buffer[]> = {
     checkedAgainst:
       "Intercom's signed-notifications documentation (no SDK verifies): its check written as documented, both directions",
   },
+  examples: [
+    {
+      event: 'conversation.user.created',
+      payload: {
+        type: 'notification_event',
+        app_id: 'a86dr8yl',
+        data: {
+          type: 'notification_event_data',
+          item: {
+            type: 'conversation',
+            id: '147',
+            state: 'open',
+            source: { type: 'conversation', body: "<p>Hi! April's invoice never arrived.</p>" },
+          },
+        },
+        id: 'notif_3f1b8a2c-6d4e-4f9a-b7c1-2e3d4f5a6b7c',
+        topic: 'conversation.user.created',
+        delivery_status: 'pending',
+        delivery_attempts: 1,
+        delivered_at: 0,
+        first_sent_at: 1714564800,
+        created_at: 1714564800,
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'intercom'),
 

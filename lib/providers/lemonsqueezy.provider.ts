@@ -33,6 +33,18 @@ export const lemonSqueezyProvider: WebhookProvider<Buffer[]> = {
     handshake: 'none',
     checkedAgainst: 'no SDK: the Node.js check of Lemon Squeezy\'s "Signing requests" guide, run as written',
   },
+  examples: [
+    {
+      event: 'order_created',
+      // As PHP's json_encode writes it: compact, slashes escaped.
+      payload:
+        '{"meta":{"test_mode":true,"event_name":"order_created","custom_data":{"user_id":"42"}},' +
+        '"data":{"type":"orders","id":"2811527","attributes":{"store_id":48211,"order_number":482111,' +
+        '"user_name":"Zo\\u00eb Kr\\u00fcger","user_email":"zoe.kruger@example.com","currency":"EUR","total":3451,' +
+        '"status":"paid","urls":{"receipt":"https:\\/\\/app.lemonsqueezy.com\\/my-orders\\/1f2e3d4c"},' +
+        '"created_at":"2024-06-12T14:03:27.000000Z"}}}',
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'lemonsqueezy'),
 

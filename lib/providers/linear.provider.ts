@@ -48,6 +48,30 @@ export const linearProvider: WebhookProvider<Buffer[]> = {
     handshake: 'none',
     checkedAgainst: '`@linear/sdk/webhooks` `LinearWebhookClient` `verify` and `parseData`',
   },
+  examples: [
+    {
+      event: 'Issue',
+      // Without `webhookTimestamp`: `sign` adds the send time, as Linear does.
+      payload: {
+        action: 'create',
+        actor: { id: '2e6eea91-1111-4a2b-9486-acea0603064d', name: 'Jane Doe', type: 'user' },
+        createdAt: '2024-05-06T12:53:20.000Z',
+        data: {
+          id: '5b1a0e6c-2f3d-4c8e-9a7b-6d5e4f3a2b1c',
+          number: 1234,
+          title: 'Checkout fails with a 500 on Safari',
+          priority: 2,
+          identifier: 'ENG-1234',
+          state: { id: '3c4d5e6f-7a8b-4c9d-8e1f-2a3b4c5d6e7f', name: 'Todo', type: 'unstarted' },
+          team: { id: '72b2a2dc-6f4f-4423-9d34-24b5bd10634a', key: 'ENG', name: 'Engineering' },
+        },
+        url: 'https://linear.app/acme/issue/ENG-1234/checkout-fails-with-a-500-on-safari',
+        type: 'Issue',
+        organizationId: '9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d',
+        webhookId: '0f1e2d3c-4b5a-4968-8776-655443322110',
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'linear'),
 

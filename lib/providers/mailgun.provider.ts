@@ -50,6 +50,32 @@ export const mailgunProvider: WebhookProvider<Buffer[]> = {
     checkedAgainst:
       "the Node.js verification snippet of Mailgun's documentation (Securing Webhooks), both directions; Mailgun publishes no SDK check",
   },
+  examples: [
+    {
+      event: 'delivered',
+      // Without its `signature` object: `sign` puts one in.
+      payload: {
+        'event-data': {
+          id: 'CPgfbmQMTCKtHW6uIWtuVe',
+          timestamp: 1714564799.812345,
+          'log-level': 'info',
+          event: 'delivered',
+          'delivery-status': { tls: true, code: 250, message: 'OK', 'attempt-no': 1 },
+          envelope: { transport: 'smtp', sender: 'bob@mg.example.com', targets: 'joao@example.com' },
+          message: {
+            headers: {
+              to: 'João Silva <joao@example.com>',
+              'message-id': '20240501120000.1.5F3C2A1B0D9E8F7A@mg.example.com',
+              from: 'Bob <bob@mg.example.com>',
+              subject: 'Your order #1042',
+            },
+          },
+          recipient: 'joao@example.com',
+          tags: ['welcome'],
+        },
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'mailgun'),
 

@@ -40,6 +40,25 @@ export const paddleProvider: WebhookProvider<Buffer[]> = {
     checkedAgainst:
       '`@paddle/paddle-node-sdk` (`webhooks.isSignatureValid`, i.e. `WebhooksValidator`) and its test vectors',
   },
+  examples: [
+    {
+      event: 'subscription.activated',
+      payload: {
+        event_id: 'evt_01j0kq9b4m5n6p7q8r9s0t1v2w',
+        event_type: 'subscription.activated',
+        occurred_at: '2024-06-10T12:21:54.361248Z',
+        notification_id: 'ntf_01j0kq9b6c7d8e9f0g1h2j3k4m',
+        data: {
+          id: 'sub_01j0kq98zx3y4w5v6t7s8r9q0p',
+          status: 'active',
+          customer_id: 'ctm_01j0kq7n2p3q4r5s6t7v8w9x0y',
+          currency_code: 'EUR',
+          billing_cycle: { interval: 'month', frequency: 1 },
+          items: [{ status: 'active', quantity: 1, price: { id: 'pri_01hv0vax6rv18t4tamj848ne4d' } }],
+        },
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'paddle'),
 

@@ -34,6 +34,34 @@ export const razorpayProvider: WebhookProvider<Buffer[]> = {
     handshake: 'none',
     checkedAgainst: '`razorpay` (`validateWebhookSignature`) and its test vector',
   },
+  examples: [
+    {
+      event: 'payment.captured',
+      payload: {
+        entity: 'event',
+        account_id: 'acc_BFQ7uQEaa7j2z7',
+        event: 'payment.captured',
+        contains: ['payment'],
+        payload: {
+          payment: {
+            entity: {
+              id: 'pay_OXkqwT1sZb3Lm9',
+              entity: 'payment',
+              amount: 249900,
+              currency: 'INR',
+              status: 'captured',
+              order_id: 'order_OXkqJ8vR2nQ5Tw',
+              method: 'upi',
+              captured: true,
+              email: 'priya.r@example.com',
+              created_at: 1718200990,
+            },
+          },
+        },
+        created_at: 1718201007,
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'razorpay'),
 

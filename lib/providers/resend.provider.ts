@@ -33,4 +33,20 @@ export const resendProvider: WebhookProvider<StandardWebhooksKeys> = standardWeb
     handshake: 'none',
     checkedAgainst: '`resend` `new Resend(key).webhooks.verify` accepts what `signWebhook` writes',
   },
+  examples: [
+    {
+      event: 'email.delivered',
+      payload: {
+        type: 'email.delivered',
+        created_at: '2024-11-22T23:41:12.126Z',
+        data: {
+          created_at: '2024-11-22T23:41:11.894719+00:00',
+          email_id: '56761188-7520-42d8-8898-ff6fc54ce618',
+          from: 'Acme <onboarding@resend.dev>',
+          to: ['delivered@resend.dev'],
+          subject: 'Sending this example',
+        },
+      },
+    },
+  ],
 });

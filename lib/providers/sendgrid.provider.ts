@@ -60,6 +60,31 @@ export const sendGridProvider: WebhookProvider<SendGridKeys> = {
     checkedAgainst:
       "`@sendgrid/eventwebhook` `EventWebhook.verifySignature` (with `convertPublicKeyToECDSA`) accepts what `signWebhook` writes; the SDK's own two test vectors",
   },
+  examples: [
+    {
+      event: undefined,
+      // A batch of events for one message (`encodePayload` writes one per line, as SendGrid does).
+      payload: [
+        {
+          email: 'joao@example.com',
+          timestamp: 1718617792,
+          'smtp-id': '<14c5d75ce93.dfd.64b469@ismtpd-555>',
+          event: 'processed',
+          sg_event_id: 'cHJvY2Vzc2VkLTQ4MDY4ODQyLUxSelhsX05IU3RPR2hRNGtvZlNtX0EtMA',
+          sg_message_id: 'LRzXl_NHStOGhQ4kofSm_A.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC76C-9.0',
+        },
+        {
+          email: 'joao@example.com',
+          timestamp: 1718617795,
+          'smtp-id': '<14c5d75ce93.dfd.64b469@ismtpd-555>',
+          event: 'delivered',
+          response: '250 2.0.0 OK 1718617795 d75ce93sf.64 - gsmtp',
+          sg_event_id: 'ZGVsaXZlcmVkLTAtNDgwNjg4NDItTFJ6WGxfTkhTdE9HaFE0a29mU21fQS0w',
+          sg_message_id: 'LRzXl_NHStOGhQ4kofSm_A.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC76C-9.0',
+        },
+      ],
+    },
+  ],
 
   prepareKeys({ secrets }) {
     if (secrets.length === 0) throw new WebhookConfigurationError(secretRequired('sendgrid'));

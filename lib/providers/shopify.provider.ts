@@ -52,6 +52,23 @@ export const shopifyProvider: WebhookProvider<Buffer[]> = {
     checkedAgainst:
       "Shopify's documented scheme as `@shopify/shopify-api`'s `validateHmacFromRequest` and its `getHmac` test helper compute it (not installed: it needs Node 22)",
   },
+  examples: [
+    {
+      event: 'orders/create',
+      payload: {
+        id: 5731249012839,
+        admin_graphql_api_id: 'gid://shopify/Order/5731249012839',
+        name: '#1042',
+        email: 'joao@example.com',
+        created_at: '2024-05-01T14:00:00+02:00',
+        currency: 'EUR',
+        financial_status: 'paid',
+        total_price: '42.00',
+        customer: { id: 7124553761, first_name: 'João', last_name: 'Silva' },
+        line_items: [{ id: 14530021867623, title: 'Roasted coffee, 500 g', quantity: 2, price: '21.00' }],
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'shopify'),
 

@@ -65,6 +65,17 @@ export const shopSurveyProvider: WebhookProvider<Buffer[]> = {
     handshake: 'none',
     checkedAgainst: "ShopSurvey's documentation (seed 003)",
   },
+  examples: [
+    {
+      event: 'Response.Created',
+      payload: {
+        id: 'resp_20261123_001',
+        survey_id: 'srv_9001',
+        created_at: '2026-11-23T10:16:00Z',
+        answers: [{ question: 'How did you hear about us?', answer: 'A friend' }],
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'shopsurvey'),
 

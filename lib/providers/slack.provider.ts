@@ -59,6 +59,36 @@ export const slackProvider: WebhookProvider<Buffer[]> = {
     checkedAgainst:
       '`@slack/bolt` `verifySlackRequest`; the worked example of Slack\'s "Verifying requests from Slack"',
   },
+  examples: [
+    {
+      event: 'app_mention',
+      payload: {
+        token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl',
+        team_id: 'T061EG9R6',
+        api_app_id: 'A0PNCHHK2',
+        event: {
+          type: 'app_mention',
+          user: 'U061F7AUR',
+          text: '<@U0LAN0Z89> is it everything a river should be?',
+          ts: '1715000000.000200',
+          channel: 'C0LAN2Q65',
+          event_ts: '1715000000.000200',
+        },
+        type: 'event_callback',
+        event_id: 'Ev0PV52K25',
+        event_time: 1715000000,
+      },
+    },
+    {
+      event: 'url_verification',
+      // Slack's own example: the module answers with the challenge.
+      payload: {
+        token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl',
+        challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+        type: 'url_verification',
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'slack'),
 

@@ -44,6 +44,31 @@ export const squareProvider: WebhookProvider<Buffer[]> = {
     checkedAgainst:
       "`square`'s `WebhooksHelper.verifySignature` (what `signWebhook` writes passes it), and the test vectors of Square's SDKs",
   },
+  examples: [
+    {
+      event: 'payment.updated',
+      payload: {
+        merchant_id: '6SSW7HV8K2ST5',
+        type: 'payment.updated',
+        event_id: '13b867cf-db3d-4b1c-90b6-2f32a9d78124',
+        created_at: '2024-05-01T12:00:00.123Z',
+        data: {
+          type: 'payment',
+          id: 'KkAkhdMsgzn59SM8A89WgKwekxLZY',
+          object: {
+            payment: {
+              id: 'KkAkhdMsgzn59SM8A89WgKwekxLZY',
+              amount_money: { amount: 4200, currency: 'EUR' },
+              status: 'COMPLETED',
+              source_type: 'CARD',
+              location_id: 'L88917AVBK2S5',
+              version: 3,
+            },
+          },
+        },
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'square'),
 

@@ -20,7 +20,12 @@ import {
 import { MAX_SIGNATURE_CANDIDATES } from '../core/hmac-signature.js';
 import { assertWithinWindow, parseEpochSeconds } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
-import type { WebhookCredentials, WebhookProvider, WebhookProviderSummary } from '../core/webhook-provider.js';
+import type {
+  WebhookCredentials,
+  WebhookExample,
+  WebhookProvider,
+  WebhookProviderSummary,
+} from '../core/webhook-provider.js';
 
 const ED25519_SIGNATURE_BYTES = 64;
 const ED25519_KEY_BYTES = 32;
@@ -75,6 +80,8 @@ export interface StandardWebhooksFamilyOptions {
   readonly senderHeaders?: readonly string[];
   /** How the sender signs, for the docs' senders table. */
   readonly summary: WebhookProviderSummary;
+  /** Realistic deliveries the sender makes, for the command line and docs. */
+  readonly examples?: readonly WebhookExample[];
 }
 
 /**
@@ -95,6 +102,7 @@ export function standardWebhooksFamily(options: StandardWebhooksFamilyOptions): 
     methods: ['POST'],
     contentType: 'application/json',
     summary,
+    examples: options.examples,
 
     prepareKeys: ({ secrets }) => prepareStandardKeys(secrets, name),
 
@@ -170,6 +178,16 @@ export const standardWebhooksProvider: WebhookProvider<StandardWebhooksKeys> = s
     handshake: 'none',
     checkedAgainst: '`standardwebhooks` (the reference implementation), both directions',
   },
+  examples: [
+    {
+      event: 'invoice.paid',
+      payload: {
+        type: 'invoice.paid',
+        timestamp: '2026-11-23T10:17:00Z',
+        data: { invoiceId: 'in_1042', amountCents: 12900, currency: 'EUR' },
+      },
+    },
+  ],
 });
 
 /** The header set a delivery is read with: the first any of whose headers is present, else the first. */

@@ -44,6 +44,35 @@ export const stripeProvider: WebhookProvider<Buffer[]> = {
     handshake: 'none',
     checkedAgainst: '`stripe` (`webhooks.generateTestHeaderString`, `webhooks.constructEvent`), both directions',
   },
+  examples: [
+    {
+      event: 'checkout.session.completed',
+      // As Stripe posts it: pretty-printed, with a trailing newline.
+      payload: `{
+  "id": "evt_1PQxTkLkdIwHu7ixbR4sNq2E",
+  "object": "event",
+  "api_version": "2024-06-20",
+  "created": 1718022114,
+  "data": {
+    "object": {
+      "id": "cs_test_a1Gm3bQ9Lx7vT2kP8nR5sW0yH4jD6fC3eZ1uN9oI2qK5",
+      "object": "checkout.session",
+      "amount_total": 4900,
+      "currency": "eur",
+      "customer": "cus_QH2mXc9LpT4nZ8",
+      "mode": "subscription",
+      "payment_status": "paid",
+      "status": "complete"
+    }
+  },
+  "livemode": false,
+  "pending_webhooks": 1,
+  "request": { "id": null, "idempotency_key": null },
+  "type": "checkout.session.completed"
+}
+`,
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'stripe'),
 

@@ -39,10 +39,31 @@ export const survicateProvider: WebhookProvider<SurvicateKeys> = {
     handshake: 'none',
     checkedAgainst: "Survicate's documentation (seed 002)",
   },
+  examples: [
+    {
+      event: 'questionAnswered',
+      payload: {
+        messageId: 'msg-6f1c2a90-survicate',
+        deliveryTries: 0,
+        event: {
+          questionAnswered: {
+            survey: { id: 'a1b2c3', name: 'Checkout satisfaction' },
+            url: 'https://shop.example.com/checkout/done',
+            timestamp: '2026-11-23T10:15:00Z',
+            respondent: { id: 'r-42', platform: 'web', userAgent: 'Mozilla/5.0', attributes: { plan: 'pro' } },
+            question: { id: 77, body: 'How easy was it to pay?' },
+            choice: { id: 3, body: 'Very easy', comment: 'Apple Pay just worked' },
+          },
+        },
+      },
+    },
+  ],
 
   prepareKeys({ secrets, token }) {
     if (secrets.length === 0 && !token) {
-      throw new WebhookConfigurationError(providerCannot('survicate', 'needs a signing secret (and optionally a token)'));
+      throw new WebhookConfigurationError(
+        providerCannot('survicate', 'needs a signing secret (and optionally a token)'),
+      );
     }
     return {
       secrets: secrets.length > 0 ? prepareSharedSecrets(secrets, 'survicate') : [],

@@ -35,4 +35,15 @@ export const svixProvider: WebhookProvider<StandardWebhooksKeys> = standardWebho
     checkedAgainst:
       "`svix` 1.99 `Webhook.sign` and `Webhook.verify`, both directions; the worked example of Svix's docs (Verifying Webhooks Manually)",
   },
+  examples: [
+    {
+      event: 'invoice.paid',
+      // The body is the application's own JSON, with its `type`.
+      payload: {
+        type: 'invoice.paid',
+        timestamp: '2024-05-01T12:00:00.000Z',
+        data: { id: 'inv_8Bc2Yq', customer: 'cus_31Fd', amount_paid: 4900, currency: 'eur' },
+      },
+    },
+  ],
 });

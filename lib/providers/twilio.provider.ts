@@ -60,6 +60,27 @@ export const twilioProvider: WebhookProvider<Buffer[]> = {
     checkedAgainst:
       "`twilio`'s `getExpectedTwilioSignature`, `validateRequest` and `validateRequestWithBody`, both directions, and the test vectors of its own suite",
   },
+  examples: [
+    {
+      event: undefined,
+      // An incoming SMS: form fields, which `encodePayload` writes as Twilio posts them.
+      payload: {
+        ToCountry: 'US',
+        SmsMessageSid: 'SM8f3c2a1b0d9e8f7a6b5c4d3e2f1a0b9c',
+        NumMedia: '0',
+        SmsSid: 'SM8f3c2a1b0d9e8f7a6b5c4d3e2f1a0b9c',
+        SmsStatus: 'received',
+        Body: 'Has order #1042 shipped?',
+        FromCountry: 'US',
+        To: '+14155550100',
+        NumSegments: '1',
+        MessageSid: 'SM8f3c2a1b0d9e8f7a6b5c4d3e2f1a0b9c',
+        AccountSid: 'AC1f2e3d4c5b6a79881726354453627180',
+        From: '+14155550123',
+        ApiVersion: '2010-04-01',
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'twilio'),
 

@@ -34,6 +34,29 @@ export const typeformProvider: WebhookProvider<Buffer[]> = {
     checkedAgainst:
       'the Node.js check of Typeform\'s "Secure your webhooks" (`verifySignature`), run as written; Typeform has no SDK',
   },
+  examples: [
+    {
+      event: 'form_response',
+      payload: {
+        event_id: '01HXA4T1V6Q3W7N5YJ2M8K0RBC',
+        event_type: 'form_response',
+        form_response: {
+          form_id: 'lT4Z3j',
+          token: 'a3a12ec67a1365927098a606107fac15',
+          landed_at: '2024-05-06T12:50:02Z',
+          submitted_at: '2024-05-06T12:53:20Z',
+          definition: {
+            id: 'lT4Z3j',
+            title: 'Webhooks example',
+            fields: [
+              { id: 'SMEUb7VJz92Q', title: 'How likely are you to recommend us?', type: 'opinion_scale', ref: 'nps' },
+            ],
+          },
+          answers: [{ type: 'number', number: 9, field: { id: 'SMEUb7VJz92Q', type: 'opinion_scale', ref: 'nps' } }],
+        },
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'typeform'),
 

@@ -39,6 +39,23 @@ export const usersnapProvider: WebhookProvider<Buffer[]> = {
     handshake: 'none',
     checkedAgainst: "Usersnap's documentation (seed 000)",
   },
+  examples: [
+    {
+      event: undefined,
+      payload: {
+        feedback_number: 1000,
+        link: 'https://app.usersnap.com/l/feedback/45a5c97d-2a8f-46c0-90b6-d6089192b161',
+        client: { url: 'https://app.usersnap.com/', screen_width: 1200, screen_height: 1200, client: 'Chrome' },
+        comment: { text: 'This example feedback will show if your integration setup is correct' },
+        fields: [
+          { order: 0, label: 'Title', boolean_value: null, text_value: 'Sample feedback', value: 'Sample feedback' },
+        ],
+        rating: { value: 1 },
+        state: { identifier: 'open' },
+        visitor: { email: 'visitor@example.com' },
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'usersnap'),
 
@@ -93,7 +110,10 @@ function encodeTimestamp(text: string): Buffer {
   }
   let value = BigInt(text);
   if (value > MAX_TIMESTAMP) {
-    throw new WebhookVerificationError('malformed_timestamp', headerMalformed(TIMESTAMP_HEADER, 'does not fit in 32 bytes'));
+    throw new WebhookVerificationError(
+      'malformed_timestamp',
+      headerMalformed(TIMESTAMP_HEADER, 'does not fit in 32 bytes'),
+    );
   }
   const bytes = Buffer.alloc(TIMESTAMP_BYTES);
   for (let index = 0; value > 0n; index += 1, value >>= 8n) bytes[index] = Number(value & 0xffn);

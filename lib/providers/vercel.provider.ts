@@ -32,6 +32,27 @@ export const vercelProvider: WebhookProvider<Buffer[]> = {
     handshake: 'none',
     checkedAgainst: "the verification snippet of Vercel's webhook documentation (no SDK verifies), both directions",
   },
+  examples: [
+    {
+      event: 'deployment.succeeded',
+      payload: {
+        id: 'evt_Kq7z3XbT2mWn9RcV5dLp8YsH',
+        type: 'deployment.succeeded',
+        createdAt: 1714564800123,
+        region: 'iad1',
+        payload: {
+          team: { id: 'team_9Fh2LkQw3ZxCv7Bn1Mp4Rt6Y' },
+          deployment: {
+            id: 'dpl_5vWq2Lk8Nm3Rx7Tz1Bc4Df6G',
+            url: 'acme-web-3f9k2m1x7-acme.vercel.app',
+            name: 'acme-web',
+          },
+          target: 'production',
+          project: { id: 'prj_8Hn3Jk5Lm7Np9Qr2St4Uv6W' },
+        },
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'vercel'),
 

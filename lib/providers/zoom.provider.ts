@@ -47,6 +47,36 @@ export const zoomProvider: WebhookProvider<Buffer[]> = {
     checkedAgainst:
       "Zoom's documented check (`v0:<ts>:<body>`, Zoom's `webhook-sample`) and its `endpoint.url_validation` example; no Zoom SDK verifies",
   },
+  examples: [
+    {
+      event: 'meeting.started',
+      payload: {
+        event: 'meeting.started',
+        event_ts: 1715000000123,
+        payload: {
+          account_id: 'AAAAAABBBB',
+          object: {
+            id: '85734912345',
+            uuid: 'Mbd3Ab9qSqmcMLCq9Ar1Kg==',
+            host_id: 'x1yCzABCDEfg23HiJKl4mN',
+            topic: 'Weekly sync',
+            type: 2,
+            start_time: '2024-05-06T12:53:20Z',
+            timezone: 'Europe/Lisbon',
+          },
+        },
+      },
+    },
+    {
+      event: 'endpoint.url_validation',
+      // Zoom's challenge: the module answers with `plainToken` and its HMAC.
+      payload: {
+        payload: { plainToken: 'qgg8vlvZRS6UYooatFL8Aw' },
+        event_ts: 1654503849680,
+        event: 'endpoint.url_validation',
+      },
+    },
+  ],
 
   prepareKeys: ({ secrets }) => prepareSharedSecrets(secrets, 'zoom'),
 
