@@ -2,8 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebhookBodyError } from '../core/errors/index.js';
 import { rawBodyConsumed } from '../core/errors/webhook.messages.js';
 import { isStreamUntouched, readBodyStream, tooLarge } from './read-body-stream.js';
+import { platformJson } from './platform-json.js';
 import { requestUrl } from './request-url.js';
-import type { WebhookHttpAdapter, WebhookRequestInfo, WebhookRoutes } from './webhook-http.adapter.js';
+import type { WebhookHeaders } from '../core/headers.js';
+import type { WebhookHttpAdapter, WebhookRoutes } from './webhook-http.adapter.js';
 
 /** The parts of an Express request this adapter reads. */
 interface ExpressRequest extends IncomingMessage {
@@ -12,6 +14,8 @@ interface ExpressRequest extends IncomingMessage {
   originalUrl?: string;
   /** Set by Nest when the app is created with `{ rawBody: true }`, for bodies its parsers read. */
   rawBody?: Buffer;
+  /** What the platform's parser made of the body. */
+  body?: unknown;
 }
 
 /** The parts of Express 5's router this adapter reorders. */
@@ -23,17 +27,30 @@ interface ExpressAppLike {
 export class ExpressWebhookAdapter implements WebhookHttpAdapter {
   readonly platform = 'express';
 
-  describe(request: unknown): WebhookRequestInfo {
-    const req = request as ExpressRequest;
-    return {
-      method: (req.method ?? 'GET').toUpperCase(),
-      headers: req.headers,
-      param: (name) => req.params?.[name],
-      url: () => requestUrl(req.headers, req.socket, req.originalUrl ?? req.url ?? '/'),
-    };
+  method(request: unknown): string {
+    // Node's parser gives methods in upper case already.
+    return (request as ExpressRequest).method ?? 'GET';
   }
 
-  async readBody(request: unknown, maxBytes: number): Promise<Buffer> {
+  headers(request: unknown): WebhookHeaders {
+    return (request as ExpressRequest).headers;
+  }
+
+  param(request: unknown, name: string): string | undefined {
+    return (request as ExpressRequest).params?.[name];
+  }
+
+  url(request: unknown): string {
+    const req = request as ExpressRequest;
+    return requestUrl(req.headers, req.socket, req.originalUrl ?? req.url ?? '/');
+  }
+
+  parsedJson(request: unknown): unknown {
+    const req = request as ExpressRequest;
+    return platformJson(req.body, req.rawBody, req.headers['content-type']);
+  }
+
+  readBody(request: unknown, maxBytes: number): Buffer | Promise<Buffer> {
     const req = request as ExpressRequest;
     if (Buffer.isBuffer(req.rawBody)) {
       if (req.rawBody.length > maxBytes) throw tooLarge(maxBytes);

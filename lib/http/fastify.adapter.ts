@@ -3,8 +3,10 @@ import type { Duplex } from 'node:stream';
 import { WebhookBodyError } from '../core/errors/index.js';
 import { rawBodyConsumed } from '../core/errors/webhook.messages.js';
 import { isStreamUntouched, readBodyStream, tooLarge } from './read-body-stream.js';
+import { platformJson } from './platform-json.js';
 import { requestUrl } from './request-url.js';
-import type { WebhookHttpAdapter, WebhookRequestInfo, WebhookRoutes } from './webhook-http.adapter.js';
+import type { WebhookHeaders } from '../core/headers.js';
+import type { WebhookHttpAdapter, WebhookRoutes } from './webhook-http.adapter.js';
 
 // Structural types of the parts of Fastify this adapter uses: `@nestjs/platform-fastify`
 // and `fastify` stay optional for apps on Express.
@@ -18,6 +20,8 @@ interface FastifyRequestLike {
   readonly raw: IncomingMessage;
   /** Set by Nest's parsers when the app is created with `{ rawBody: true }`, and by the text parser added here. */
   rawBody?: Buffer;
+  /** What the platform's parser made of the body. */
+  body?: unknown;
 }
 
 interface FastifyReplyLike {
@@ -51,18 +55,30 @@ interface FastifyInstanceLike {
 export class FastifyWebhookAdapter implements WebhookHttpAdapter {
   readonly platform = 'fastify';
 
-  describe(request: unknown): WebhookRequestInfo {
-    const req = request as FastifyRequestLike;
-    const params = (req.params ?? {}) as Record<string, string | undefined>;
-    return {
-      method: req.method.toUpperCase(),
-      headers: req.headers,
-      param: (name) => (Object.prototype.hasOwnProperty.call(params, name) ? params[name] : undefined),
-      url: () => requestUrl(req.headers, req.raw.socket, req.raw.url ?? '/'),
-    };
+  method(request: unknown): string {
+    return (request as FastifyRequestLike).method;
   }
 
-  async readBody(request: unknown, maxBytes: number): Promise<Buffer> {
+  headers(request: unknown): WebhookHeaders {
+    return (request as FastifyRequestLike).headers;
+  }
+
+  param(request: unknown, name: string): string | undefined {
+    const params = (request as FastifyRequestLike).params as Record<string, string | undefined> | undefined;
+    return params && Object.prototype.hasOwnProperty.call(params, name) ? params[name] : undefined;
+  }
+
+  url(request: unknown): string {
+    const req = request as FastifyRequestLike;
+    return requestUrl(req.headers, req.raw.socket, req.raw.url ?? '/');
+  }
+
+  parsedJson(request: unknown): unknown {
+    const req = request as FastifyRequestLike;
+    return platformJson(req.body, req.rawBody, req.headers['content-type']);
+  }
+
+  readBody(request: unknown, maxBytes: number): Buffer | Promise<Buffer> {
     const req = request as FastifyRequestLike;
     if (Buffer.isBuffer(req.rawBody)) {
       if (req.rawBody.length > maxBytes) throw tooLarge(maxBytes);

@@ -23,4 +23,4 @@ export function createWebhookHttpAdapter(platform: string): WebhookHttpAdapter {
   return create();
 }
 
-export type { WebhookHttpAdapter, WebhookRequestInfo, WebhookRoutes } from './webhook-http.adapter.js';
+export type { WebhookHttpAdapter, WebhookRoutes } from './webhook-http.adapter.js';

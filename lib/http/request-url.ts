@@ -9,7 +9,8 @@ import type { TLSSocket } from 'node:tls';
  * cover, and a signature over another URL proves nothing about this one.
  */
 export function requestUrl(headers: IncomingHttpHeaders, socket: unknown, pathAndQuery: string): string {
-  const protocol = firstValue(headers['x-forwarded-proto']) ?? ((socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http');
+  const protocol =
+    firstValue(headers['x-forwarded-proto']) ?? ((socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http');
   const host = firstValue(headers['x-forwarded-host']) ?? firstValue(headers.host) ?? 'localhost';
   return `${protocol}://${host}${pathAndQuery}`;
 }

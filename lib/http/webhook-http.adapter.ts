@@ -1,30 +1,25 @@
 import type { WebhookHeaders } from '../core/headers.js';
 
-/** What the module needs to know of a request, whatever the platform. */
-export interface WebhookRequestInfo {
-  /** Upper-case HTTP method. */
-  readonly method: string;
-  /** Headers as Node gives them. */
-  readonly headers: WebhookHeaders;
+/**
+ * The seam between the module and an HTTP platform. Everything that touches the platform's
+ * request or response lives behind it, so Express and Fastify differ only here. Every
+ * delivery passes through it: its methods read the request as it is, building nothing.
+ */
+export interface WebhookHttpAdapter {
+  /** The platform, as Nest's `HttpAdapter.getType()` names it. */
+  readonly platform: string;
+  /** The upper-case HTTP method. */
+  method(request: unknown): string;
+  /** The headers as Node gives them. */
+  headers(request: unknown): WebhookHeaders;
   /** A route parameter, e.g. `source`. */
-  param(name: string): string | undefined;
+  param(request: unknown, name: string): string | undefined;
   /**
    * The full URL the client called, as senders that sign it see it: the protocol and host
    * from `X-Forwarded-Proto` and `X-Forwarded-Host` when present (their first value), else
    * the connection's protocol and `Host`; then the path and query exactly as received.
    */
-  url(): string;
-}
-
-/**
- * The seam between the module and an HTTP platform. Everything that touches the platform's
- * request or response lives behind it, so Express and Fastify differ only here.
- */
-export interface WebhookHttpAdapter {
-  /** The platform, as Nest's `HttpAdapter.getType()` names it. */
-  readonly platform: string;
-  /** Method, headers, route parameters and URL of a request. */
-  describe(request: unknown): WebhookRequestInfo;
+  url(request: unknown): string;
   /**
    * The exact bytes of the body: those captured by the platform's own parser
    * (`rawBody: true`), or read from the untouched stream with the limit enforced while
@@ -32,7 +27,12 @@ export interface WebhookHttpAdapter {
    * discarded (up to a bound) after the answer, so the sender reads the 413 instead of
    * having its connection cut while it writes.
    */
-  readBody(request: unknown, maxBytes: number): Promise<Buffer>;
+  readBody(request: unknown, maxBytes: number): Buffer | Promise<Buffer>;
+  /**
+   * The JSON the platform's parser already made of exactly the bytes `readBody` gave, when
+   * it is `JSON.parse` of them (see `platformJson`); `undefined` otherwise.
+   */
+  parsedJson(request: unknown): unknown;
   /** Sets the status and content type of the answer the route then returns the body of. */
   prepareAnswer(response: unknown, status: number, contentType: string | undefined): void;
   /**

@@ -31,6 +31,7 @@ import {
 } from '../core/errors/webhook.messages.js';
 import { IncomingWebhook } from '../core/incoming-webhook.js';
 import type { WebhookResponse } from '../core/webhook-response.js';
+import { ClaimRenewals } from '../deliveries/claim-renewals.js';
 import { isSealed, jobIdFor, sealJob, storableHeaders, type DeliveryJobData } from '../deliveries/delivery-job.js';
 import { deliveryKey, type DeliveryStore } from '../deliveries/delivery-store.js';
 import { MemoryDeliveryStore } from '../deliveries/memory-delivery.store.js';
@@ -82,6 +83,7 @@ export class WebhookProcessing
   private readonly jobKeys: readonly Buffer[];
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly fullStore = { refused: 0, warnedAtMs: -Infinity };
+  private readonly renewals: ClaimRenewals;
 
   constructor(
     @Inject(WEBHOOKS_MODULE_OPTIONS) private readonly options: WebhooksModuleOptions,
@@ -101,6 +103,12 @@ export class WebhookProcessing
       throw new WebhookConfigurationError(queueNeedsConnection());
     }
     this.jobKeys = options.processing === 'queue' ? jobSigningKeys(options) : [];
+    this.renewals = new ClaimRenewals(
+      (this.leaseSeconds * 1000) / 3,
+      async (key, owner) => (await this.store.claim(key, owner, this.leaseSeconds)).state === 'claimed',
+      (key) => this.logger.warn(claimLost(key)),
+      (error) => this.logStoreFailure(error),
+    );
   }
 
   /** Whether handlers run on the queue's workers rather than in the request. */
@@ -155,7 +163,9 @@ export class WebhookProcessing
     if (this.queued && !this.registry.hasResponder(source.name, verified.event)) {
       const queued = (await this.enqueue(attempt)) === 'queued';
       this.recorder.record(attempt, queued ? 'queued' : 'duplicate');
-      return verified.acknowledgement ?? { ...receipt(attempt, 0), queued: true, ...(queued ? {} : { duplicate: true }) };
+      return (
+        verified.acknowledgement ?? { ...receipt(attempt, 0), queued: true, ...(queued ? {} : { duplicate: true }) }
+      );
     }
     const run = this.handleOnce(attempt, `request:${attempt.attemptId}`);
     this.inFlight.add(run);
@@ -242,9 +252,14 @@ export class WebhookProcessing
           handlersMs: performance.now() - started,
         });
       }
-      return { handled: 1, runs: [{ handler, succeeded: true }], durations: { handlersMs: performance.now() - started } };
+      return {
+        handled: 1,
+        runs: [{ handler, succeeded: true }],
+        durations: { handlersMs: performance.now() - started },
+      };
     });
-    if (report === 'duplicate') return { answer: verified.acknowledgement ?? { ...receipt(attempt, 0), duplicate: true } };
+    if (report === 'duplicate')
+      return { answer: verified.acknowledgement ?? { ...receipt(attempt, 0), duplicate: true } };
     return { result };
   }
 
@@ -261,13 +276,18 @@ export class WebhookProcessing
       this.dispatcher.dispatch(attempt, handledBy),
   ): Promise<DispatchReport | 'duplicate'> {
     const key = deliveryKey(attempt.source.name, attempt.verified.deliveryId, attempt.scope);
-    const claim = await this.storeCall(() => this.store.claim(key, owner, this.leaseSeconds));
+    let claim;
+    try {
+      claim = await this.store.claim(key, owner, this.leaseSeconds);
+    } catch (error) {
+      throw this.storeFailure(error);
+    }
     if (claim.state === 'done') {
       this.recorder.record(attempt, 'duplicate');
       return 'duplicate';
     }
     if (claim.state === 'in_progress') throw new WebhookDeliveryError('delivery_in_progress', deliveryInProgress());
-    const renewal = this.renewWhileRunning(key, owner);
+    this.renewals.hold(key, owner);
     let report: DispatchReport;
     try {
       report = await run(claim.handledBy);
@@ -278,7 +298,7 @@ export class WebhookProcessing
         .catch((releaseError: unknown) => this.logStoreFailure(releaseError));
       throw error;
     } finally {
-      clearInterval(renewal);
+      this.renewals.drop(key);
     }
     // The handlers ran: a store that fails now must not make the sender send it again.
     await this.store
@@ -286,23 +306,6 @@ export class WebhookProcessing
       .catch((error: unknown) => this.logStoreFailure(error));
     this.recorder.record(attempt, 'handled', { durations: report.durations, handlers: report.runs });
     return report;
-  }
-
-  /** Extends the claim at a third of its lease, so a long handler is never run a second time beside itself. */
-  private renewWhileRunning(key: string, owner: string): NodeJS.Timeout {
-    const timer = setInterval(
-      () => {
-        this.store.claim(key, owner, this.leaseSeconds).then(
-          (claim) => {
-            if (claim.state !== 'claimed') this.logger.warn(claimLost(key));
-          },
-          (error: unknown) => this.logStoreFailure(error),
-        );
-      },
-      (this.leaseSeconds * 1000) / 3,
-    );
-    timer.unref();
-    return timer;
   }
 
   private async enqueue(attempt: VerifiedAttempt): Promise<'queued' | 'already_queued'> {
@@ -332,17 +335,14 @@ export class WebhookProcessing
     }
   }
 
-  private async storeCall<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof WebhookDeliveryError && error.reason === 'delivery_store_full') {
-        this.warnStoreFull();
-        throw error;
-      }
-      this.logStoreFailure(error);
-      throw new WebhookDeliveryError('delivery_store_unavailable', deliveryStoreUnavailable(), { cause: error });
+  /** What a delivery is refused with when the store failed to claim it: full (503, warned once a minute) or down. */
+  private storeFailure(error: unknown): WebhookDeliveryError {
+    if (error instanceof WebhookDeliveryError && error.reason === 'delivery_store_full') {
+      this.warnStoreFull();
+      return error;
     }
+    this.logStoreFailure(error);
+    return new WebhookDeliveryError('delivery_store_unavailable', deliveryStoreUnavailable(), { cause: error });
   }
 
   /** At most one line a minute, however many deliveries a full store refuses. */

@@ -3,6 +3,7 @@ import {
   WebhookHandlerError,
   WebhookPayloadError,
   type WebhookDurations,
+  type WebhookHandlerFailure,
   type WebhookHandlerRun,
   type WebhookPayloadReason,
 } from '../core/errors/index.js';
@@ -10,7 +11,7 @@ import { payloadUnreadable } from '../core/errors/webhook.messages.js';
 import type { ParsedWebhookBody } from '../core/webhook-body.js';
 import { WebhookResponse } from '../core/webhook-response.js';
 import type { VerifiedAttempt } from './delivery-attempt.js';
-import { contextOf } from './webhook-context.js';
+import { contextOf, type WebhookContext } from './webhook-context.js';
 import { WebhookHandlerRegistry, type WebhookHandlerDefinition } from './webhook-handler.registry.js';
 import { toValidatedDto } from './webhook-payload.validator.js';
 
@@ -43,32 +44,61 @@ export class WebhookDispatcher {
     if (alreadyHandledBy.length > 0) handlers = handlers.filter((handler) => !alreadyHandledBy.includes(handler.name));
     if (handlers.length === 0) return NOTHING_TO_DO;
     const validateStart = performance.now();
-    const parsed = await asPayloadError('unparseable_payload', () => source.provider.parse(delivery));
-    const payloads = await asPayloadError('invalid_payload', () => payloadsFor(handlers, parsed));
+    let parsed: ParsedWebhookBody;
+    let payloads: unknown[];
+    try {
+      parsed = await source.provider.parse(delivery);
+    } catch (error) {
+      throw asPayloadError('unparseable_payload', error);
+    }
+    try {
+      payloads = await payloadsFor(handlers, parsed);
+    } catch (error) {
+      throw asPayloadError('invalid_payload', error);
+    }
     const handlersStart = performance.now();
     const context = contextOf(attempt, parsed.attachments);
-    const outcomes = await Promise.allSettled(
-      // Promise.resolve().then also turns a synchronous throw into a rejection.
-      handlers.map((handler, index) => Promise.resolve().then(() => handler.invoke(payloads[index], context))),
-    );
+    const outcomes = await Promise.allSettled(handlers.map((handler, index) => run(handler, payloads[index], context)));
     const durations = { validateMs: handlersStart - validateStart, handlersMs: performance.now() - handlersStart };
-    const runs = outcomes.map((outcome, index): WebhookHandlerRun => {
-      const handler = handlers[index]!.name;
-      if (outcome.status === 'fulfilled') return { handler, succeeded: true };
-      const reason: unknown = outcome.reason;
-      return { handler, succeeded: false, error: reason instanceof Error ? reason.message : String(reason) };
-    });
-    const failures = outcomes.flatMap((outcome, index) =>
-      outcome.status === 'rejected' ? [{ handler: handlers[index]!.name, error: outcome.reason as unknown }] : [],
-    );
-    if (failures.length > 0) {
-      const succeeded = handlers.filter((_, index) => outcomes[index]!.status === 'fulfilled').map((h) => h.name);
-      throw new WebhookHandlerError(failures, verified.deliveryId, succeeded, runs, durations);
-    }
-    const responder = handlers.findIndex((handler) => handler.respond);
-    const answer = responder === -1 ? undefined : (outcomes[responder] as PromiseFulfilledResult<unknown>).value;
-    return { handled: handlers.length, runs, durations, response: asResponse(answer) };
+    return reportOf(handlers, outcomes, durations, verified.deliveryId);
   }
+}
+
+/** Runs one handler; a synchronous throw becomes a rejection like any other failure. */
+async function run(handler: WebhookHandlerDefinition, payload: unknown, context: WebhookContext): Promise<unknown> {
+  return handler.invoke(payload, context);
+}
+
+/** What the handlers did, or the `WebhookHandlerError` naming those that failed and those that succeeded. */
+function reportOf(
+  handlers: readonly WebhookHandlerDefinition[],
+  outcomes: readonly PromiseSettledResult<unknown>[],
+  durations: Partial<WebhookDurations>,
+  deliveryId: string,
+): DispatchReport {
+  const runs: WebhookHandlerRun[] = [];
+  const failures: WebhookHandlerFailure[] = [];
+  let response: WebhookResponse | undefined;
+  for (const [index, outcome] of outcomes.entries()) {
+    const handler = handlers[index]!;
+    if (outcome.status === 'fulfilled') {
+      runs.push({ handler: handler.name, succeeded: true });
+      if (handler.respond) response = asResponse(outcome.value);
+    } else {
+      const error: unknown = outcome.reason;
+      runs.push({
+        handler: handler.name,
+        succeeded: false,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      failures.push({ handler: handler.name, error });
+    }
+  }
+  if (failures.length > 0) {
+    const succeeded = runs.filter((entry) => entry.succeeded).map((entry) => entry.handler);
+    throw new WebhookHandlerError(failures, deliveryId, succeeded, runs, durations);
+  }
+  return { handled: handlers.length, runs, durations, response };
 }
 
 /** A responding handler's return value as an answer: a `WebhookResponse` as is, anything else as JSON. */
@@ -78,16 +108,12 @@ function asResponse(value: unknown): WebhookResponse | undefined {
 }
 
 /**
- * Runs a step on the sender's bytes; anything it throws that is not already a payload error
- * (a parser's TypeError, a stack overflow on absurdly deep JSON) is one: 400, not 500.
+ * What a failed step on the sender's bytes throws: anything not already a payload error (a
+ * parser's TypeError, a stack overflow on absurdly deep JSON) is one: 400, not 500.
  */
-async function asPayloadError<T>(reason: WebhookPayloadReason, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    if (error instanceof WebhookPayloadError) throw error;
-    throw new WebhookPayloadError(reason, payloadUnreadable(error instanceof Error ? error.message : String(error)));
-  }
+function asPayloadError(reason: WebhookPayloadReason, error: unknown): WebhookPayloadError {
+  if (error instanceof WebhookPayloadError) return error;
+  return new WebhookPayloadError(reason, payloadUnreadable(error instanceof Error ? error.message : String(error)));
 }
 
 /** Each handler's argument: its validated DTO (one per DTO class) or the parsed payload. */
