@@ -35,7 +35,6 @@ export type { WebhookReceipt, WebhookAnswer } from './module/webhook-processing.
 // Observability
 export {
   WebhookEvents,
-  MASKED_HEADER_VALUE,
   type WebhookOutcome,
   type WebhookOutcomeEvent,
   type WebhookOutcomeListener,

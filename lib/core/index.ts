@@ -33,15 +33,10 @@ export {
 export { WebhookResponse, type WebhookResponseOptions } from './webhook-response.js';
 export { IncomingWebhook, fieldOf, textFieldOf, type IncomingWebhookRequest } from './incoming-webhook.js';
 export { HeaderReader, type WebhookHeaders } from './headers.js';
+export { MASKED_HEADER_VALUE, maskHeaders, isSensitiveHeader } from './header-masking.js';
 export type { WebhookSecret, WebhookSecretEntry, ExpiringWebhookSecret } from './secrets.js';
 export type { WebhookAttachment, WebhookAttachmentInput } from './webhook-attachment.js';
-export {
-  parseWebhookBody,
-  requireJson,
-  mediaTypeOf,
-  isJsonMediaType,
-  type ParsedWebhookBody,
-} from './webhook-body.js';
+export { parseWebhookBody, requireJson, mediaTypeOf, isJsonMediaType, type ParsedWebhookBody } from './webhook-body.js';
 
 // Helpers for writing a provider
 export {
@@ -64,6 +59,7 @@ export {
   type HmacCandidates,
 } from './hmac-signature.js';
 export { parseKeyValueList, KeyValueList } from './key-value-list.js';
+export { lazyVerifiedWebhook, type LazyWebhookFields, type EagerWebhookFields } from './lazy-verified-webhook.js';
 export {
   assertWithinWindow,
   parseEpochTimestamp,

@@ -23,7 +23,7 @@ export interface SourceVerifier {
 }
 
 /** What a source whose secrets come from a resolver is configured with. */
-export interface ResolvedVerifiersSettings {
+export interface TenantSecretCacheSettings {
   readonly source: string;
   readonly provider: WebhookProvider;
   readonly resolver: WebhookSecretResolver;
@@ -57,12 +57,12 @@ function remember(cache: Map<string, CachedVerifier>, key: string, entry: Cached
  * lookup is not cached. Known tenants and unknown ones are remembered apart, each least
  * recently used first out, so a flood of made-up tenants cannot push the real ones out.
  */
-export class ResolvedVerifiers {
+export class TenantSecretCache {
   private readonly pending = new Map<string, CachedVerifier>();
   private readonly known = new Map<string, CachedVerifier>();
   private readonly unknown = new Map<string, CachedVerifier>();
 
-  constructor(private readonly settings: ResolvedVerifiersSettings) {}
+  constructor(private readonly settings: TenantSecretCacheSettings) {}
 
   /**
    * The verifier for a tenant's delivery.

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
 import type { WebhookDurations, WebhookHandlerRun, WebhookRejectionReason } from '../core/errors/index.js';
-import type { WebhookHeaders } from '../core/headers.js';
 import { outcomeListenerFailed } from '../core/errors/webhook.messages.js';
 import { WEBHOOKS_LOGGER_CONTEXT } from './webhooks.constants.js';
 
@@ -55,34 +54,6 @@ export interface WebhookOutcomeEvent {
 
 /** A plain function told of every outcome, synchronously; see {@link WebhookEvents.onOutcome}. */
 export type WebhookOutcomeListener = (event: WebhookOutcomeEvent) => void;
-
-/** The value shown instead of a masked header's. */
-export const MASKED_HEADER_VALUE = '[masked]';
-
-/**
- * Header names masked whatever the sender (or none, for a request to an unknown source):
- * credentials, and anything named like a signature, token, secret or key.
- */
-const SENSITIVE_HEADER_NAME = /signature|hmac|token|secret|auth|cookie|key|password|credential|session/i;
-
-/** Whether a header is masked in events, the dashboard and stored jobs: by the sender's list or by its name. */
-export function isSensitiveHeader(name: string, senderSensitive: readonly string[]): boolean {
-  const lower = name.toLowerCase();
-  return SENSITIVE_HEADER_NAME.test(lower) || senderSensitive.includes(lower);
-}
-
-/** A copy of `headers` with the sender's sensitive headers and anything named like a credential masked. */
-export function maskHeaders(
-  headers: WebhookHeaders,
-  sensitive: readonly string[],
-): Record<string, string | readonly string[]> {
-  const masked: Record<string, string | readonly string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    masked[name] = isSensitiveHeader(name, sensitive) ? MASKED_HEADER_VALUE : value;
-  }
-  return masked;
-}
 
 /**
  * The outcomes of every attempt at a delivery: subscribe to count, trace or alert on what the
@@ -161,3 +132,5 @@ export class WebhookEvents {
     }
   }
 }
+
+export { MASKED_HEADER_VALUE, maskHeaders, isSensitiveHeader } from '../core/header-masking.js';

@@ -10,12 +10,8 @@ import { handlerFailedLine, jobCrashedLine, rejectionLine } from '../core/errors
 import type { WebhookHeaders } from '../core/headers.js';
 import type { DeliveryAttempt } from './delivery-attempt.js';
 import { isWebhookRejection, toHttpException, type WebhookRejectionError } from './webhook-rejection.js';
-import {
-  maskHeaders,
-  WebhookEvents,
-  type WebhookOutcome,
-  type WebhookOutcomeEvent,
-} from './webhook-events.js';
+import { maskHeaders } from '../core/header-masking.js';
+import { WebhookEvents, type WebhookOutcome, type WebhookOutcomeEvent } from './webhook-events.js';
 import { WebhookSources } from './webhook-sources.js';
 import { isInternalSource, WEBHOOKS_LOGGER_CONTEXT } from './webhooks.constants.js';
 
@@ -96,7 +92,8 @@ export class WebhookOutcomeRecorder {
   private outcomeOf(attempt: DeliveryAttempt, error: WebhookRejectionError): WebhookOutcome {
     if (error instanceof WebhookHandlerError) return 'failed';
     // A worker's refusal of a payload is final (`rejected`); its other errors are retried (`failed`).
-    if (attempt.via === 'queue') return error.reason === 'unparseable_payload' || error.reason === 'invalid_payload' ? 'rejected' : 'failed';
+    if (attempt.via === 'queue')
+      return error.reason === 'unparseable_payload' || error.reason === 'invalid_payload' ? 'rejected' : 'failed';
     return 'rejected';
   }
 

@@ -15,23 +15,18 @@ import {
   WebhookRoutingError,
 } from '../core/errors/index.js';
 import {
-  claimLost,
-  deliveryInProgress,
   deliveryQueueUnavailable,
-  deliveryStoreFullWarning,
-  deliveryStoreUnavailable,
   jobSourceGone,
   jobTampered,
   memoryStoreWithQueue,
   optionInvalid,
   queueNeedsConnection,
   redisStoreNeedsConnection,
-  storeFailed,
   ttlShorterThanWindow,
 } from '../core/errors/webhook.messages.js';
 import { IncomingWebhook } from '../core/incoming-webhook.js';
 import type { WebhookResponse } from '../core/webhook-response.js';
-import { ClaimRenewals } from '../deliveries/claim-renewals.js';
+import { DeliveryClaims } from '../deliveries/delivery-claims.js';
 import { isSealed, jobIdFor, sealJob, storableHeaders, type DeliveryJobData } from '../deliveries/delivery-job.js';
 import { deliveryKey, type DeliveryStore } from '../deliveries/delivery-store.js';
 import { MemoryDeliveryStore } from '../deliveries/memory-delivery.store.js';
@@ -39,7 +34,7 @@ import { RedisDeliveryStore } from '../deliveries/redis-delivery.store.js';
 import { WebhookQueue } from '../deliveries/webhook-queue.js';
 import { nextAttemptId, type DeliveryAttempt, type VerifiedAttempt } from './delivery-attempt.js';
 import { WebhookDispatcher, type DispatchReport } from './webhook.dispatcher.js';
-import { isSensitiveHeader } from './webhook-events.js';
+import { isSensitiveHeader } from '../core/header-masking.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
 import { WebhookOutcomeRecorder } from './webhook-outcome-recorder.service.js';
 import { WebhookSources } from './webhook-sources.js';
@@ -82,8 +77,7 @@ export class WebhookProcessing
   private readonly leaseSeconds: number;
   private readonly jobKeys: readonly Buffer[];
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly fullStore = { refused: 0, warnedAtMs: -Infinity };
-  private readonly renewals: ClaimRenewals;
+  private readonly claims: DeliveryClaims;
 
   constructor(
     @Inject(WEBHOOKS_MODULE_OPTIONS) private readonly options: WebhooksModuleOptions,
@@ -103,12 +97,13 @@ export class WebhookProcessing
       throw new WebhookConfigurationError(queueNeedsConnection());
     }
     this.jobKeys = options.processing === 'queue' ? jobSigningKeys(options) : [];
-    this.renewals = new ClaimRenewals(
-      (this.leaseSeconds * 1000) / 3,
-      async (key, owner) => (await this.store.claim(key, owner, this.leaseSeconds)).state === 'claimed',
-      (key) => this.logger.warn(claimLost(key)),
-      (error) => this.logStoreFailure(error),
-    );
+    this.claims = new DeliveryClaims(() => this.store, {
+      leaseSeconds: this.leaseSeconds,
+      ttlSeconds: this.ttlSeconds,
+      maxEntries: deliveries.maxEntries ?? 100_000,
+      warn: (line) => this.logger.warn(line),
+      error: (line) => this.logger.error(line),
+    });
   }
 
   /** Whether handlers run on the queue's workers rather than in the request. */
@@ -276,34 +271,19 @@ export class WebhookProcessing
       this.dispatcher.dispatch(attempt, handledBy),
   ): Promise<DispatchReport | 'duplicate'> {
     const key = deliveryKey(attempt.source.name, attempt.verified.deliveryId, attempt.scope);
-    let claim;
-    try {
-      claim = await this.store.claim(key, owner, this.leaseSeconds);
-    } catch (error) {
-      throw this.storeFailure(error);
-    }
-    if (claim.state === 'done') {
+    const claim = await this.claims.claim(key, owner);
+    if (claim === 'duplicate') {
       this.recorder.record(attempt, 'duplicate');
       return 'duplicate';
     }
-    if (claim.state === 'in_progress') throw new WebhookDeliveryError('delivery_in_progress', deliveryInProgress());
-    this.renewals.hold(key, owner);
     let report: DispatchReport;
     try {
       report = await run(claim.handledBy);
     } catch (error) {
-      const handledBy = [...claim.handledBy, ...(error instanceof WebhookHandlerError ? error.succeeded : [])];
-      await this.store
-        .release(key, owner, { handledBy, ttlSeconds: this.ttlSeconds })
-        .catch((releaseError: unknown) => this.logStoreFailure(releaseError));
+      await this.claims.release(claim, error instanceof WebhookHandlerError ? error.succeeded : []);
       throw error;
-    } finally {
-      this.renewals.drop(key);
     }
-    // The handlers ran: a store that fails now must not make the sender send it again.
-    await this.store
-      .complete(key, this.ttlSeconds, replayableUntil(attempt))
-      .catch((error: unknown) => this.logStoreFailure(error));
+    await this.claims.complete(claim, replayableUntil(attempt));
     this.recorder.record(attempt, 'handled', { durations: report.durations, handlers: report.runs });
     return report;
   }
@@ -333,31 +313,6 @@ export class WebhookProcessing
     } catch (error) {
       throw new WebhookDeliveryError('delivery_queue_unavailable', deliveryQueueUnavailable(), { cause: error });
     }
-  }
-
-  /** What a delivery is refused with when the store failed to claim it: full (503, warned once a minute) or down. */
-  private storeFailure(error: unknown): WebhookDeliveryError {
-    if (error instanceof WebhookDeliveryError && error.reason === 'delivery_store_full') {
-      this.warnStoreFull();
-      return error;
-    }
-    this.logStoreFailure(error);
-    return new WebhookDeliveryError('delivery_store_unavailable', deliveryStoreUnavailable(), { cause: error });
-  }
-
-  /** At most one line a minute, however many deliveries a full store refuses. */
-  private warnStoreFull(): void {
-    this.fullStore.refused += 1;
-    const nowMs = Date.now();
-    if (nowMs - this.fullStore.warnedAtMs < 60_000) return;
-    const maxEntries = this.options.deliveries?.maxEntries ?? 100_000;
-    this.logger.warn(deliveryStoreFullWarning(maxEntries, this.fullStore.refused));
-    this.fullStore.warnedAtMs = nowMs;
-    this.fullStore.refused = 0;
-  }
-
-  private logStoreFailure(error: unknown): void {
-    this.logger.error(storeFailed(error));
   }
 
   private async openStore(): Promise<DeliveryStore> {

@@ -11,7 +11,9 @@ export type WebhookRejectionError = WebhookError<WebhookRejectionReason>;
 
 /** Whether `error` is one of the library's own rejections of a delivery. */
 export function isWebhookRejection(error: unknown): error is WebhookRejectionError {
-  return error instanceof WebhookError && error.reason !== 'invalid_configuration' && error.reason !== 'self_check_failed';
+  return (
+    error instanceof WebhookError && error.reason !== 'invalid_configuration' && error.reason !== 'self_check_failed'
+  );
 }
 
 /**

@@ -28,11 +28,17 @@ export class WebhookRouteInterceptor implements NestInterceptor {
     if (!attempt) throw new WebhookConfigurationError(guardDidNotRun());
     const handler = `${context.getClass().name}.${context.getHandler().name}`;
     try {
-      const outcome = await this.processing.receiveOnOwnRoute(attempt, handler, () => lastValueFrom(next.handle(), { defaultValue: undefined }));
+      const outcome = await this.processing.receiveOnOwnRoute(attempt, handler, () =>
+        lastValueFrom(next.handle(), { defaultValue: undefined }),
+      );
       if ('result' in outcome) return of(outcome.result);
       return of(answerWith(this.adapters.get(), http.getResponse<object>(), outcome.answer));
     } catch (error) {
-      if (error instanceof WebhookHandlerError && error.failures.length === 1 && error.failures[0]!.handler === handler) {
+      if (
+        error instanceof WebhookHandlerError &&
+        error.failures.length === 1 &&
+        error.failures[0]!.handler === handler
+      ) {
         this.recorder.refused(attempt, error);
         throw error.failures[0]!.error;
       }

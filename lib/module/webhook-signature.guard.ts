@@ -5,7 +5,7 @@ import { noSourceForGuard } from '../core/errors/webhook.messages.js';
 import { IncomingWebhook } from '../core/incoming-webhook.js';
 import type { WebhookHttpAdapter } from '../http/index.js';
 import { nextAttemptId, type VerifiedAttempt } from './delivery-attempt.js';
-import type { SourceVerifier } from './resolved-verifiers.js';
+import type { SourceVerifier } from './tenant-secret-cache.js';
 import { rememberVerified } from './verified-requests.js';
 import { WebhookHttpAdapterHost } from './webhook-http-adapter.host.js';
 import { WebhookOutcomeRecorder } from './webhook-outcome-recorder.service.js';

@@ -16,7 +16,7 @@ import { findWebhookProvider, registeredProviderNames, resolveProvider } from '.
 import { secretList } from '../core/secrets.js';
 import type { WebhookMethod, WebhookProvider } from '../core/webhook-provider.js';
 import { checkTolerance, DEFAULT_TOLERANCE_SECONDS, WebhookVerifier } from '../core/webhook-verifier.js';
-import { ResolvedVerifiers, type SourceVerifier } from './resolved-verifiers.js';
+import { TenantSecretCache, type SourceVerifier } from './tenant-secret-cache.js';
 import { SELF_CHECK_SOURCE, WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
@@ -131,7 +131,7 @@ export class WebhookSources implements OnModuleInit {
       const url = options.url === undefined ? undefined : checkedUrl(options.url);
       const { secret, token } = options;
       if (typeof secret === 'function') {
-        const resolved = new ResolvedVerifiers({
+        const resolved = new TenantSecretCache({
           source: name,
           provider,
           resolver: secret,

@@ -1,4 +1,15 @@
-import { Controller, Get, HttpCode, HttpStatus, Post, Req, Res, SetMetadata, UseGuards, type Type } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Req,
+  Res,
+  SetMetadata,
+  UseGuards,
+  type Type,
+} from '@nestjs/common';
 import { WebhookConfigurationError } from '../core/errors/index.js';
 import { guardDidNotRun } from '../core/errors/webhook.messages.js';
 import { verifiedOf } from './verified-requests.js';

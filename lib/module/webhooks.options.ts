@@ -60,11 +60,7 @@ export interface WebhookSecretContext {
  */
 export type WebhookSecretResolver = (
   context: WebhookSecretContext,
-) =>
-  | WebhookSecret
-  | ResolvedWebhookSecrets
-  | undefined
-  | Promise<WebhookSecret | ResolvedWebhookSecrets | undefined>;
+) => WebhookSecret | ResolvedWebhookSecrets | undefined | Promise<WebhookSecret | ResolvedWebhookSecrets | undefined>;
 
 /**
  * The start-up self-check of raw-body capture: `'warn'` (default) logs what is wrong,

@@ -6,7 +6,7 @@ import {
   storableHeaders,
   type UnsealedDeliveryJob,
 } from '../../lib/deliveries/delivery-job.js';
-import { isSensitiveHeader } from '../../lib/module/webhook-events.js';
+import { isSensitiveHeader } from '../../lib/core/header-masking.js';
 
 const KEY = Buffer.from('job-signing-key-for-the-unit-test-0001');
 const job: UnsealedDeliveryJob = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { resolveProvider, WebhookSecretResolutionError } from '../../lib/index.js';
-import { ResolvedVerifiers } from '../../lib/module/resolved-verifiers.js';
+import { TenantSecretCache } from '../../lib/module/tenant-secret-cache.js';
 import type { WebhookSecretContext, WebhookSecretResolver } from '../../lib/index.js';
 
 /** Verifiers whose resolver is `resolver`, with the test's settings. */
@@ -8,7 +8,7 @@ function verifiersOf(
   resolver: WebhookSecretResolver,
   settings: { maxEntries?: number; cacheSeconds?: number; maxConcurrentLookups?: number } = {},
 ) {
-  return new ResolvedVerifiers({
+  return new TenantSecretCache({
     source: 'guuru',
     provider: resolveProvider('guuru'),
     resolver,
@@ -20,7 +20,7 @@ function verifiersOf(
   });
 }
 
-describe('ResolvedVerifiers', () => {
+describe('TenantSecretCache: the verifiers of a source whose secrets come from a resolver', () => {
   /** Verifiers whose resolver knows the tenants `known` accepts, recording every lookup. */
   function verifiers(maxEntries: number, cacheSeconds = 60, known: (tenant?: string) => boolean = () => true) {
     const asked: (string | undefined)[] = [];

@@ -14,10 +14,9 @@ export {
   type WebhookHandlerRun,
   type WebhookDurations,
 } from './webhook-handler.error.js';
+export { WEBHOOK_REASON_STATUS, statusOfReason } from './reason-status.js';
 export {
   WEBHOOK_VERIFICATION_REASONS,
-  WEBHOOK_REASON_STATUS,
-  statusOfReason,
   type WebhookVerificationReason,
   type WebhookPayloadReason,
   type WebhookBodyReason,

@@ -14,7 +14,9 @@ const MAX_LOG_VALUE = 128;
  * (JSON leaves them raw, and some log viewers break lines on them).
  */
 export function quoted(text: string): string {
-  return JSON.stringify(text).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(text)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** A value from the request as one safe token: quoted and cut short unless plainly safe. */
@@ -62,7 +64,8 @@ export const multipartPartMissing = (part: string): string => `The multipart bod
 export const multipartPartNotJson = (part: string): string => `The "${part}" part is not valid JSON.`;
 export const payloadUnreadable = (detail: string): string => `The payload could not be read: ${detail}`;
 export const payloadNotObject = (dto: string): string => `The payload is not an object and cannot become a ${dto}.`;
-export const payloadNotObjectDetail = (dto: string): string => `payload must be a JSON object to be validated as ${dto}`;
+export const payloadNotObjectDetail = (dto: string): string =>
+  `payload must be a JSON object to be validated as ${dto}`;
 export const payloadInvalid = (dto: string): string => `The payload is not a valid ${dto}.`;
 
 // ---- Bodies: what the HTTP edge could not read ----
@@ -211,11 +214,12 @@ export const requestScopedHandler = (className: string): string =>
 export const handlerDtoUnknown = (handler: string): string =>
   `@WebhookHandler on ${handler}: its DTO cannot be known, so its payload would reach it unvalidated. ` +
   'The build recorded no design:paramtypes (enable "emitDecoratorMetadata", which tsx, esbuild and Vitest ' +
-  "without SWC leave out), or name the class: @WebhookHandler(source, { dto: MyDto }) ({ dto: Object } for none).";
+  'without SWC leave out), or name the class: @WebhookHandler(source, { dto: MyDto }) ({ dto: Object } for none).';
 export const respondersOverlap = (source: string, first: string, second: string): string =>
   `${first} and ${second} both answer the sender (respond: true) for deliveries of "${source}" of the same ` +
   'event: at most one handler per source and event may respond.';
-export const credentialWarning = (source: string, warning: string): string => `Webhook source "${source}" is ${warning}`;
+export const credentialWarning = (source: string, warning: string): string =>
+  `Webhook source "${source}" is ${warning}`;
 export const noSourceForGuard = (handler: string): string =>
   `WebhookSignatureGuard on ${handler} does not know which source to verify: use @WebhookRoute('<name>') ` +
   '(or @WebhookSource) or a :source route parameter.';

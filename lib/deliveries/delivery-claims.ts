@@ -1,0 +1,134 @@
+import { WebhookDeliveryError } from '../core/errors/index.js';
+import {
+  claimLost,
+  deliveryInProgress,
+  deliveryStoreFullWarning,
+  deliveryStoreUnavailable,
+  storeFailed,
+} from '../core/errors/webhook.messages.js';
+import type { DeliveryStore } from './delivery-store.js';
+
+/** How long claims and records last, and where their problems are reported. */
+export interface DeliveryClaimsSettings {
+  /** How long a claim protects a delivery being handled, in case its process dies. */
+  readonly leaseSeconds: number;
+  /** How long a handled delivery (and a partly handled one's progress) is remembered. */
+  readonly ttlSeconds: number;
+  /** The memory store's bound, named in the full-store warning. */
+  readonly maxEntries: number;
+  readonly warn: (line: string) => void;
+  readonly error: (line: string) => void;
+}
+
+/** A claim held by its owner: what an earlier, partly failed attempt already handled. */
+export interface HeldClaim {
+  readonly key: string;
+  readonly owner: string;
+  readonly handledBy: readonly string[];
+}
+
+/**
+ * The claim and lease logic, on any {@link DeliveryStore}: a delivery is claimed before its
+ * handlers run (a repeat finds it `done`; a copy in flight finds it `in_progress`), the claim is
+ * renewed while they run, and it ends `done` or released with the handlers that succeeded, so
+ * a retry runs only the others. Never both skipped and unhandled, and no handler twice.
+ */
+export class DeliveryClaims {
+  private readonly held = new Map<string, string>();
+  private renewal: NodeJS.Timeout | undefined;
+  private readonly fullStore = { refused: 0, warnedAtMs: -Infinity };
+
+  constructor(
+    private readonly store: () => DeliveryStore,
+    private readonly settings: DeliveryClaimsSettings,
+  ) {}
+
+  /**
+   * Claims `key` for `owner`: `'duplicate'` when it was handled before, the held claim otherwise.
+   * @throws WebhookDeliveryError `delivery_in_progress`, `delivery_store_full` or `delivery_store_unavailable`.
+   */
+  async claim(key: string, owner: string): Promise<HeldClaim | 'duplicate'> {
+    let claim;
+    try {
+      claim = await this.store().claim(key, owner, this.settings.leaseSeconds);
+    } catch (error) {
+      throw this.failure(error);
+    }
+    if (claim.state === 'done') return 'duplicate';
+    if (claim.state === 'in_progress') throw new WebhookDeliveryError('delivery_in_progress', deliveryInProgress());
+    this.hold(key, owner);
+    return { key, owner, handledBy: claim.handledBy };
+  }
+
+  /**
+   * The handlers ran: the delivery is remembered as done. A store that fails now is logged, not
+   * thrown: the sender must not send it again. `replayableUntilMs` lets a full memory store
+   * forget it once its replay window is over.
+   */
+  async complete(claim: HeldClaim, replayableUntilMs: number | undefined): Promise<void> {
+    this.drop(claim.key);
+    await this.store()
+      .complete(claim.key, this.settings.ttlSeconds, replayableUntilMs)
+      .catch((error: unknown) => this.settings.error(storeFailed(error)));
+  }
+
+  /** Some handlers failed: the claim is freed for the retry, keeping the ones that succeeded. */
+  async release(claim: HeldClaim, succeeded: readonly string[]): Promise<void> {
+    this.drop(claim.key);
+    const handledBy = [...claim.handledBy, ...succeeded];
+    await this.store()
+      .release(claim.key, claim.owner, { handledBy, ttlSeconds: this.settings.ttlSeconds })
+      .catch((error: unknown) => this.settings.error(storeFailed(error)));
+  }
+
+  /**
+   * Renews every held claim with one timer, every third of a lease (so each is renewed at least
+   * once a third of its lease, whenever it began): a short handler costs a map entry, not a timer.
+   */
+  private hold(key: string, owner: string): void {
+    this.held.set(key, owner);
+    if (this.renewal) return;
+    this.renewal = setInterval(() => this.renewAll(), (this.settings.leaseSeconds * 1000) / 3);
+    this.renewal.unref();
+  }
+
+  private drop(key: string): void {
+    this.held.delete(key);
+    if (this.held.size > 0 || !this.renewal) return;
+    clearInterval(this.renewal);
+    this.renewal = undefined;
+  }
+
+  private renewAll(): void {
+    for (const [key, owner] of this.held) {
+      this.store()
+        .claim(key, owner, this.settings.leaseSeconds)
+        .then(
+          (claim) => {
+            if (claim.state !== 'claimed') this.settings.warn(claimLost(key));
+          },
+          (error: unknown) => this.settings.error(storeFailed(error)),
+        );
+    }
+  }
+
+  /** What a claim the store could not make is refused with: full (503, warned once a minute) or down. */
+  private failure(error: unknown): WebhookDeliveryError {
+    if (error instanceof WebhookDeliveryError && error.reason === 'delivery_store_full') {
+      this.warnFull();
+      return error;
+    }
+    this.settings.error(storeFailed(error));
+    return new WebhookDeliveryError('delivery_store_unavailable', deliveryStoreUnavailable(), { cause: error });
+  }
+
+  /** At most one line a minute, however many deliveries a full store refuses. */
+  private warnFull(): void {
+    this.fullStore.refused += 1;
+    const nowMs = Date.now();
+    if (nowMs - this.fullStore.warnedAtMs < 60_000) return;
+    this.settings.warn(deliveryStoreFullWarning(this.settings.maxEntries, this.fullStore.refused));
+    this.fullStore.warnedAtMs = nowMs;
+    this.fullStore.refused = 0;
+  }
+}
