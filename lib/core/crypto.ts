@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual, type BinaryLike, type KeyObject } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual, type BinaryLike, type KeyObject } from 'node:crypto';
 
 /**
  * The HMAC hash functions senders use. SHA-1 only because some senders still sign with it
@@ -18,8 +18,17 @@ export function digestLength(algorithm: HmacAlgorithm): number {
 
 /** HMAC of the concatenation of `parts`, without copying them into one buffer. */
 export function hmac(algorithm: HmacAlgorithm, key: BinaryLike | KeyObject, ...parts: BinaryLike[]): Buffer {
+  return hmacOfParts(algorithm, key, parts);
+}
+
+/** {@link hmac} with the parts as one list: no rest-argument array per call. */
+export function hmacOfParts(
+  algorithm: HmacAlgorithm,
+  key: BinaryLike | KeyObject,
+  parts: readonly BinaryLike[],
+): Buffer {
   const mac = createHmac(algorithm, key);
-  for (const part of parts) mac.update(part);
+  for (let index = 0; index < parts.length; index += 1) mac.update(parts[index]!);
   return mac.digest();
 }
 
@@ -40,13 +49,17 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * a malformed signature reach the comparison.
  */
 export function decodeSignature(text: string, encoding: SignatureEncoding, length: number): Buffer | undefined {
-  const expectedChars = encoding === 'hex' ? length * 2 : Math.ceil(length / 3) * 4;
-  if (text.length !== expectedChars) return undefined;
-  if (!(encoding === 'hex' ? HEX : BASE64).test(text)) return undefined;
-  const bytes = Buffer.from(text, encoding);
-  if (bytes.length !== length) return undefined;
-  // One signature, one spelling: base64 with stray low bits would decode to the same bytes.
-  if (encoding === 'base64' && bytes.toString('base64') !== text) return undefined;
+  if (encoding === 'hex') {
+    // Node's hex decoder reads only the low byte of a character beyond Latin-1: the pattern is what is strict.
+    if (text.length !== length * 2 || !HEX.test(text)) return undefined;
+    return Buffer.from(text, 'hex');
+  }
+  if (text.length !== Math.ceil(length / 3) * 4) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  // One signature, one spelling: the bytes written back must be the text received. That refuses
+  // what Node's decoder skips or reads loosely (other characters, base64url, misplaced padding)
+  // and base64 with stray low bits, which would decode to the same bytes: no pattern is needed.
+  if (bytes.length !== length || bytes.toString('base64') !== text) return undefined;
   return bytes;
 }
 
@@ -61,5 +74,6 @@ export function decodeBase64(text: string): Buffer | undefined {
  * handing out a valid signature.
  */
 export function signatureDigestId(signature: Uint8Array): string {
-  return createHash('sha256').update(signature).digest('hex').slice(0, 32);
+  // The one-shot `hash` (Node 20.12+): the same digest without a Hash object per call.
+  return hash('sha256', signature, 'hex').slice(0, 32);
 }

@@ -21,8 +21,8 @@ export class HeaderReader {
 
   /** The raw value of a header, `undefined` when absent. `name` must be lower-case. */
   get(name: string): HeaderValue {
-    const index = this.lowerCaseIndex();
-    if (index) return index.get(name);
+    const index = this.lowerCased === undefined ? this.lowerCaseIndex() : this.lowerCased;
+    if (index !== null) return index.get(name);
     return Object.prototype.hasOwnProperty.call(this.raw, name) ? this.raw[name] : undefined;
   }
 
@@ -52,8 +52,7 @@ export class HeaderReader {
 
   /** `null` when every name is lower-case already (always, for Node's own headers). */
   private lowerCaseIndex(): Map<string, HeaderValue> | null {
-    if (this.lowerCased !== undefined) return this.lowerCased;
-    if (Object.keys(this.raw).every((name) => name === name.toLowerCase())) {
+    if (allLowerCase(this.raw)) {
       this.lowerCased = null;
       return null;
     }
@@ -68,6 +67,16 @@ export class HeaderReader {
     this.lowerCased = index;
     return index;
   }
+}
+
+/**
+ * Whether no name has an upper-case letter. Runs once per delivery over every header, so it
+ * allocates nothing: `for…in` (inherited names too, which can only send a delivery to the
+ * index, which reads own names) and `toLowerCase`, which returns a lower-case name itself.
+ */
+function allLowerCase(headers: WebhookHeaders): boolean {
+  for (const name in headers) if (name !== name.toLowerCase()) return false;
+  return true;
 }
 
 function asArray(value: string | readonly string[]): readonly string[] {

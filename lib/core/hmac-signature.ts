@@ -1,5 +1,12 @@
 import type { BinaryLike } from 'node:crypto';
-import { bytesEqual, decodeSignature, digestLength, hmac, type HmacAlgorithm, type SignatureEncoding } from './crypto.js';
+import {
+  bytesEqual,
+  decodeSignature,
+  digestLength,
+  hmacOfParts,
+  type HmacAlgorithm,
+  type SignatureEncoding,
+} from './crypto.js';
 import { WebhookConfigurationError, WebhookVerificationError } from './errors/index.js';
 import {
   noSignatureMatches,
@@ -55,33 +62,36 @@ export const MAX_SIGNATURE_CANDIDATES = 16;
  * ```
  */
 export function verifyHmacCandidates(check: HmacCandidates): Buffer {
-  const { header, scheme } = check;
-  if (check.candidates.length > MAX_SIGNATURE_CANDIDATES) {
+  const { header, scheme, candidates } = check;
+  if (candidates.length > MAX_SIGNATURE_CANDIDATES) {
     throw new WebhookVerificationError('malformed_signature', tooManySignatures(header, MAX_SIGNATURE_CANDIDATES));
   }
+  if (candidates.length === 1)
+    return verifyHmacSignature(candidates[0]!, header, scheme, check.keys, check.signedParts);
   const length = digestLength(scheme.algorithm);
-  const decoded = check.candidates
-    .map((candidate) => decodeSignature(candidate, scheme.encoding, length))
-    .filter((signature): signature is Buffer => signature !== undefined);
-  if (decoded.length === 0) {
-    throw new WebhookVerificationError(
-      'malformed_signature',
-      signatureMalformed(header, scheme.encoding, scheme.algorithm),
-    );
+  const decoded: Buffer[] = [];
+  for (const candidate of candidates) {
+    const signature = decodeSignature(candidate, scheme.encoding, length);
+    if (signature) decoded.push(signature);
   }
-  const expected = check.keys.map((key) => hmac(scheme.algorithm, key, ...check.signedParts));
+  if (decoded.length === 0) throw malformed(header, scheme);
+  const expected = check.keys.map((key) => hmacOfParts(scheme.algorithm, key, check.signedParts));
   let matched: Buffer | undefined;
   for (const signature of decoded) {
     for (const digest of expected) if (bytesEqual(digest, signature)) matched ??= signature;
   }
   if (!matched) {
-    const message = check.candidates.length > 1 ? noSignatureMatches(header) : signatureMismatch(header);
+    const message = candidates.length > 1 ? noSignatureMatches(header) : signatureMismatch(header);
     throw new WebhookVerificationError('invalid_signature', message);
   }
   return matched;
 }
 
-/** {@link verifyHmacCandidates} for a header that carries exactly one signature. */
+/**
+ * {@link verifyHmacCandidates} for a header that carries exactly one signature: the same checks
+ * and messages, without the lists a rotation's several signatures need. Every key's HMAC is
+ * computed and compared in constant time, whichever matches.
+ */
 export function verifyHmacSignature(
   received: string,
   header: string,
@@ -89,7 +99,21 @@ export function verifyHmacSignature(
   keys: readonly Buffer[],
   signedParts: readonly BinaryLike[],
 ): Buffer {
-  return verifyHmacCandidates({ header, candidates: [received], scheme, keys, signedParts });
+  const signature = decodeSignature(received, scheme.encoding, digestLength(scheme.algorithm));
+  if (!signature) throw malformed(header, scheme);
+  let matched = false;
+  for (let index = 0; index < keys.length; index += 1) {
+    if (bytesEqual(hmacOfParts(scheme.algorithm, keys[index]!, signedParts), signature)) matched = true;
+  }
+  if (!matched) throw new WebhookVerificationError('invalid_signature', signatureMismatch(header));
+  return signature;
+}
+
+function malformed(header: string, scheme: HmacScheme): WebhookVerificationError {
+  return new WebhookVerificationError(
+    'malformed_signature',
+    signatureMalformed(header, scheme.encoding, scheme.algorithm),
+  );
 }
 
 /** Shared secrets as HMAC keys (their UTF-8 bytes); at least one secret is required. */

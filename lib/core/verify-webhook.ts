@@ -35,36 +35,93 @@ export interface SignWebhookOptions extends WebhookSignOptions {
 }
 
 const CACHE_LIMIT = 64;
-/** Per provider (a name, or a provider object), the verifiers by their settings. */
-const verifiers = new Map<string, WebhookVerifier>();
-const verifiersOfObjects = new WeakMap<object, Map<string, WebhookVerifier>>();
+
+/** A verifier and the settings it was made with. */
+interface CachedVerifier {
+  readonly provider: WebhookProviderRef;
+  /** The secret as given when it is a string; otherwise `undefined`, and `secretKey` says it. */
+  readonly secret: string | undefined;
+  readonly secretKey: string | undefined;
+  readonly token: string | undefined;
+  readonly tolerance: number | undefined;
+  readonly verifier: WebhookVerifier;
+}
+
+/**
+ * Verifiers by the text of their secret: the secret itself when it is a string (the usual case,
+ * looked up without building any key), else `\u0001a` and {@link secretKey} (`\u0001-` for none). Each text holds the
+ * verifiers of every provider, token and window it was used with (usually one), compared field by
+ * field. At most {@link CACHE_LIMIT} verifiers per map; the oldest text goes first.
+ */
+interface VerifierCache {
+  readonly bySecret: Map<string, CachedVerifier[]>;
+  size: number;
+}
+
+function newCache(): VerifierCache {
+  return { bySecret: new Map(), size: 0 };
+}
+
+/** Verifiers of providers given by name. */
+const verifiers = newCache();
+/** Verifiers of provider objects, per object: they go when it goes. */
+const verifiersOfObjects = new WeakMap<object, VerifierCache>();
+
+/** The same window setting: `NaN` is one setting, as are the infinities (all refused when the verifier is made). */
+function sameTolerance(a: number | undefined, b: number | undefined): boolean {
+  return a === b || (a !== a && b !== b);
+}
 
 /**
  * Prepared keys are reused across calls with the same settings, so repeated calls don't
- * re-decode secrets. The key is plain concatenation: this runs on every call.
+ * re-decode secrets. This runs on every call: a string secret is looked up as it is.
  */
 function verifierFor(options: VerifyWebhookOptions | SignWebhookOptions): WebhookVerifier {
   const { provider, secret, token } = options;
   const tolerance = 'toleranceSeconds' in options ? options.toleranceSeconds : undefined;
-  // String() keeps NaN and Infinity apart from undefined, so a bad window is never served from the cache.
-  const secretPart = typeof secret === 'string' ? `s${secret}` : secret ? `a${secretKey(secret)}` : '-';
-  const settings = `${secretPart}\u0000${token ?? ''}\u0000${String(tolerance)}`;
-  let cache: Map<string, WebhookVerifier>;
-  let cacheKey: string;
-  if (typeof provider === 'string') {
-    cache = verifiers;
-    cacheKey = `${provider}\u0000${settings}`;
-  } else {
-    cache = verifiersOfObjects.get(provider) ?? new Map<string, WebhookVerifier>();
-    verifiersOfObjects.set(provider, cache);
-    cacheKey = settings;
+  let cache: VerifierCache;
+  if (typeof provider === 'string') cache = verifiers;
+  else {
+    let own = verifiersOfObjects.get(provider);
+    if (!own) {
+      own = newCache();
+      verifiersOfObjects.set(provider, own);
+    }
+    cache = own;
   }
-  let verifier = cache.get(cacheKey);
-  if (!verifier) {
-    verifier = new WebhookVerifier({ provider, secret, token, toleranceSeconds: tolerance });
-    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-    cache.set(cacheKey, verifier);
+  const isText = typeof secret === 'string';
+  const key = isText ? secret : secret ? `\u0001a${secretKey(secret)}` : '\u0001-';
+  const entries = cache.bySecret.get(key);
+  if (entries) {
+    for (const entry of entries) {
+      if (
+        entry.provider === provider &&
+        entry.token === token &&
+        sameTolerance(entry.tolerance, tolerance) &&
+        (isText ? entry.secret === secret : entry.secret === undefined && entry.secretKey === key)
+      ) {
+        return entry.verifier;
+      }
+    }
   }
+  const verifier = new WebhookVerifier({ provider, secret, token, toleranceSeconds: tolerance });
+  if (cache.size >= CACHE_LIMIT) {
+    const [oldestKey, oldest] = cache.bySecret.entries().next().value!;
+    cache.bySecret.delete(oldestKey);
+    cache.size -= oldest.length;
+  }
+  const entry: CachedVerifier = {
+    provider,
+    secret: isText ? secret : undefined,
+    secretKey: isText ? undefined : key,
+    token,
+    tolerance,
+    verifier,
+  };
+  const list = cache.bySecret.get(key);
+  if (list) list.push(entry);
+  else cache.bySecret.set(key, [entry]);
+  cache.size += 1;
   return verifier;
 }
 
@@ -97,8 +154,13 @@ function notAfterKey(notAfter: Date | string | undefined): string {
  * ```
  */
 export function verifyWebhook(options: VerifyWebhookOptions): VerifiedWebhook {
-  const { headers, rawBody, now, url, method } = options;
-  return verifierFor(options).verify(headers, rawBody, { now, url, method });
+  const verifier = verifierFor(options);
+  const { now, url, method } = options;
+  return verifier.verify(
+    options.headers,
+    options.rawBody,
+    url === undefined && method === undefined ? now : { now, url, method },
+  );
 }
 
 /**

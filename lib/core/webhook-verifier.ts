@@ -1,17 +1,15 @@
 import type { KeyObject } from 'node:crypto';
 import { WebhookConfigurationError, WebhookVerificationError } from './errors/index.js';
-import {
-  rawBodyNotBytes,
-  secretsEnded,
-  secretsEndedForSigning,
-  toleranceInvalid,
-} from './errors/webhook.messages.js';
+import { rawBodyNotBytes, secretsEnded, secretsEndedForSigning, toleranceInvalid } from './errors/webhook.messages.js';
 import type { WebhookHeaders } from './headers.js';
-import { IncomingWebhook } from './incoming-webhook.js';
+import { IncomingWebhook, type IncomingWebhookRequest } from './incoming-webhook.js';
 import { resolveProvider, type WebhookProviderRef } from './provider-registry.js';
 import { checkedSecrets, secretsInForce, type CheckedSecret, type WebhookSecret } from './secrets.js';
 import type { WebhookAttachmentInput } from './webhook-attachment.js';
 import type { SignedWebhook, VerifiedWebhook, WebhookProvider } from './webhook-provider.js';
+
+/** What a delivery's request is when nothing but its headers and body is known: one object for all. */
+const NO_REQUEST: IncomingWebhookRequest = Object.freeze({});
 
 /** The default replay window: 5 minutes, as most senders' own verifiers use. */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -102,9 +100,21 @@ export class WebhookVerifier {
    * @param context the current time, or the request's URL and method as well.
    * @throws WebhookVerificationError with the reason it was refused.
    */
-  verify(headers: WebhookHeaders, rawBody: Buffer | Uint8Array, context: WebhookRequestContext | Date = {}): VerifiedWebhook {
-    const { now, url, method } = context instanceof Date ? { now: context, url: undefined, method: undefined } : context;
-    return this.verifyDelivery(new IncomingWebhook(headers, toBuffer(rawBody), { url, method }), now);
+  verify(
+    headers: WebhookHeaders,
+    rawBody: Buffer | Uint8Array,
+    context?: WebhookRequestContext | Date,
+  ): VerifiedWebhook {
+    let now: Date | undefined;
+    let request: IncomingWebhookRequest = NO_REQUEST;
+    if (context instanceof Date) now = context;
+    else if (context !== undefined) {
+      now = context.now;
+      if (context.url !== undefined || context.method !== undefined) {
+        request = { url: context.url, method: context.method };
+      }
+    }
+    return this.verifyDelivery(new IncomingWebhook(headers, toBuffer(rawBody), request), now);
   }
 
   /** {@link verify} for a delivery already wrapped, so its parsed body can be shared. */
