@@ -1,17 +1,25 @@
 // Writes the parts of the docs that the code holds the facts for, between markers:
 //   <!-- generated:<name> -->  …  <!-- /generated:<name> -->
 // `node scripts/generate-docs.mjs` rewrites them; `--check` fails (exit 1) when any is out of date.
+// Both also fail when a line of prose in README.md, CONTRIBUTING.md or docs/*.md is over 120 characters.
 // Reads the built package (`npm run build` first) and the committed bench results.
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
-const { BUILT_IN_PROVIDERS, hmacProvider } = await import(join(root, 'dist/entries/core.js'));
+const { BUILT_IN_PROVIDERS, WEBHOOK_REASON_STATUS, hmacProvider } = await import(join(root, 'dist/entries/core.js'));
+const { WEBHOOK_REASON_DESCRIPTIONS } = await import(join(root, 'dist/core/errors/webhook-reasons.js'));
+
+/** The longest line of prose the docs may have. */
+const MAX_PROSE_LINE = 120;
 
 /** A Markdown table cell: pipes escaped, line breaks flattened. */
-const cell = (text) => String(text ?? '').replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+const cell = (text) =>
+  String(text ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\s*\n\s*/g, ' ');
 
 function table(header, rows) {
   return [
@@ -19,6 +27,23 @@ function table(header, rows) {
     `| ${header.map(() => '---').join(' | ')} |`,
     ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
   ].join('\n');
+}
+
+/** Words joined with `separator` into lines of at most `width` characters. */
+function wrap(words, separator, width = MAX_PROSE_LINE) {
+  const lines = [];
+  let line = '';
+  for (const [index, word] of words.entries()) {
+    const piece = index < words.length - 1 ? `${word}${separator.trimEnd()}` : word;
+    if (line !== '' && `${line} ${piece}`.length > width) {
+      lines.push(line);
+      line = piece;
+    } else {
+      line = line === '' ? piece : `${line} ${piece}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines.join('\n');
 }
 
 /** Every sender, from the providers' own `summary` declarations. */
@@ -40,7 +65,17 @@ function sendersTable() {
     summary.handshake,
   ]);
   return table(
-    ['preset', 'secret', 'signature', 'signed content', 'algorithm', 'delivery id', 'event', 'timestamp (window)', 'handshake'],
+    [
+      'preset',
+      'secret',
+      'signature',
+      'signed content',
+      'algorithm',
+      'delivery id',
+      'event',
+      'timestamp (window)',
+      'handshake',
+    ],
     rows,
   );
 }
@@ -52,47 +87,133 @@ function sendersChecked() {
     .join('\n');
 }
 
-/** The list of senders for the README. */
+/** The list of senders for the README, wrapped as prose. */
 function sendersList() {
-  return Object.entries(BUILT_IN_PROVIDERS)
-    .map(([name, provider]) => `\`${name}\` (${provider.summary.sender})`)
-    .join(', ');
+  const names = Object.entries(BUILT_IN_PROVIDERS).map(
+    ([name, provider]) => `\`${name}\` (${provider.summary.sender})`,
+  );
+  return `${wrap(names, ', ')}.`;
 }
 
-const GENERATORS = { 'senders-table': sendersTable, 'senders-checked': sendersChecked, 'senders-list': sendersList };
-
-/** Every bench result file's generated sections, if present. */
-for (const file of ['verify', 'http', 'dashboard', 'queue']) {
-  const path = join(root, `bench/results/${file}.md`);
-  if (!existsSync(path)) continue;
-  const text = readFileSync(path, 'utf8');
-  const summary = /<!-- summary -->\n([\s\S]*?)\n<!-- \/summary -->/.exec(text);
-  if (summary) GENERATORS[`bench-${file}`] = () => `${summary[1].trim()}\n\nFrom [\`bench/results/${file}.md\`](../bench/results/${file}.md).`;
+/** Every reason a delivery is refused with, its HTTP status and what it means. */
+function statusesTable() {
+  const rows = Object.entries(WEBHOOK_REASON_STATUS).map(([reason, status]) => [
+    `\`${reason}\``,
+    String(status),
+    WEBHOOK_REASON_DESCRIPTIONS[reason] ?? '(no description: add one to WEBHOOK_REASON_DESCRIPTIONS)',
+  ]);
+  return table(['reason', 'status', 'meaning'], rows);
 }
 
-const FILES = ['README.md', 'docs/senders.md', 'docs/proof.md', 'bench/README.md'];
-let stale = 0;
+/** The worked example of docs/providers.md, from the file its test imports, as a user would write it. */
+function acmeExample() {
+  const source = readFileSync(join(root, 'docs/examples/acme.provider.ts'), 'utf8')
+    .replace(/from '\.\.\/\.\.\/lib\/entries\/core\.js'/g, "from 'nestjs-signed-webhooks/core'")
+    .replace(/^\/\/ In your application:.*\n/m, '')
+    .trimEnd();
+  return `\`\`\`ts\n${source}\n\`\`\``;
+}
+
+const GENERATORS = {
+  'senders-table': sendersTable,
+  'senders-checked': sendersChecked,
+  'senders-list': sendersList,
+  'statuses-table': statusesTable,
+  'acme-example': acmeExample,
+};
+
+/**
+ * `bench-<name>`: the `<!-- summary -->` block of `bench/results/<name>.md`, so that every number
+ * in the docs comes from a committed result. Without such a block, a line that says so (no number).
+ */
+function benchSection(name) {
+  const path = join(root, `bench/results/${name}.md`);
+  const link = `[\`bench/results/${name}.md\`](../bench/results/${name}.md)`;
+  if (!existsSync(path)) return `No result is committed yet (\`bench/results/${name}.md\`).`;
+  const summary = /<!-- summary -->\n([\s\S]*?)\n<!-- \/summary -->/.exec(readFileSync(path, 'utf8'));
+  if (!summary) return `The committed result has no summary yet: see ${link}.`;
+  return `${summary[1].trim()}\n\nFrom ${link}.`;
+}
+
+function generatorFor(name) {
+  if (GENERATORS[name]) return GENERATORS[name];
+  const bench = /^bench-([\w-]+)$/.exec(name);
+  return bench ? () => benchSection(bench[1]) : undefined;
+}
+
+/** README.md, CONTRIBUTING.md and every page in docs/: the files whose prose is checked. */
+function proseFiles() {
+  const docs = existsSync(join(root, 'docs'))
+    ? readdirSync(join(root, 'docs'))
+        .filter((name) => name.endsWith('.md'))
+        .sort()
+        .map((name) => `docs/${name}`)
+    : [];
+  return ['README.md', 'CONTRIBUTING.md', ...docs];
+}
+
+/**
+ * Lines of prose longer than {@link MAX_PROSE_LINE}: not in a code block, a table, an HTML comment
+ * or a generated section, and not a single word (a long URL cannot be wrapped).
+ */
+function longProseLines(text) {
+  const found = [];
+  let fence;
+  let generated;
+  for (const [index, line] of text.split('\n').entries()) {
+    const trimmed = line.trim();
+    const opensFence = /^(```+|~~~+)/.exec(trimmed);
+    if (fence) {
+      if (opensFence && trimmed.startsWith(fence) && trimmed.slice(fence.length).trim() === '') fence = undefined;
+      continue;
+    }
+    if (opensFence) {
+      fence = opensFence[1];
+      continue;
+    }
+    if (generated) {
+      if (trimmed === `<!-- /generated:${generated} -->`) generated = undefined;
+      continue;
+    }
+    const opens = /^<!-- generated:([\w-]+) -->$/.exec(trimmed);
+    if (opens) {
+      generated = opens[1];
+      continue;
+    }
+    if (trimmed.startsWith('|') || trimmed.startsWith('<!--') || !/\s/.test(trimmed)) continue;
+    if (line.length > MAX_PROSE_LINE) found.push({ line: index + 1, length: line.length });
+  }
+  return found;
+}
+
+const FILES = [...new Set([...proseFiles(), 'bench/README.md'])];
+const PROSE_FILES = new Set(proseFiles());
+let failures = 0;
 for (const file of FILES) {
   const path = join(root, file);
   if (!existsSync(path)) continue;
   const before = readFileSync(path, 'utf8');
-  const after = before.replace(
-    /<!-- generated:([\w-]+) -->\n[\s\S]*?<!-- \/generated:\1 -->/g,
-    (whole, name) => {
-      const generate = GENERATORS[name];
-      if (!generate) throw new Error(`${file}: no generator for "${name}"`);
-      let content = generate();
-      if (file === 'README.md') content = content.replace(/\]\(\.\.\//g, '](');
-      return `<!-- generated:${name} -->\n${content}\n<!-- /generated:${name} -->`;
-    },
-  );
+  const after = before.replace(/<!-- generated:([\w-]+) -->\n[\s\S]*?<!-- \/generated:\1 -->/g, (whole, name) => {
+    const generate = generatorFor(name);
+    if (!generate) throw new Error(`${file}: no generator for "${name}"`);
+    let content = generate();
+    // Links in generated parts are written relative to docs/; README.md sits one level up.
+    if (file === 'README.md' || file === 'CONTRIBUTING.md') content = content.replace(/\]\(\.\.\//g, '](');
+    return `<!-- generated:${name} -->\n${content}\n<!-- /generated:${name} -->`;
+  });
+  if (PROSE_FILES.has(file)) {
+    for (const { line, length } of longProseLines(after)) {
+      console.error(`${file}:${line}: a line of prose is ${length} characters (at most ${MAX_PROSE_LINE})`);
+      failures += 1;
+    }
+  }
   if (after === before) continue;
   if (check) {
     console.error(`${file} is out of date: run npm run docs`);
-    stale += 1;
+    failures += 1;
   } else {
     writeFileSync(path, after);
     console.log(`wrote ${file}`);
   }
 }
-process.exitCode = stale > 0 ? 1 : 0;
+process.exitCode = failures > 0 ? 1 : 0;

@@ -96,3 +96,40 @@ export type WebhookSetupReason = 'invalid_configuration' | 'self_check_failed';
 
 /** Every reason code of every {@link WebhookError}. */
 export type WebhookErrorReason = WebhookRejectionReason | WebhookSetupReason;
+
+/**
+ * What each reason means, in one sentence for the people who read logs and dashboards: the
+ * statuses table of `docs/statuses.md` is written from this record and `WEBHOOK_REASON_STATUS`.
+ */
+export const WEBHOOK_REASON_DESCRIPTIONS: Readonly<Record<WebhookRejectionReason, string>> = {
+  missing_signature: 'The signature header (or, for Mailgun, the signature in the body) is absent or empty.',
+  malformed_signature:
+    'The signature, or another header the sender must send (such as a delivery id), is repeated, ' +
+    "not in the sender's encoding, or of the wrong length.",
+  invalid_signature:
+    'Well formed, but no configured secret in force produces it (for senders that sign the URL: or the URL differs).',
+  missing_timestamp: "The sender's timestamp is absent or empty.",
+  malformed_timestamp: 'The timestamp is not a number or date in the form the sender writes.',
+  timestamp_out_of_window: 'The timestamp is further from now than the replay window allows.',
+  unsupported_algorithm: 'The delivery names a hash algorithm the preset does not accept (such as `sha1=` for GitHub).',
+  invalid_token: "A token the sender sends in clear (GitLab's, Survicate's) is missing or wrong.",
+  unparseable_payload: 'Verified, but the body is not JSON (or a multipart body lacks its payload part).',
+  invalid_payload: "Verified and parsed, but a handler's DTO refused it (the answer lists class-validator's messages).",
+  body_unreadable: 'The client closed the connection, or the stream failed, before the body was read.',
+  body_too_large: 'The body is larger than `maxBodyBytes`.',
+  raw_body_unavailable: 'Something parsed the body before the module could read its exact bytes (no `rawBody: true`).',
+  unknown_source: 'No source is configured under the name in the URL.',
+  unknown_tenant: "The tenant segment is malformed, or the source's secret resolver does not know it.",
+  method_not_allowed: 'The sender never delivers with this HTTP method.',
+  secret_resolver_failed: "The source's secret resolver threw, or answered secrets its sender cannot use.",
+  secret_resolver_busy: 'Too many secret lookups of this source are in flight (`secretResolverConcurrency`).',
+  handler_failed:
+    'A handler threw; the sender (or the queue) tries again, and handlers that succeeded do not run again.',
+  delivery_in_progress: 'A copy of this delivery is being handled right now; the sender tries again later.',
+  delivery_store_unavailable: 'The delivery store (Redis) did not answer, so nothing is accepted that could be lost.',
+  delivery_queue_unavailable: 'The queue (Redis) did not accept the delivery, or is closing.',
+  delivery_store_full:
+    'The memory store holds only deliveries that could still be replayed, so it cannot make room; the sender retries.',
+  job_tampered:
+    'A queued job whose seal does not match its content: it becomes a dead letter, no handler runs (no HTTP answer).',
+};
