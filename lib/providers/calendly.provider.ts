@@ -2,7 +2,8 @@ import { hmac, signatureDigestId } from '../core/crypto.js';
 import { WebhookVerificationError } from '../core/errors/index.js';
 import { headerMalformed } from '../core/errors/webhook.messages.js';
 import { prepareSharedSecrets, signingKey, verifyHmacCandidates, type HmacScheme } from '../core/hmac-signature.js';
-import { textFieldOf } from '../core/incoming-webhook.js';
+import { textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { parseKeyValueList, type KeyValueList } from '../core/key-value-list.js';
 import { assertWithinWindow, parseEpochSeconds } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
@@ -80,14 +81,8 @@ export const calendlyProvider: WebhookProvider<Buffer[]> = {
       keys,
       signedParts: [t, '.', delivery.rawBody],
     });
-    return {
-      deliveryId: signatureDigestId(signature),
-      timestamp,
-      // From the body only when asked for: verifying a large body does not parse it.
-      get event() {
-        return textFieldOf(delivery.json(), 'event');
-      },
-    };
+    // The event from the body only when asked for: verifying a large body does not parse it.
+    return lazyVerifiedWebhook(EVENT_FROM_BODY, delivery, { deliveryId: signatureDigestId(signature), timestamp });
   },
 
   parse: parseWebhookBody,
@@ -111,3 +106,8 @@ function onlyTimestamp(entries: KeyValueList): string {
   }
   return all[0]!;
 }
+
+/** The event type, read from the body on first access. */
+const EVENT_FROM_BODY: LazyWebhookFields<IncomingWebhook> = {
+  event: (delivery) => textFieldOf(delivery.json(), 'event'),
+};

@@ -8,6 +8,7 @@ import {
   signatureMismatch,
 } from '../core/errors/webhook.messages.js';
 import { fieldOf, textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { assertWithinWindow, parseEpochSeconds } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { VerifiedWebhook, WebhookProvider } from '../core/webhook-provider.js';
@@ -159,30 +160,39 @@ export const discordProvider: WebhookProvider<DiscordKeys> = {
  * every delivery, `verifyWebhook` callers may never.
  */
 function verified(delivery: IncomingWebhook, signature: Buffer, timestamp: Date): VerifiedWebhook {
-  let body: DiscordBody | undefined;
-  const kind = (): DiscordBody => (body ??= classify(delivery.json()));
-  return {
-    timestamp,
-    get deliveryId() {
-      const seen = kind();
-      return seen.kind === 'interaction' ? seen.id : signatureDigestId(signature);
-    },
-    get event() {
-      const seen = kind();
-      if (seen.kind === 'interaction') return INTERACTION_TYPES[seen.type];
-      if (seen.kind === 'webhook-ping') return 'PING';
-      return seen.kind === 'webhook-event' ? seen.event : undefined;
-    },
-    get handshake() {
-      const seen = kind();
-      if (seen.kind === 'interaction' && seen.type === 1) return PONG;
-      return seen.kind === 'webhook-ping' ? NO_CONTENT : undefined;
-    },
-    get acknowledgement() {
-      return kind().kind === 'webhook-event' ? NO_CONTENT : undefined;
-    },
-  };
+  return lazyVerifiedWebhook(FROM_BODY, { delivery, signature, body: undefined }, { timestamp });
 }
+
+/** What `verify` keeps for the fields read on first access; `body` is classified once, when first needed. */
+interface DiscordState {
+  readonly delivery: IncomingWebhook;
+  readonly signature: Buffer;
+  body: DiscordBody | undefined;
+}
+
+function kindOf(state: DiscordState): DiscordBody {
+  return (state.body ??= classify(state.delivery.json()));
+}
+
+/** Everything but the timestamp comes from the body: read when first asked for. */
+const FROM_BODY: LazyWebhookFields<DiscordState> = {
+  deliveryId: (state) => {
+    const seen = kindOf(state);
+    return seen.kind === 'interaction' ? seen.id : signatureDigestId(state.signature);
+  },
+  event: (state) => {
+    const seen = kindOf(state);
+    if (seen.kind === 'interaction') return INTERACTION_TYPES[seen.type];
+    if (seen.kind === 'webhook-ping') return 'PING';
+    return seen.kind === 'webhook-event' ? seen.event : undefined;
+  },
+  handshake: (state) => {
+    const seen = kindOf(state);
+    if (seen.kind === 'interaction' && seen.type === 1) return PONG;
+    return seen.kind === 'webhook-ping' ? NO_CONTENT : undefined;
+  },
+  acknowledgement: (state) => (kindOf(state).kind === 'webhook-event' ? NO_CONTENT : undefined),
+};
 
 /**
  * Interactions carry an `id` and a `type` 1..5; webhook events carry no `id`, `type` 0

@@ -1,9 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { bytesEqual } from '../core/crypto.js';
 import { WebhookConfigurationError, WebhookVerificationError } from '../core/errors/index.js';
 import { providerCannot, secretRequired, tokenMismatch } from '../core/errors/webhook.messages.js';
 import { signingKey } from '../core/hmac-signature.js';
 import type { IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
 
@@ -129,15 +130,9 @@ export const gitlabProvider: WebhookProvider<GitlabKeys> = {
     const eventUuid =
       idempotencyKey === undefined ? delivery.headers.single(EVENT_UUID_HEADER, 'malformed_signature') : undefined;
     const event = delivery.headers.single(EVENT_HEADER, 'malformed_signature');
-    let fallbackId: string | undefined;
-    return {
-      // The body is hashed only when there is no Idempotency-Key and the id is asked for.
-      get deliveryId() {
-        return idempotencyKey ?? (fallbackId ??= bodyDeliveryId(eventUuid, delivery.rawBody));
-      },
-      event,
-      timestamp: undefined,
-    };
+    if (idempotencyKey !== undefined) return { deliveryId: idempotencyKey, event, timestamp: undefined };
+    // The body is hashed only when there is no Idempotency-Key and the id is asked for.
+    return lazyVerifiedWebhook(BODY_ID, { delivery, eventUuid, id: undefined }, { event });
   },
 
   parse: parseWebhookBody,
@@ -182,10 +177,16 @@ function bytesOf(token: string): Buffer[] {
 }
 
 function digestOf(value: string | Buffer): Buffer {
-  return createHash('sha256').update(value).digest();
+  return hash('sha256', value, 'buffer');
 }
 
 function bodyDeliveryId(eventUuid: string | undefined, body: Buffer): string {
   const digest = digestOf(body).toString('hex').slice(0, 32);
   return eventUuid === undefined ? digest : `${eventUuid}:${digest}`;
 }
+
+/** The id of a delivery without an Idempotency-Key: the event UUID with the body's digest, made once, when asked for. */
+const BODY_ID: LazyWebhookFields<{ delivery: IncomingWebhook; eventUuid: string | undefined; id: string | undefined }> =
+  {
+    deliveryId: (state) => (state.id ??= bodyDeliveryId(state.eventUuid, state.delivery.rawBody)),
+  };

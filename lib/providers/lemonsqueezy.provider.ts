@@ -1,6 +1,7 @@
 import { hmac, signatureDigestId } from '../core/crypto.js';
 import { prepareSharedSecrets, signingKey, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
-import { fieldOf, textFieldOf } from '../core/incoming-webhook.js';
+import { fieldOf, textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
 
@@ -52,15 +53,13 @@ export const lemonSqueezyProvider: WebhookProvider<Buffer[]> = {
     const received = delivery.headers.required(SIGNATURE_HEADER, 'missing_signature', 'malformed_signature');
     const eventHeader = delivery.headers.single(EVENT_HEADER, 'malformed_signature');
     const signature = verifyHmacSignature(received, SIGNATURE_HEADER, SCHEME, keys, [delivery.rawBody]);
-    return {
-      deliveryId: signatureDigestId(signature),
-      timestamp: undefined,
-      // The signed name wins: a replayed body cannot be routed as another event by rewriting
-      // the header. Read from the body only when asked for.
-      get event() {
-        return textFieldOf(fieldOf(delivery.json(), 'meta'), 'event_name') ?? eventHeader;
-      },
-    };
+    // The signed name wins: a replayed body cannot be routed as another event by rewriting
+    // the header. Read from the body only when asked for.
+    return lazyVerifiedWebhook(
+      EVENT_FROM_BODY,
+      { delivery, eventHeader },
+      { deliveryId: signatureDigestId(signature) },
+    );
   },
 
   parse: parseWebhookBody,
@@ -82,3 +81,11 @@ function eventNameOf(payload: Buffer): string | undefined {
     return undefined;
   }
 }
+
+/** The body's `meta.event_name`, else the `X-Event-Name` header, on first access. */
+const EVENT_FROM_BODY: LazyWebhookFields<{
+  readonly delivery: IncomingWebhook;
+  readonly eventHeader: string | undefined;
+}> = {
+  event: ({ delivery, eventHeader }) => textFieldOf(fieldOf(delivery.json(), 'meta'), 'event_name') ?? eventHeader,
+};

@@ -2,7 +2,8 @@ import { hmac, signatureDigestId } from '../core/crypto.js';
 import { WebhookVerificationError } from '../core/errors/index.js';
 import { headerMalformed, headerRepeated } from '../core/errors/webhook.messages.js';
 import { prepareSharedSecrets, signingKey, verifyHmacCandidates, type HmacScheme } from '../core/hmac-signature.js';
-import { textFieldOf } from '../core/incoming-webhook.js';
+import { textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { parseKeyValueList, type KeyValueList } from '../core/key-value-list.js';
 import { assertWithinWindow, parseEpochSeconds } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
@@ -78,16 +79,8 @@ export const paddleProvider: WebhookProvider<Buffer[]> = {
       keys,
       signedParts: [ts, ':', delivery.rawBody],
     });
-    return {
-      timestamp,
-      // From the body only when asked for: verifying a large body does not parse it.
-      get deliveryId() {
-        return textFieldOf(delivery.json(), 'event_id') ?? signatureDigestId(signature);
-      },
-      get event() {
-        return textFieldOf(delivery.json(), 'event_type');
-      },
-    };
+    // From the body only when asked for: verifying a large body does not parse it.
+    return lazyVerifiedWebhook(FROM_BODY, { delivery, signature }, { timestamp });
   },
 
   parse: parseWebhookBody,
@@ -111,3 +104,9 @@ function onlyTimestamp(entries: KeyValueList): string {
   }
   return all[0]!;
 }
+
+/** The id (else the signature's digest) and the event type, read from the body on first access. */
+const FROM_BODY: LazyWebhookFields<{ readonly delivery: IncomingWebhook; readonly signature: Buffer }> = {
+  deliveryId: ({ delivery, signature }) => textFieldOf(delivery.json(), 'event_id') ?? signatureDigestId(signature),
+  event: ({ delivery }) => textFieldOf(delivery.json(), 'event_type'),
+};

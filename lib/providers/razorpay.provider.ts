@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hmac, signatureDigestId } from '../core/crypto.js';
 import { prepareSharedSecrets, signingKey, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
-import { textFieldOf } from '../core/incoming-webhook.js';
+import { textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
 
@@ -69,14 +70,8 @@ export const razorpayProvider: WebhookProvider<Buffer[]> = {
     const received = delivery.headers.required(SIGNATURE_HEADER, 'missing_signature', 'malformed_signature');
     const eventId = delivery.headers.single(EVENT_ID_HEADER, 'malformed_signature');
     const signature = verifyHmacSignature(received, SIGNATURE_HEADER, SCHEME, keys, [delivery.rawBody]);
-    return {
-      deliveryId: eventId ?? signatureDigestId(signature),
-      timestamp: undefined,
-      // From the body only when asked for: verifying a large body does not parse it.
-      get event() {
-        return textFieldOf(delivery.json(), 'event');
-      },
-    };
+    // The event from the body only when asked for: verifying a large body does not parse it.
+    return lazyVerifiedWebhook(EVENT_FROM_BODY, delivery, { deliveryId: eventId ?? signatureDigestId(signature) });
   },
 
   parse: parseWebhookBody,
@@ -98,3 +93,8 @@ export const razorpayProvider: WebhookProvider<Buffer[]> = {
 function eventId(): string {
   return Array.from(randomBytes(14), (byte) => BASE62[byte % BASE62.length]).join('');
 }
+
+/** The event type, read from the body on first access. */
+const EVENT_FROM_BODY: LazyWebhookFields<IncomingWebhook> = {
+  event: (delivery) => textFieldOf(delivery.json(), 'event'),
+};

@@ -3,6 +3,7 @@ import { WebhookPayloadError, WebhookVerificationError } from '../core/errors/in
 import { headerMalformed, multipartPartNotJson } from '../core/errors/webhook.messages.js';
 import { prepareSharedSecrets, signingKey, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
 import { fieldOf, textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { assertWithinWindow, parseEpochSeconds } from '../core/timestamp.js';
 import { mediaTypeOf, parseWebhookBody, type ParsedWebhookBody } from '../core/webhook-body.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
@@ -109,21 +110,8 @@ export const slackProvider: WebhookProvider<Buffer[]> = {
       `v0:${timestampText}:`,
       delivery.rawBody,
     ]);
-    // Everything below reads the body, so only when asked: verifying does not parse it.
-    let body: SlackBody | undefined;
-    const read = (): SlackBody => (body ??= readSlackBody(delivery));
-    return {
-      timestamp,
-      get deliveryId() {
-        return textFieldOf(read().json, 'event_id') ?? signatureDigestId(signature);
-      },
-      get event() {
-        return eventOf(read());
-      },
-      get handshake() {
-        return handshakeOf(delivery, read);
-      },
-    };
+    // Everything else reads the body, so only when asked: verifying does not parse it.
+    return lazyVerifiedWebhook(FROM_BODY, { delivery, signature, body: undefined }, { timestamp });
   },
 
   parse: parseSlackBody,
@@ -226,3 +214,21 @@ function looksLikeJson(body: Buffer): boolean {
   const first = body.toString('utf8', 0, 64).trimStart()[0];
   return first === '{' || first === '[';
 }
+
+/** What `verify` keeps for the fields read on first access; `body` is read once, when first needed. */
+interface SlackState {
+  readonly delivery: IncomingWebhook;
+  readonly signature: Buffer;
+  body: SlackBody | undefined;
+}
+
+function bodyOf(state: SlackState): SlackBody {
+  return (state.body ??= readSlackBody(state.delivery));
+}
+
+/** The id, event and handshake, from the body, when asked for. */
+const FROM_BODY: LazyWebhookFields<SlackState> = {
+  deliveryId: (state) => textFieldOf(bodyOf(state).json, 'event_id') ?? signatureDigestId(state.signature),
+  event: (state) => eventOf(bodyOf(state)),
+  handshake: (state) => handshakeOf(state.delivery, () => bodyOf(state)),
+};

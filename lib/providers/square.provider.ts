@@ -2,7 +2,8 @@ import { hmac, signatureDigestId } from '../core/crypto.js';
 import { WebhookConfigurationError } from '../core/errors/index.js';
 import { urlRequired } from '../core/errors/webhook.messages.js';
 import { prepareSharedSecrets, signingKey, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
-import { textFieldOf } from '../core/incoming-webhook.js';
+import { textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
 
@@ -77,16 +78,8 @@ export const squareProvider: WebhookProvider<Buffer[]> = {
     if (!url) throw new WebhookConfigurationError(urlRequired('square'));
     const received = delivery.headers.required(SIGNATURE_HEADER, 'missing_signature', 'malformed_signature');
     const signature = verifyHmacSignature(received, SIGNATURE_HEADER, SCHEME, keys, [url, delivery.rawBody]);
-    return {
-      // Read from the body only when asked for: verifying a large body need not parse it.
-      get deliveryId() {
-        return textFieldOf(delivery.json(), 'event_id') ?? signatureDigestId(signature);
-      },
-      get event() {
-        return textFieldOf(delivery.json(), 'type');
-      },
-      timestamp: undefined,
-    };
+    // Read from the body only when asked for: verifying a large body need not parse it.
+    return lazyVerifiedWebhook(FROM_BODY, { delivery, signature });
   },
 
   parse: parseWebhookBody,
@@ -99,4 +92,10 @@ export const squareProvider: WebhookProvider<Buffer[]> = {
       body: input.payload,
     };
   },
+};
+
+/** The id (else the signature's digest) and the event type, read from the body on first access. */
+const FROM_BODY: LazyWebhookFields<{ readonly delivery: IncomingWebhook; readonly signature: Buffer }> = {
+  deliveryId: ({ delivery, signature }) => textFieldOf(delivery.json(), 'event_id') ?? signatureDigestId(signature),
+  event: ({ delivery }) => textFieldOf(delivery.json(), 'type'),
 };

@@ -6,8 +6,9 @@ import {
   verify as verifyEd25519,
   type KeyObject,
 } from 'node:crypto';
-import { bytesEqual, decodeBase64, decodeSignature, hmac } from '../core/crypto.js';
+import { bytesEqual, decodeBase64, decodeSignature, hmac, hmacOfParts } from '../core/crypto.js';
 import { fieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { WebhookConfigurationError, WebhookVerificationError } from '../core/errors/index.js';
 import {
   headerRepeated,
@@ -115,15 +116,9 @@ export function standardWebhooksFamily(options: StandardWebhooksFamilyOptions): 
       const received = delivery.headers.required(names.signature, 'missing_signature', 'malformed_signature');
       const timestamp = parseEpochSeconds(timestampText, names.timestamp);
       assertWithinWindow(timestamp, policy);
-      verifySignatures(received, names.signature, signedContent(id, timestampText, delivery.rawBody), keys);
-      return {
-        deliveryId: id,
-        timestamp,
-        // Read from the body only when asked for: verifying a large body need not parse it.
-        get event() {
-          return eventTypeOf(delivery);
-        },
-      };
+      verifySignatures(received, names.signature, [`${id}.${timestampText}.`, delivery.rawBody], keys);
+      // Read from the body only when asked for: verifying a large body need not parse it.
+      return lazyVerifiedWebhook(EVENT_FROM_BODY, delivery, { deliveryId: id, timestamp });
     },
 
     parse: parseWebhookBody,
@@ -196,8 +191,12 @@ function headerSetOf(
   headerSets: readonly [StandardWebhooksHeaders, ...StandardWebhooksHeaders[]],
 ): StandardWebhooksHeaders {
   if (headerSets.length === 1) return headerSets[0];
-  const present = (name: string) => delivery.headers.get(name) !== undefined;
-  return headerSets.find((set) => present(set.id) || present(set.timestamp) || present(set.signature)) ?? headerSets[0];
+  const { headers } = delivery;
+  for (const set of headerSets) {
+    if (headers.get(set.id) !== undefined || headers.get(set.timestamp) !== undefined) return set;
+    if (headers.get(set.signature) !== undefined) return set;
+  }
+  return headerSets[0];
 }
 
 function prepareStandardKeys(secrets: readonly string[], name: string): StandardWebhooksKeys {
@@ -236,14 +235,20 @@ const V1_SIGNATURE = /^[A-Za-z0-9+/]{43}=$/;
  * joined once, and at most one entry per public key is checked (a longer list of `v1a`
  * entries cannot buy more ed25519 work than the keys that could match).
  */
-function verifySignatures(header: string, headerName: string, content: Buffer[], keys: StandardWebhooksKeys): void {
-  const entries = header.split(' ').filter((entry) => entry !== '');
+function verifySignatures(
+  header: string,
+  headerName: string,
+  content: readonly [prefix: string, body: Buffer],
+  keys: StandardWebhooksKeys,
+): void {
+  // The usual header is one `v1,` entry: no list is made for it.
+  const entries = header.includes(' ') ? header.split(' ').filter((entry) => entry !== '') : [header];
   if (entries.length > MAX_SIGNATURE_CANDIDATES) {
     throw new WebhookVerificationError('malformed_signature', tooManySignatures(headerName, MAX_SIGNATURE_CANDIDATES));
   }
   // Node joins a repeated header with ", ": an entry ending in a comma is a header sent twice.
-  if (entries.some((entry) => entry.endsWith(','))) {
-    throw new WebhookVerificationError('malformed_signature', headerRepeated(headerName));
+  for (const entry of entries) {
+    if (entry.endsWith(',')) throw new WebhookVerificationError('malformed_signature', headerRepeated(headerName));
   }
   let usable = 0;
   let expectedHmacs: Buffer[] | undefined;
@@ -257,16 +262,19 @@ function verifySignatures(header: string, headerName: string, content: Buffer[],
     if (version === 'v1') {
       if (!V1_SIGNATURE.test(text)) continue;
       usable += 1;
-      // Compared as canonical base64 text, as the reference implementation does: no decoding per entry.
-      expectedHmacs ??= keys.symmetric.map((key) => Buffer.from(hmac('sha256', key, ...content).toString('base64')));
-      if (matchesAny(expectedHmacs, Buffer.from(text))) return;
+      // Only canonical base64 can match, as when the reference implementation compares the text:
+      // an entry with stray low bits decodes to the bytes of another and is no match.
+      const signature = Buffer.from(text, 'base64');
+      if (signature.toString('base64') !== text) continue;
+      expectedHmacs ??= keys.symmetric.map((key) => hmacOfParts('sha256', key, content));
+      if (matchesAny(expectedHmacs, signature)) return;
     } else if (version === 'v1a') {
       const signature = decodeSignature(text, 'base64', ED25519_SIGNATURE_BYTES);
       if (!signature) continue;
       usable += 1;
       if (v1aChecks >= keys.publicKeys.length) continue;
       v1aChecks += 1;
-      signedBytes ??= Buffer.concat(content);
+      signedBytes ??= Buffer.concat([Buffer.from(content[0], 'utf8'), content[1]]);
       const signed = signedBytes;
       if (keys.publicKeys.some((key) => verifyEd25519(null, signed, key, signature))) return;
     } else if (/^v\d+[a-z]?$/.test(version)) {
@@ -322,3 +330,6 @@ function bareKeyWarnings({ secrets }: WebhookCredentials): string[] {
         'It is used as an HMAC key; if it is a public key, write it as whpk_<base64> so v1a signatures are checked.',
     );
 }
+
+/** The body's `type`, on first access. */
+const EVENT_FROM_BODY: LazyWebhookFields<IncomingWebhook> = { event: eventTypeOf };

@@ -1,6 +1,7 @@
 import {
   assertWithinWindow,
   hmac,
+  lazyVerifiedWebhook,
   parseEpochSeconds,
   parseKeyValueList,
   parseWebhookBody,
@@ -11,7 +12,9 @@ import {
   verifyHmacCandidates,
   WebhookVerificationError,
   type HmacScheme,
+  type IncomingWebhook,
   type KeyValueList,
+  type LazyWebhookFields,
   type WebhookProvider,
 } from '../core/index.js';
 import { headerMalformed } from '../core/errors/webhook.messages.js';
@@ -90,16 +93,8 @@ export const stripeProvider: WebhookProvider<Buffer[]> = {
       keys,
       signedParts: [t, '.', delivery.rawBody],
     });
-    return {
-      timestamp,
-      // From the body only when asked for: verifying a large body does not parse it.
-      get deliveryId() {
-        return textFieldOf(delivery.json(), 'id') ?? signatureDigestId(signature);
-      },
-      get event() {
-        return textFieldOf(delivery.json(), 'type');
-      },
-    };
+    // From the body only when asked for: verifying a large body does not parse it.
+    return lazyVerifiedWebhook(FROM_BODY, { delivery, signature }, { timestamp });
   },
 
   parse: parseWebhookBody,
@@ -112,6 +107,12 @@ export const stripeProvider: WebhookProvider<Buffer[]> = {
       body: input.payload,
     };
   },
+};
+
+/** The id and type, read from the body on first access. */
+const FROM_BODY: LazyWebhookFields<{ readonly delivery: IncomingWebhook; readonly signature: Buffer }> = {
+  deliveryId: ({ delivery, signature }) => textFieldOf(delivery.json(), 'id') ?? signatureDigestId(signature),
+  event: ({ delivery }) => textFieldOf(delivery.json(), 'type'),
 };
 
 /**

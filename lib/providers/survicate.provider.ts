@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { bytesEqual, hmac, signatureDigestId } from '../core/crypto.js';
 import { prepareSharedSecrets, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
 import { WebhookConfigurationError, WebhookVerificationError } from '../core/errors/index.js';
 import { providerCannot, tokenMismatch } from '../core/errors/webhook.messages.js';
 import { fieldOf, textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
 
@@ -84,17 +85,9 @@ export const survicateProvider: WebhookProvider<SurvicateKeys> = {
       signature = verifyHmacSignature(received, SIGNATURE_HEADER, SCHEME, keys.secrets, [delivery.rawBody]);
     }
     if (keys.token) verifyToken(delivery, keys.token.digest);
-    const fallbackId = signatureDigestId(signature ?? digestOf(delivery.rawBody));
-    // Read from the body only when asked for: verifying a large body need not parse it.
-    return {
-      get deliveryId() {
-        return messageIdOf(delivery) ?? fallbackId;
-      },
-      get event() {
-        return eventNameOf(delivery.json());
-      },
-      timestamp: undefined,
-    };
+    // Read from the body only when asked for: verifying a large body need not parse it (nor hash
+    // it for an id when the body has its `messageId`).
+    return lazyVerifiedWebhook(FROM_BODY, { delivery, signature });
   },
 
   parse: parseWebhookBody,
@@ -118,7 +111,7 @@ function verifyToken(delivery: IncomingWebhook, expectedDigest: Buffer): void {
 }
 
 function digestOf(value: string | Buffer): Buffer {
-  return createHash('sha256').update(value).digest();
+  return hash('sha256', value, 'buffer');
 }
 
 function messageIdOf(delivery: IncomingWebhook): string | undefined {
@@ -132,3 +125,10 @@ function eventNameOf(body: unknown): string | undefined {
   const names = Object.keys(event);
   return names.length === 1 ? names[0] : undefined;
 }
+
+/** The body's `messageId` (else a digest of the signature, or of the body) and event, on first access. */
+const FROM_BODY: LazyWebhookFields<{ readonly delivery: IncomingWebhook; readonly signature: Buffer | undefined }> = {
+  deliveryId: ({ delivery, signature }) =>
+    messageIdOf(delivery) ?? signatureDigestId(signature ?? digestOf(delivery.rawBody)),
+  event: ({ delivery }) => eventNameOf(delivery.json()),
+};

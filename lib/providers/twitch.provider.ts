@@ -4,6 +4,7 @@ import { WebhookVerificationError } from '../core/errors/index.js';
 import { algorithmRefused, headerMalformed } from '../core/errors/webhook.messages.js';
 import { prepareSharedSecrets, signingKey, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
 import { fieldOf, textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { assertWithinWindow, parseIsoTimestamp } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
@@ -120,15 +121,10 @@ export const twitchProvider: WebhookProvider<Buffer[]> = {
     verifyHmacSignature(hex, SIGNATURE_HEADER, SCHEME, keys, [id, timestampText, delivery.rawBody]);
     const messageType = delivery.headers.single(MESSAGE_TYPE_HEADER, 'malformed_signature');
     const subscriptionType = delivery.headers.single(SUBSCRIPTION_TYPE_HEADER, 'malformed_signature');
-    return {
-      deliveryId: id,
-      event: messageType === REVOCATION ? REVOCATION : subscriptionType,
-      timestamp,
-      // Only a verification message's body is read, and only when asked.
-      get handshake() {
-        return messageType === VERIFICATION ? challengeAnswer(delivery) : undefined;
-      },
-    };
+    const event = messageType === REVOCATION ? REVOCATION : subscriptionType;
+    if (messageType !== VERIFICATION) return { deliveryId: id, event, timestamp, handshake: undefined };
+    // Only a verification message's body is read, and only when asked.
+    return lazyVerifiedWebhook(CHALLENGE, delivery, { deliveryId: id, event, timestamp });
   },
 
   parse: parseWebhookBody,
@@ -194,3 +190,8 @@ function parseJson(bytes: Buffer): unknown {
     return undefined;
   }
 }
+
+/** A verification message's answer, from its body, when asked for. */
+const CHALLENGE: LazyWebhookFields<IncomingWebhook> = {
+  handshake: (delivery) => challengeAnswer(delivery),
+};

@@ -2,7 +2,8 @@ import { hmac, signatureDigestId } from '../core/crypto.js';
 import { WebhookVerificationError } from '../core/errors/index.js';
 import { algorithmRefused, headerMalformed } from '../core/errors/webhook.messages.js';
 import { prepareSharedSecrets, signingKey, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
-import { textFieldOf } from '../core/incoming-webhook.js';
+import { textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
 
@@ -65,16 +66,8 @@ export const typeformProvider: WebhookProvider<Buffer[]> = {
     const signature = verifyHmacSignature(signatureBase64(received), SIGNATURE_HEADER, SCHEME, keys, [
       delivery.rawBody,
     ]);
-    return {
-      timestamp: undefined,
-      // Read from the body only when asked for: verifying a large body need not parse it.
-      get deliveryId() {
-        return textFieldOf(delivery.json(), 'event_id') ?? signatureDigestId(signature);
-      },
-      get event() {
-        return textFieldOf(delivery.json(), 'event_type');
-      },
-    };
+    // Read from the body only when asked for: verifying a large body need not parse it.
+    return lazyVerifiedWebhook(FROM_BODY, { delivery, signature });
   },
 
   parse: parseWebhookBody,
@@ -101,3 +94,9 @@ function signatureBase64(received: string): string {
     headerMalformed(SIGNATURE_HEADER, `must start with "${PREFIX}"`),
   );
 }
+
+/** The id (else the signature's digest) and the event type, read from the body on first access. */
+const FROM_BODY: LazyWebhookFields<{ readonly delivery: IncomingWebhook; readonly signature: Buffer }> = {
+  deliveryId: ({ delivery, signature }) => textFieldOf(delivery.json(), 'event_id') ?? signatureDigestId(signature),
+  event: ({ delivery }) => textFieldOf(delivery.json(), 'event_type'),
+};

@@ -1,6 +1,7 @@
 import { hmac, signatureDigestId } from '../core/crypto.js';
 import { prepareSharedSecrets, signingKey, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
-import { textFieldOf } from '../core/incoming-webhook.js';
+import { textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
 
@@ -60,15 +61,7 @@ export const vercelProvider: WebhookProvider<Buffer[]> = {
     const received = delivery.headers.required(SIGNATURE_HEADER, 'missing_signature', 'malformed_signature');
     const signature = verifyHmacSignature(received, SIGNATURE_HEADER, SCHEME, keys, [delivery.rawBody]);
     // Read from the body only when asked for: verifying a large body need not parse it.
-    return {
-      get deliveryId() {
-        return textFieldOf(delivery.json(), 'id') ?? signatureDigestId(signature);
-      },
-      get event() {
-        return textFieldOf(delivery.json(), 'type');
-      },
-      timestamp: undefined,
-    };
+    return lazyVerifiedWebhook(FROM_BODY, { delivery, signature });
   },
 
   parse: parseWebhookBody,
@@ -77,4 +70,10 @@ export const vercelProvider: WebhookProvider<Buffer[]> = {
     const signature = hmac(SCHEME.algorithm, signingKey(keys, 'vercel'), input.payload).toString('hex');
     return { headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature }, body: input.payload };
   },
+};
+
+/** The id (else the signature's digest) and the event type, read from the body on first access. */
+const FROM_BODY: LazyWebhookFields<{ readonly delivery: IncomingWebhook; readonly signature: Buffer }> = {
+  deliveryId: ({ delivery, signature }) => textFieldOf(delivery.json(), 'id') ?? signatureDigestId(signature),
+  event: ({ delivery }) => textFieldOf(delivery.json(), 'type'),
 };

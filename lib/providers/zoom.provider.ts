@@ -4,6 +4,7 @@ import { WebhookVerificationError } from '../core/errors/index.js';
 import { headerMalformed } from '../core/errors/webhook.messages.js';
 import { prepareSharedSecrets, signingKey, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
 import { fieldOf, textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { assertWithinWindow, parseEpochSeconds } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
@@ -93,19 +94,12 @@ export const zoomProvider: WebhookProvider<Buffer[]> = {
     assertWithinWindow(timestamp, policy);
     const signed: readonly BinaryLike[] = [`v0:${timestampText}:`, delivery.rawBody];
     const signature = verifyHmacSignature(received.slice(PREFIX.length), SIGNATURE_HEADER, SCHEME, keys, signed);
-    let handshake: WebhookResponse | undefined | null = null;
-    return {
-      deliveryId: signatureDigestId(signature),
-      timestamp,
-      // Read from the body only when asked for: verifying a large body need not parse it.
-      get event() {
-        return textFieldOf(delivery.json(), 'event');
-      },
-      get handshake() {
-        if (handshake === null) handshake = urlValidationAnswer(delivery, () => keyThatSigned(keys, signed, signature));
-        return handshake;
-      },
-    };
+    // Read from the body only when asked for: verifying a large body need not parse it.
+    return lazyVerifiedWebhook(
+      FROM_BODY,
+      { delivery, keys, signed, signature, handshake: null },
+      { deliveryId: signatureDigestId(signature), timestamp },
+    );
   },
 
   parse: parseWebhookBody,
@@ -145,3 +139,25 @@ function urlValidationAnswer(delivery: IncomingWebhook, key: () => Buffer): Webh
 function keyThatSigned(keys: readonly Buffer[], signed: readonly BinaryLike[], signature: Buffer): Buffer {
   return keys.find((key) => bytesEqual(hmac(SCHEME.algorithm, key, ...signed), signature)) ?? signingKey(keys, 'zoom');
 }
+
+/** What `verify` keeps for the fields read on first access; `handshake` is `null` until worked out. */
+interface ZoomState {
+  readonly delivery: IncomingWebhook;
+  readonly keys: readonly Buffer[];
+  readonly signed: readonly BinaryLike[];
+  readonly signature: Buffer;
+  handshake: WebhookResponse | undefined | null;
+}
+
+/** The event and the answer to a URL validation, from the body, when asked for. */
+const FROM_BODY: LazyWebhookFields<ZoomState> = {
+  event: ({ delivery }) => textFieldOf(delivery.json(), 'event'),
+  handshake: (state) => {
+    if (state.handshake === null) {
+      state.handshake = urlValidationAnswer(state.delivery, () =>
+        keyThatSigned(state.keys, state.signed, state.signature),
+      );
+    }
+    return state.handshake;
+  },
+};
