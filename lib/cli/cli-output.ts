@@ -63,10 +63,11 @@ export class CliOutput {
     let result = bytes;
     const replacement = Buffer.from(cliMessages.redacted(), 'utf8');
     for (const secret of this.secrets) {
-      // Node hands header bytes over as latin1 text: a secret may be in either form.
-      for (const needle of new Set([Buffer.from(secret, 'utf8'), Buffer.from(secret, 'latin1')])) {
-        result = replaceAll(result, needle, replacement);
-      }
+      // Node hands header bytes over as latin1 text: a non-ASCII secret may be in either form.
+      const utf8 = Buffer.from(secret, 'utf8');
+      const latin1 = Buffer.from(secret, 'latin1');
+      result = replaceAll(result, utf8, replacement);
+      if (!latin1.equals(utf8)) result = replaceAll(result, latin1, replacement);
     }
     return result;
   }
