@@ -26,6 +26,12 @@ export interface DeliveryJobData {
   /** The attempt that accepted it (the request's). */
   readonly acceptedBy: string;
   /**
+   * The W3C `traceparent` of the request's span, when deliveries are traced: the worker's span
+   * joins that trace. Sealed like the rest (a job edited onto another trace is refused); absent
+   * when untraced, so jobs queued without it keep their seal.
+   */
+  readonly trace?: string;
+  /**
    * HMAC-SHA256 (hex) of everything above under the queue's `jobSigningKey`: anyone who can
    * write to Redis can edit a job, and only a job sealed by the app reaches a handler.
    */
@@ -63,11 +69,13 @@ export function isSealed(data: unknown, keys: readonly Buffer[]): data is Delive
 
 /**
  * The MAC of a job's content: every field, in a fixed order, as one JSON array, so no edit of
- * any field (or a field moved into another) keeps it valid. Headers are sorted by name.
+ * any field (or a field moved into another) keeps it valid. Headers are sorted by name. The trace
+ * context comes last, only when the job has one: adding, removing or changing it breaks the seal
+ * (the array's length or last element changes), and jobs sealed before it existed stay valid.
  */
 function sealOf(job: UnsealedDeliveryJob, key: Buffer): Buffer {
   const headers = Object.entries(job.headers ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const content = JSON.stringify([
+  const fields: unknown[] = [
     JOB_FORMAT,
     job.source,
     job.tenant,
@@ -79,7 +87,9 @@ function sealOf(job: UnsealedDeliveryJob, key: Buffer): Buffer {
     job.body,
     job.receivedAt,
     job.acceptedBy,
-  ]);
+  ];
+  if (job.trace !== undefined) fields.push(job.trace);
+  const content = JSON.stringify(fields);
   return createHmac('sha256', key).update('nestjs-signed-webhooks:job\u0000').update(content).digest();
 }
 

@@ -3,6 +3,7 @@ import type { WebhookHeaders } from '../core/headers.js';
 import type { IncomingWebhook } from '../core/incoming-webhook.js';
 import type { VerifiedWebhook } from '../core/webhook-provider.js';
 import type { WebhookSource } from './webhook-sources.js';
+import type { AttemptTrace } from './webhook-tracing.service.js';
 
 /**
  * What is known of one attempt at a delivery, where it entered: a request to a webhook
@@ -29,6 +30,8 @@ export interface DeliveryAttempt {
   readonly verified?: VerifiedWebhook;
   /** How long resolving the secret and verifying took, in ms. */
   readonly verifyMs?: number;
+  /** The attempt's span, when deliveries are traced (see `WebhookTracing`). */
+  readonly trace?: AttemptTrace;
 }
 
 /** An attempt whose delivery is proven authentic: everything handlers and the store need. */

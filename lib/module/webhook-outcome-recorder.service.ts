@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import {
   statusOfReason,
   WebhookHandlerError,
@@ -13,6 +13,7 @@ import { isWebhookRejection, toHttpException, type WebhookRejectionError } from 
 import { maskHeaders } from '../core/header-masking.js';
 import { WebhookEvents, type WebhookOutcome, type WebhookOutcomeEvent } from './webhook-events.js';
 import { WebhookSources } from './webhook-sources.js';
+import { WebhookTracing } from './webhook-tracing.service.js';
 import { isInternalSource, WEBHOOKS_LOGGER_CONTEXT } from './webhooks.constants.js';
 
 /** What an outcome adds to what its attempt already knows. */
@@ -27,8 +28,9 @@ export interface OutcomeDetails {
 /**
  * The one place that turns an attempt's facts into an outcome: once per outcome, it writes
  * the log line the outcome deserves and hands one event to every consumer (`events$`,
- * `onOutcome` listeners such as the dashboard). The guard, the processing service and the
- * queue worker tell it what happened; none of them builds an event or a log line itself.
+ * `onOutcome` listeners such as the dashboard), and ends the attempt's span when it is traced.
+ * The guard, the processing service and the queue worker tell it what happened; none of them
+ * builds an event, a log line or a span's outcome itself.
  */
 @Injectable()
 export class WebhookOutcomeRecorder {
@@ -37,11 +39,14 @@ export class WebhookOutcomeRecorder {
   constructor(
     private readonly events: WebhookEvents,
     private readonly sources: WebhookSources,
+    // Optional so the recorder can be made on its own (the dashboard's store tests do).
+    @Optional() private readonly tracing?: WebhookTracing,
   ) {}
 
   /** An outcome with nothing to log: `verified`, `handshake`, `duplicate`, `queued`, `handled`. */
   record(attempt: DeliveryAttempt, outcome: WebhookOutcome, details: OutcomeDetails = {}): void {
     if (this.isSelfCheck(attempt)) return;
+    if (attempt.trace) this.tracing?.recorded(attempt, outcome, details);
     if (this.events.listening) this.events.publish(new OutcomeEvent(attempt, outcome, details));
   }
 
@@ -73,7 +78,10 @@ export class WebhookOutcomeRecorder {
    * become their HTTP answer; anything else (a bug, a set-up mistake) passes untouched.
    */
   toHttpError(attempt: DeliveryAttempt, error: unknown): unknown {
-    if (!isWebhookRejection(error)) return error;
+    if (!isWebhookRejection(error)) {
+      if (attempt.trace) this.tracing?.abandoned(attempt, error);
+      return error;
+    }
     this.refused(attempt, error);
     return toHttpException(error);
   }

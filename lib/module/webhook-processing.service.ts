@@ -38,6 +38,7 @@ import { isSensitiveHeader } from '../core/header-masking.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
 import { WebhookOutcomeRecorder } from './webhook-outcome-recorder.service.js';
 import { WebhookSources } from './webhook-sources.js';
+import { WebhookTracing, type AttemptTrace } from './webhook-tracing.service.js';
 import { isInternalSource, WEBHOOKS_LOGGER_CONTEXT, WEBHOOKS_MODULE_OPTIONS } from './webhooks.constants.js';
 import type { WebhooksModuleOptions } from './webhooks.options.js';
 
@@ -85,6 +86,7 @@ export class WebhookProcessing
     private readonly dispatcher: WebhookDispatcher,
     private readonly registry: WebhookHandlerRegistry,
     private readonly recorder: WebhookOutcomeRecorder,
+    private readonly tracing: WebhookTracing,
   ) {
     const deliveries = options.deliveries ?? {};
     this.leaseSeconds = positive(deliveries.leaseSeconds ?? DEFAULT_LEASE_SECONDS, 'deliveries.leaseSeconds');
@@ -179,15 +181,15 @@ export class WebhookProcessing
    */
   async processJob(data: DeliveryJobData, jobId: string): Promise<number | 'duplicate'> {
     const job = data as Partial<DeliveryJobData>;
-    let attempt: DeliveryAttempt = {
-      attemptId: nextAttemptId(),
-      via: 'queue',
-      sourceName: typeof job.source === 'string' ? job.source : '',
-      headers: {},
-    };
+    const sealed = isSealed(data, this.jobKeys);
+    const attemptId = nextAttemptId();
+    const sourceName = typeof job.source === 'string' ? job.source : '';
+    // Only a sealed job's trace context is followed: an edited job cannot join another trace.
+    const trace = this.tracing.startJob(sourceName, attemptId, sealed ? data.trace : undefined);
+    let attempt: DeliveryAttempt = { attemptId, via: 'queue', sourceName, headers: {}, trace };
     try {
-      if (!isSealed(data, this.jobKeys)) throw new WebhookDeliveryError('job_tampered', jobTampered());
-      const verifiedAttempt = this.attemptOfJob(data, attempt.attemptId);
+      if (!sealed) throw new WebhookDeliveryError('job_tampered', jobTampered());
+      const verifiedAttempt = this.attemptOfJob(data, attemptId, trace);
       attempt = verifiedAttempt;
       const report = await this.handleOnce(verifiedAttempt, `job:${jobId}`);
       return report === 'duplicate' ? report : report.handled;
@@ -198,7 +200,7 @@ export class WebhookProcessing
   }
 
   /** A sealed job as the verified attempt it was accepted as. */
-  private attemptOfJob(data: DeliveryJobData, attemptId: string): VerifiedAttempt {
+  private attemptOfJob(data: DeliveryJobData, attemptId: string, trace: AttemptTrace | undefined): VerifiedAttempt {
     const source = this.sources.find(data.source);
     if (!source) throw new WebhookRoutingError('unknown_source', jobSourceGone(data.source));
     const rawBody = Buffer.from(data.body, 'base64');
@@ -218,6 +220,7 @@ export class WebhookProcessing
         timestamp: data.timestamp === null ? undefined : new Date(data.timestamp),
       },
       verifyMs: 0,
+      trace,
     };
   }
 
@@ -240,7 +243,9 @@ export class WebhookProcessing
     const report = await this.handleOnce(attempt, `request:${attempt.attemptId}`, async () => {
       const started = performance.now();
       try {
-        result = await route();
+        result = await (attempt.trace
+          ? this.tracing.inSpan(attempt.trace, 'webhook.handler', handler, route)
+          : route());
       } catch (error) {
         const run = { handler, succeeded: false, error: error instanceof Error ? error.message : String(error) };
         throw new WebhookHandlerError([{ handler, error }], verified.deliveryId, [], [run], {
@@ -271,7 +276,9 @@ export class WebhookProcessing
       this.dispatcher.dispatch(attempt, handledBy),
   ): Promise<DispatchReport | 'duplicate'> {
     const key = deliveryKey(attempt.source.name, attempt.verified.deliveryId, attempt.scope);
-    const claim = await this.claims.claim(key, owner);
+    const claim = await (attempt.trace
+      ? this.tracing.inSpan(attempt.trace, 'webhook.deduplicate', undefined, () => this.claims.claim(key, owner))
+      : this.claims.claim(key, owner));
     if (claim === 'duplicate') {
       this.recorder.record(attempt, 'duplicate');
       return 'duplicate';
@@ -305,6 +312,7 @@ export class WebhookProcessing
         body: attempt.rawBody.toString('base64'),
         receivedAt: Date.now(),
         acceptedBy: attempt.attemptId,
+        trace: this.tracing.traceparentOf(attempt.trace),
       },
       this.jobKeys,
     );

@@ -10,6 +10,7 @@ import { rememberVerified } from './verified-requests.js';
 import { WebhookHttpAdapterHost } from './webhook-http-adapter.host.js';
 import { WebhookOutcomeRecorder } from './webhook-outcome-recorder.service.js';
 import { WebhookSources, type WebhookSource } from './webhook-sources.js';
+import { WebhookTracing, type AttemptTrace } from './webhook-tracing.service.js';
 import { WEBHOOK_SOURCE_METADATA } from './webhooks.constants.js';
 
 /** Marks a route whose source comes from its `:source` parameter (no `@WebhookRoute`). */
@@ -32,6 +33,7 @@ export class WebhookSignatureGuard implements CanActivate {
     private readonly sources: WebhookSources,
     private readonly adapters: WebhookHttpAdapterHost,
     private readonly recorder: WebhookOutcomeRecorder,
+    private readonly tracing: WebhookTracing,
   ) {}
 
   canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,6 +42,7 @@ export class WebhookSignatureGuard implements CanActivate {
     const sourceName = this.sourceNameOf(context, adapter, request);
     const attemptId = nextAttemptId();
     const tenant = adapter.param(request, 'tenant');
+    const trace = this.tracing.startRequest(sourceName, attemptId);
     let source: WebhookSource | undefined;
     try {
       source = this.sources.route(sourceName, adapter.method(request), tenant);
@@ -48,12 +51,14 @@ export class WebhookSignatureGuard implements CanActivate {
       const resolved = source.verifierFor(tenant, adapter.headers(request));
       return resolved instanceof Promise
         ? resolved.then(
-            (verifier) => this.verify(request, adapter, source!, attemptId, verifier, performance.now() - resolveStart),
-            (error: unknown) => this.refuse(request, adapter, attemptId, sourceName, source, tenant, undefined, error),
+            (verifier) =>
+              this.verify(request, adapter, source!, attemptId, trace, verifier, performance.now() - resolveStart),
+            (error: unknown) =>
+              this.refuse(request, adapter, attemptId, trace, sourceName, source, tenant, undefined, error),
           )
-        : this.verify(request, adapter, source, attemptId, resolved, 0);
+        : this.verify(request, adapter, source, attemptId, trace, resolved, 0);
     } catch (error) {
-      return this.refuse(request, adapter, attemptId, sourceName, source, tenant, undefined, error);
+      return this.refuse(request, adapter, attemptId, trace, sourceName, source, tenant, undefined, error);
     }
   }
 
@@ -62,6 +67,7 @@ export class WebhookSignatureGuard implements CanActivate {
     adapter: WebhookHttpAdapter,
     source: WebhookSource,
     attemptId: string,
+    trace: AttemptTrace | undefined,
     resolved: SourceVerifier,
     resolveMs: number,
   ): Promise<boolean> {
@@ -87,12 +93,13 @@ export class WebhookSignatureGuard implements CanActivate {
         delivery,
         verified,
         verifyMs: resolveMs + performance.now() - verifyStart,
+        trace,
       };
       rememberVerified(request, attempt);
       this.recorder.record(attempt, 'verified');
       return true;
     } catch (error) {
-      return this.refuse(request, adapter, attemptId, source.name, source, resolved.tenant, rawBody, error);
+      return this.refuse(request, adapter, attemptId, trace, source.name, source, resolved.tenant, rawBody, error);
     }
   }
 
@@ -101,6 +108,7 @@ export class WebhookSignatureGuard implements CanActivate {
     request: object,
     adapter: WebhookHttpAdapter,
     attemptId: string,
+    trace: AttemptTrace | undefined,
     sourceName: string,
     source: WebhookSource | undefined,
     tenant: string | undefined,
@@ -108,7 +116,10 @@ export class WebhookSignatureGuard implements CanActivate {
     error: unknown,
   ): never {
     const headers = adapter.headers(request);
-    throw this.recorder.toHttpError({ attemptId, via: 'request', sourceName, source, tenant, headers, rawBody }, error);
+    throw this.recorder.toHttpError(
+      { attemptId, via: 'request', sourceName, source, tenant, headers, rawBody, trace },
+      error,
+    );
   }
 
   private sourceNameOf(context: ExecutionContext, adapter: WebhookHttpAdapter, request: object): string {

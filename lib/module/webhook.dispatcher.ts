@@ -14,6 +14,7 @@ import type { VerifiedAttempt } from './delivery-attempt.js';
 import { contextOf, type WebhookContext } from './webhook-context.js';
 import { WebhookHandlerRegistry, type WebhookHandlerDefinition } from './webhook-handler.registry.js';
 import { toValidatedDto } from './webhook-payload.validator.js';
+import { WebhookTracing, type AttemptTrace } from './webhook-tracing.service.js';
 
 /** What one dispatch did. */
 export interface DispatchReport {
@@ -30,7 +31,10 @@ const NOTHING_TO_DO: DispatchReport = { handled: 0, runs: [], durations: {} };
 /** Hands a verified delivery to every handler of its source and event. */
 @Injectable()
 export class WebhookDispatcher {
-  constructor(private readonly registry: WebhookHandlerRegistry) {}
+  constructor(
+    private readonly registry: WebhookHandlerRegistry,
+    private readonly tracing: WebhookTracing,
+  ) {}
 
   /**
    * Parses the body, validates every handler's DTO before any handler runs (so a bad payload
@@ -58,15 +62,26 @@ export class WebhookDispatcher {
     }
     const handlersStart = performance.now();
     const context = contextOf(attempt, parsed.attachments);
-    const outcomes = await Promise.allSettled(handlers.map((handler, index) => run(handler, payloads[index], context)));
+    const outcomes = await Promise.allSettled(
+      handlers.map((handler, index) => this.run(handler, payloads[index], context, attempt.trace)),
+    );
     const durations = { validateMs: handlersStart - validateStart, handlersMs: performance.now() - handlersStart };
     return reportOf(handlers, outcomes, durations, verified.deliveryId);
   }
-}
 
-/** Runs one handler; a synchronous throw becomes a rejection like any other failure. */
-async function run(handler: WebhookHandlerDefinition, payload: unknown, context: WebhookContext): Promise<unknown> {
-  return handler.invoke(payload, context);
+  /**
+   * Runs one handler, in its own span when the attempt is traced (so the spans it makes are
+   * children of it); a synchronous throw becomes a rejection like any other failure.
+   */
+  private async run(
+    handler: WebhookHandlerDefinition,
+    payload: unknown,
+    context: WebhookContext,
+    trace: AttemptTrace | undefined,
+  ): Promise<unknown> {
+    if (!trace) return handler.invoke(payload, context);
+    return this.tracing.inSpan(trace, 'webhook.handler', handler.name, () => handler.invoke(payload, context));
+  }
 }
 
 /** What the handlers did, or the `WebhookHandlerError` naming those that failed and those that succeeded. */

@@ -13,6 +13,7 @@ import { WebhookRouteInterceptor } from './webhook-route.interceptor.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
 import { WebhookSigner } from './webhook-signer.service.js';
 import { WebhookSources } from './webhook-sources.js';
+import { WebhookTracing } from './webhook-tracing.service.js';
 import { ConfigurableWebhooksModule } from './webhooks.module-definition.js';
 import { WebhooksExplorer } from './webhooks.explorer.js';
 
@@ -41,6 +42,7 @@ import { WebhooksExplorer } from './webhooks.explorer.js';
     WebhookDeliveries,
     WebhookEvents,
     WebhookOutcomeRecorder,
+    WebhookTracing,
     WebhookHttpAdapterHost,
     WebhookSignatureGuard,
     WebhookRouteInterceptor,
@@ -57,6 +59,7 @@ import { WebhooksExplorer } from './webhooks.explorer.js';
     WebhookSources,
     WebhookHttpAdapterHost,
     WebhookOutcomeRecorder,
+    WebhookTracing,
     WebhookProcessing,
   ],
 })

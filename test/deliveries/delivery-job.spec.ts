@@ -56,6 +56,40 @@ describe('queued delivery jobs', () => {
     expect(isSealed(tampered, [KEY])).toBe(false);
   });
 
+  describe('the trace context', () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const traced: UnsealedDeliveryJob = { ...job, trace: traceparent };
+
+    it('is sealed with the rest: a traced job keeps its seal through Redis', () => {
+      const sealed = sealJob(traced, [KEY]);
+      expect(sealed.trace).toBe(traceparent);
+      expect(isSealed(JSON.parse(JSON.stringify(sealed)), [KEY])).toBe(true);
+    });
+
+    it.each([
+      ['grafted onto another trace', { trace: '00-11111111111111111111111111111111-2222222222222222-01' }],
+      ['sampled differently', { trace: traceparent.replace(/-01$/, '-00') }],
+      ['removed', { trace: undefined }],
+      ['emptied', { trace: '' }],
+      ['nulled', { trace: null }],
+    ])('refuses a traced job whose trace context was %s', (_edit, edit) => {
+      const tampered = JSON.parse(JSON.stringify({ ...sealJob(traced, [KEY]), ...edit })) as unknown;
+      expect(isSealed(tampered, [KEY])).toBe(false);
+    });
+
+    it('refuses a trace context added to a job sealed without one', () => {
+      expect(isSealed({ ...sealJob(job, [KEY]), trace: traceparent }, [KEY])).toBe(false);
+      expect(isSealed({ ...sealJob(job, [KEY]), trace: null }, [KEY])).toBe(false);
+    });
+
+    it('leaves a job sealed without one as it was: untraced jobs, and those queued before, keep their seal', () => {
+      const untraced = sealJob({ ...job, trace: undefined }, [KEY]);
+      expect(untraced.seal).toBe(sealJob(job, [KEY]).seal);
+      expect('trace' in JSON.parse(JSON.stringify(untraced))).toBe(false);
+      expect(isSealed(JSON.parse(JSON.stringify(untraced)), [KEY])).toBe(true);
+    });
+  });
+
   it('refuses a job without a seal, with a malformed one, or that is no object', () => {
     const { seal: _seal, ...unsealed } = sealJob(job, [KEY]);
     expect(isSealed(unsealed, [KEY])).toBe(false);
