@@ -2,13 +2,19 @@
 //   <!-- generated:<name> -->  …  <!-- /generated:<name> -->
 // `node scripts/generate-docs.mjs` rewrites them; `--check` fails (exit 1) when any is out of date.
 // Both also fail when a line of prose in README.md, CONTRIBUTING.md or docs/*.md is over 120 characters.
-// Reads the built package (`npm run build` first) and the committed bench results.
+// Reads the built package (`npm run build` first) and the committed bench results; writes the files
+// formatted by Prettier, as `npm run lint` checks them.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import * as prettier from 'prettier';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
+if (!existsSync(join(root, 'dist/entries/core.js'))) {
+  console.error('generate-docs reads the built package: run npm run build first (npm run docs does both).');
+  process.exit(1);
+}
 const { BUILT_IN_PROVIDERS, WEBHOOK_REASON_STATUS, hmacProvider } = await import(join(root, 'dist/entries/core.js'));
 const { WEBHOOK_REASON_DESCRIPTIONS } = await import(join(root, 'dist/core/errors/webhook-reasons.js'));
 
@@ -83,7 +89,15 @@ function sendersTable() {
 /** What each sender was checked against, from the same declarations. */
 function sendersChecked() {
   return Object.entries(BUILT_IN_PROVIDERS)
-    .map(([name, provider]) => `- \`${name}\`: ${provider.summary.checkedAgainst}`)
+    .map(([name, provider]) => bullet(`\`${name}\`: ${provider.summary.checkedAgainst}`))
+    .join('\n');
+}
+
+/** A list item wrapped as prose, its continuation lines indented. */
+function bullet(text) {
+  return wrap(text.split(' '), ' ', MAX_PROSE_LINE - 2)
+    .split('\n')
+    .map((line, index) => (index === 0 ? `- ${line}` : `  ${line}`))
     .join('\n');
 }
 
@@ -186,6 +200,43 @@ function longProseLines(text) {
   return found;
 }
 
+/**
+ * `text` with every generated part rewritten. Markers count only on lines of their own outside code
+ * blocks, so a page can show what a marker looks like.
+ */
+function rewrite(text, file) {
+  const lines = text.split('\n');
+  const out = [];
+  let fence;
+  for (let index = 0; index < lines.length; index += 1) {
+    const line = lines[index];
+    const trimmed = line.trim();
+    const fenceMark = /^(```+|~~~+)/.exec(trimmed);
+    if (fence) {
+      if (fenceMark && trimmed.startsWith(fence) && trimmed.slice(fence.length).trim() === '') fence = undefined;
+      out.push(line);
+      continue;
+    }
+    if (fenceMark) fence = fenceMark[1];
+    const opens = /^<!-- generated:([\w-]+) -->$/.exec(trimmed);
+    if (!opens) {
+      out.push(line);
+      continue;
+    }
+    const name = opens[1];
+    const close = lines.findIndex((other, at) => at > index && other.trim() === `<!-- /generated:${name} -->`);
+    if (close === -1) throw new Error(`${file}:${index + 1}: "${name}" is never closed`);
+    const generate = generatorFor(name);
+    if (!generate) throw new Error(`${file}:${index + 1}: no generator for "${name}"`);
+    let content = generate();
+    // Links in generated parts are written relative to docs/; README.md and CONTRIBUTING.md sit one level up.
+    if (file === 'README.md' || file === 'CONTRIBUTING.md') content = content.replace(/\]\(\.\.\//g, '](');
+    out.push(line, content, lines[close]);
+    index = close;
+  }
+  return out.join('\n');
+}
+
 const FILES = [...new Set([...proseFiles(), 'bench/README.md'])];
 const PROSE_FILES = new Set(proseFiles());
 let failures = 0;
@@ -193,14 +244,11 @@ for (const file of FILES) {
   const path = join(root, file);
   if (!existsSync(path)) continue;
   const before = readFileSync(path, 'utf8');
-  const after = before.replace(/<!-- generated:([\w-]+) -->\n[\s\S]*?<!-- \/generated:\1 -->/g, (whole, name) => {
-    const generate = generatorFor(name);
-    if (!generate) throw new Error(`${file}: no generator for "${name}"`);
-    let content = generate();
-    // Links in generated parts are written relative to docs/; README.md sits one level up.
-    if (file === 'README.md' || file === 'CONTRIBUTING.md') content = content.replace(/\]\(\.\.\//g, '](');
-    return `<!-- generated:${name} -->\n${content}\n<!-- /generated:${name} -->`;
-  });
+  // A file without generated parts is only read: its prose is checked, and nothing is written to it.
+  const generated = /^\s*<!-- generated:[\w-]+ -->\s*$/m.test(before);
+  // Formatted as `npm run lint` wants it, so that the generated parts and Prettier never disagree.
+  const options = generated ? ((await prettier.resolveConfig(path)) ?? {}) : {};
+  const after = generated ? await prettier.format(rewrite(before, file), { ...options, filepath: path }) : before;
   if (PROSE_FILES.has(file)) {
     for (const { line, length } of longProseLines(after)) {
       console.error(`${file}:${line}: a line of prose is ${length} characters (at most ${MAX_PROSE_LINE})`);
