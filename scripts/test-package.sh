@@ -5,6 +5,8 @@
 # output expected):
 #   nest12-esm  NestJS 12 (ESM only), "type": "module", module/moduleResolution NodeNext
 #   nest11-cjs  NestJS 11, CommonJS, module commonjs + moduleResolution node (top-level main/types)
+# Both also mount the ./dashboard entry's module and verify through the ./core entry. A third, core-only,
+# installs the tarball alone with --omit=peer and checks that ./core loads and verifies without any peer.
 # Catches what only the packed package shows: files left out of `files`, missing .d.ts or public
 # exports, a package.json that `moduleResolution: node` cannot resolve (no `types`/`main`), peer
 # ranges that refuse NestJS 11 or 12 (ERESOLVE), a package CommonJS cannot require(). Not caught: a
@@ -96,11 +98,28 @@ test_app() {
   fi
 }
 
+# test_core_only: the tarball alone in an empty project, peers omitted; ./core must work without them.
+test_core_only() {
+  local dir
+  dir=$(mktemp -d "$WORK/core-only.XXXXXX")
+  cp -R "$APPS_DIR/core-only/." "$dir/"
+  echo "==> core-only in $dir"
+  cd "$dir" || return 1
+  step "npm install --omit=peer $(basename "$TARBALL")" "$dir/install.log" \
+    npm install --omit=peer --no-audit --no-fund "$TARBALL" || return 1
+  step "node check.mjs" "$dir/run.log" node check.mjs || return 1
+  sed 's/^/      | /' "$dir/run.log"
+  grep -qx 'CORE OK' "$dir/run.log"
+}
+
 declare -A results
 failed=0
+APPS+=(core-only)
 for app in "${APPS[@]}"; do
   app_started=$SECONDS
-  if test_app "$app"; then
+  runner=test_app
+  [ "$app" = core-only ] && runner=test_core_only
+  if "$runner" "$app"; then
     results[$app]="PASS $app ($((SECONDS - app_started))s)"
   else
     results[$app]="FAIL $app ($((SECONDS - app_started))s)"

@@ -12,6 +12,8 @@ import {
   WebhooksModule,
   type WebhookContext,
 } from 'nestjs-signed-webhooks';
+import { signWebhook, verifyWebhook } from 'nestjs-signed-webhooks/core';
+import { WebhooksDashboardModule, type WebhookDashboardRequest } from 'nestjs-signed-webhooks/dashboard';
 
 const QUESTION = 'from the packed tarball';
 const handled: string[] = [];
@@ -26,8 +28,15 @@ class ChatHandlers {
   }
 }
 
+const DASHBOARD_TOKEN = 'package-test-dashboard';
+
 @Module({
-  imports: [WebhooksModule.forRoot({ sources: { guuru: { secret: 'package-test-secret' } } })],
+  imports: [
+    WebhooksModule.forRoot({ sources: { guuru: { secret: 'package-test-secret' } } }),
+    WebhooksDashboardModule.forRoot({
+      authorize: (request: WebhookDashboardRequest) => request.headers['x-dashboard-token'] === DASHBOARD_TOKEN,
+    }),
+  ],
   providers: [ChatHandlers],
 })
 class AppModule {}
@@ -48,14 +57,41 @@ async function main(): Promise<void> {
     if (!handled.includes(expected)) {
       throw new Error(`the handler did not print "${expected}"; it printed ${JSON.stringify(handled)}`);
     }
+    await checkDashboard(await app.getUrl());
+    checkCore();
   } finally {
     await app.close();
   }
 }
 
+/** The `./dashboard` entry: the dashboard module's overview counts the delivery. */
+async function checkDashboard(base: string): Promise<void> {
+  const response = await fetch(`${base}/webhooks/_dashboard?format=json`, {
+    headers: { 'x-dashboard-token': DASHBOARD_TOKEN },
+    signal: AbortSignal.timeout(10_000),
+  });
+  const overview = (await response.json()) as { sources?: { source: string; lastHour: { handled?: number } }[] };
+  const guuru = overview.sources?.find((row) => row.source === 'guuru');
+  console.log(`dashboard ${response.status} guuru handled ${guuru?.lastHour.handled}`);
+  if (response.status !== 200 || guuru?.lastHour.handled !== 1) throw new Error('the dashboard did not count it');
+}
+
+/** The `./core` entry: sign and verify without the module. */
+function checkCore(): void {
+  const signed = signWebhook({ provider: 'stripe', secret: 'whsec_package', payload: { id: 'evt_1', type: 'a.b' } });
+  const verified = verifyWebhook({
+    provider: 'stripe',
+    secret: 'whsec_package',
+    headers: signed.headers,
+    rawBody: signed.body,
+  });
+  console.log(`core verified ${verified.deliveryId} ${verified.event}`);
+  if (verified.deliveryId !== 'evt_1') throw new Error('the core entry did not verify');
+}
+
 main().then(
   () => {
-    console.log('OK: 200 and the handler ran with a GuuruChatDto');
+    console.log('OK: 200, the handler ran with a GuuruChatDto, the dashboard counted it, the core verified');
     process.exit(0);
   },
   (error: unknown) => {
