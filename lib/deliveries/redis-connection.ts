@@ -110,7 +110,9 @@ export async function connectRedis(
       // ioredis reconnects by itself; a failing command reports its own error.
     });
     await withTimeout(
-      created.connect().then(() => created.ping()),
+      created.connect().then(async () => {
+        await (isClusterClientOf(created) ? pingEveryMaster(created) : created.ping());
+      }),
       REDIS_STARTUP_TIMEOUT_MS,
       // A cluster whose nodes answer but that is not `ok` (a master down) never becomes ready.
       cluster ? clusterNotReady(REDIS_STARTUP_TIMEOUT_MS) : undefined,
@@ -120,6 +122,19 @@ export async function connectRedis(
     client?.disconnect();
     throw unreachable(connection, purpose, error);
   }
+}
+
+function isClusterClientOf(client: RedisClient): client is Cluster {
+  return client.isCluster;
+}
+
+/**
+ * Every master answers, so every master's connection is open before the first command. Without
+ * its offline queue a cluster client refuses a command to a node whose connection is still
+ * opening and retries it a moment later: commands sent at once would reach Redis out of order.
+ */
+async function pingEveryMaster(cluster: Cluster): Promise<void> {
+  await Promise.all(cluster.nodes('master').map((node) => node.ping()));
 }
 
 /** Closes a client politely, or at once when it never connected or does not answer. */

@@ -80,13 +80,7 @@ export class RedisDeliveryStore implements DeliveryStore {
     private readonly client: RedisClient,
     options: RedisDeliveryStoreOptions = {},
   ) {
-    this.prefix = options.keyPrefix ?? 'nestjs-signed-webhooks:delivery:';
-    // A brace in the prefix would move the hash tag, or empty it ("{}"), and split a delivery's keys.
-    if (/[{}]/.test(this.prefix)) {
-      throw new WebhookConfigurationError(
-        optionInvalid('keyPrefix', 'free of "{" and "}" (the store puts each delivery\'s key in braces itself)'),
-      );
-    }
+    this.prefix = keyPrefix(options);
     for (const { name, lua } of Object.values(COMMANDS)) client.defineCommand(name, { numberOfKeys: 2, lua });
     this.commands = client as unknown as DeliveryCommands;
   }
@@ -98,16 +92,12 @@ export class RedisDeliveryStore implements DeliveryStore {
   ): Promise<RedisDeliveryStore> {
     // A delivery must not wait forever on a Redis that is down: it gets 503 and the sender retries.
     // A cluster client would hold commands while it reconnects, however long: they fail at once instead.
+    keyPrefix(options);
     const client = await connectRedis(connection, 'the Redis delivery store', {
       maxRetriesPerRequest: 2,
       ...(isRedisCluster(connection) ? { enableOfflineQueue: false } : {}),
     });
-    try {
-      return new RedisDeliveryStore(client, options);
-    } catch (error) {
-      client.disconnect();
-      throw error;
-    }
+    return new RedisDeliveryStore(client, options);
   }
 
   async claim(key: string, owner: string, leaseSeconds: number): Promise<DeliveryClaim> {
@@ -153,6 +143,17 @@ export class RedisDeliveryStore implements DeliveryStore {
   async close(): Promise<void> {
     await closeRedisClient(this.client);
   }
+}
+
+/** The prefix, refused with a brace: one would move the hash tag, or empty it (`{}`), and split a delivery's keys. */
+function keyPrefix(options: RedisDeliveryStoreOptions): string {
+  const prefix = options.keyPrefix ?? 'nestjs-signed-webhooks:delivery:';
+  if (/[{}]/.test(prefix)) {
+    throw new WebhookConfigurationError(
+      optionInvalid('keyPrefix', 'free of "{" and "}" (the store puts each delivery\'s key in braces itself)'),
+    );
+  }
+  return prefix;
 }
 
 function seconds(value: number): number {

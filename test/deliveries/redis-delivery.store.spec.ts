@@ -1,19 +1,47 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Cluster, Redis } from 'ioredis';
+import { closeRedisClient, connectRedis } from '../../lib/deliveries/redis-connection.js';
 import { RedisDeliveryStore } from '../../lib/deliveries/redis-delivery.store.js';
-import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { WebhookQueue } from '../../lib/deliveries/webhook-queue.js';
+import type { RedisConnection } from '../../lib/index.js';
+import { keySlot, startTestRedisCluster, type TestRedisCluster } from '../support/redis-cluster.js';
+import { freePort, startTestRedis, type TestRedis } from '../support/redis-server.js';
 
-describe('RedisDeliveryStore (real redis-server)', () => {
-  let redis: TestRedis;
+/** One Redis, and a Redis Cluster of three masters: the store behaves the same on both. */
+interface Backend {
+  connection(): RedisConnection;
+  stop(): Promise<void>;
+}
+
+const BACKENDS: readonly [string, () => Promise<Backend>][] = [
+  [
+    'one redis-server',
+    async () => {
+      const redis: TestRedis = await startTestRedis();
+      return { connection: () => redis.url, stop: () => redis.stop() };
+    },
+  ],
+  [
+    'a Redis Cluster of three masters',
+    async () => {
+      const cluster: TestRedisCluster = await startTestRedisCluster();
+      return { connection: () => cluster.connection, stop: () => cluster.stop() };
+    },
+  ],
+];
+
+describe.each(BACKENDS)('RedisDeliveryStore on %s', (_name, start) => {
+  let backend: Backend;
   let store: RedisDeliveryStore;
 
   beforeAll(async () => {
-    redis = await startTestRedis();
-    store = await RedisDeliveryStore.connect(redis.url, { keyPrefix: 'test:' });
-  });
+    backend = await start();
+    store = await RedisDeliveryStore.connect(backend.connection(), { keyPrefix: 'test:' });
+  }, 60_000);
 
   afterAll(async () => {
-    await store.close();
-    await redis.stop();
+    await store?.close();
+    await backend?.stop();
   });
 
   it('lets exactly one of many concurrent owners claim a delivery', async () => {
@@ -49,9 +77,127 @@ describe('RedisDeliveryStore (real redis-server)', () => {
     expect(await store.claim('s:progress', 'c', 60)).toEqual({ state: 'done', handledBy: [] });
   });
 
+  // A sender chooses its delivery ids: braces in them must not split a delivery's keys over two slots.
+  it.each(['s:{}', 's:}{', 's:{x}', 's:a}b{c', 's:{{}}', 's:' + '}'.repeat(40)])(
+    'keeps claim, progress and completion of a delivery whose id holds braces (%s) together',
+    async (key) => {
+      await store.claim(key, 'a', 60);
+      await store.release(key, 'a', { handledBy: ['A.one'], ttlSeconds: 60 });
+      expect(await store.claim(key, 'b', 60)).toEqual({ state: 'claimed', handledBy: ['A.one'] });
+      await store.complete(key, 60);
+      expect((await store.claim(key, 'c', 60)).state).toBe('done');
+    },
+  );
+
   it('fails start-up with a message that names Redis when it is unreachable', async () => {
     await expect(RedisDeliveryStore.connect('redis://127.0.0.1:1')).rejects.toThrow(
       /Redis at 127\.0\.0\.1:1 is unreachable \(needed for the Redis delivery store\)/,
+    );
+  });
+});
+
+describe('RedisDeliveryStore keys on a Redis Cluster', () => {
+  let cluster: TestRedisCluster;
+
+  beforeAll(async () => {
+    cluster = await startTestRedisCluster();
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('puts both keys of a delivery in one slot, and different deliveries in different slots', async () => {
+    const port = cluster.nodes[0]!.port;
+    for (const id of ['abc', '{x}', '}{', 'a}b']) {
+      const main = `nestjs-signed-webhooks:delivery:{guuru:${id}}`;
+      expect(await keySlot(port, `${main}#handled`)).toBe(await keySlot(port, main));
+    }
+    const slots = await Promise.all(
+      ['one', 'two', 'three', 'four'].map((id) => keySlot(port, `nestjs-signed-webhooks:delivery:{guuru:${id}}`)),
+    );
+    expect(new Set(slots).size).toBe(4);
+  });
+
+  it('opens every master’s connection at start-up, so commands sent at once reach Redis in order', async () => {
+    const client = (await connectRedis(cluster.connection, 'a test', { enableOfflineQueue: false })) as Cluster;
+    try {
+      const masters = client.nodes('master');
+      expect(masters).toHaveLength(3);
+      expect(masters.map((node) => node.status)).toEqual(['ready', 'ready', 'ready']);
+      // Without the offline queue a command to a node still connecting is retried later, behind later ones.
+      const sent = await Promise.all(Array.from({ length: 50 }, (_, index) => client.rpush('{order}:list', index)));
+      expect(sent).toHaveLength(50);
+      expect((await client.lrange('{order}:list', 0, -1)).map(Number)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    } finally {
+      await closeRedisClient(client);
+    }
+  });
+
+  it('works through an application’s own ioredis Cluster, and leaves that client open', async () => {
+    const own = new Cluster([...cluster.nodes]);
+    try {
+      const store = await RedisDeliveryStore.connect(own);
+      expect((await store.claim('s:own', 'a', 60)).state).toBe('claimed');
+      await store.complete('s:own', 60);
+      expect((await store.claim('s:own', 'b', 60)).state).toBe('done');
+      await store.close();
+      expect(await own.ping()).toBe('PONG');
+    } finally {
+      await own.quit();
+    }
+  });
+
+  it('fails start-up naming every node, and never the password, when no node answers', async () => {
+    const ports = [await freePort(), await freePort()];
+    const error = await RedisDeliveryStore.connect({
+      cluster: ports.map((port) => ({ host: '127.0.0.1', port })),
+      options: { redisOptions: { password: 'cluster-s3cret-Kp4' } },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    const message = (error as Error).message;
+    expect(message).toMatch(
+      new RegExp(
+        `^Redis at 127\\.0\\.0\\.1:${ports[0]}, 127\\.0\\.0\\.1:${ports[1]} \\(Redis Cluster\\) is unreachable ` +
+          '\\(needed for the Redis delivery store\\)',
+      ),
+    );
+    expect(JSON.stringify(error)).not.toContain('s3cret');
+    expect(message).not.toContain('s3cret');
+    expect((error as Error).stack ?? '').not.toContain('s3cret');
+  });
+
+  it('refuses cluster settings that cannot work, before connecting', async () => {
+    await expect(RedisDeliveryStore.connect({ cluster: [] })).rejects.toThrow(
+      /The Redis Cluster nodes for the Redis delivery store must be a non-empty list of \{ host, port \}/,
+    );
+    await expect(RedisDeliveryStore.connect({ cluster: [{ host: '127.0.0.1', port: 0 }] })).rejects.toThrow(
+      /must be a non-empty list of \{ host, port \}/,
+    );
+    // The types refuse a keyPrefix: this is what JavaScript, or a cast, would get.
+
+    await expect(
+      RedisDeliveryStore.connect({
+        cluster: [...cluster.nodes],
+        options: { redisOptions: { keyPrefix: 'app:' } },
+      } as unknown as RedisConnection),
+    ).rejects.toThrow(/must be free of keyPrefix/);
+  });
+
+  it('refuses a key prefix with braces, which would move or empty the hash tag', async () => {
+    await expect(RedisDeliveryStore.connect(cluster.connection, { keyPrefix: 'app:{}:' })).rejects.toThrow(
+      /keyPrefix must be free of "\{" and "\}"/,
+    );
+  });
+
+  it('fails a queue on an unreachable cluster with a message that names it', async () => {
+    const port = await freePort();
+    await expect(
+      WebhookQueue.open({ connection: { cluster: [{ host: '127.0.0.1', port }] }, jobSigningKey: 'k'.repeat(32) }),
+    ).rejects.toThrow(
+      new RegExp(
+        `Redis at 127\\.0\\.0\\.1:${port} \\(Redis Cluster\\) is unreachable \\(needed for processing: "queue"\\)`,
+      ),
     );
   });
 });
@@ -64,5 +210,16 @@ describe('Redis connection errors', () => {
     expect(JSON.stringify(error)).not.toContain('s3cr');
     expect(String((error as Error).message)).not.toContain('s3cr');
     expect((error as Error).stack ?? '').not.toContain('s3cr');
+  });
+
+  it('refuse an ioredis Redis instance, which is no settings', async () => {
+    const client = new Redis({ lazyConnect: true });
+    try {
+      await expect(RedisDeliveryStore.connect(client)).rejects.toThrow(
+        /not an ioredis Redis instance: pass its URL or options/,
+      );
+    } finally {
+      client.disconnect();
+    }
   });
 });
