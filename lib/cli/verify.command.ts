@@ -4,7 +4,7 @@ import { verifyWebhook, type VerifyWebhookOptions } from '../core/verify-webhook
 import { DEFAULT_TOLERANCE_SECONDS } from '../core/webhook-verifier.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
 import { parseCapturedRequest, type CapturedRequest } from './captured-request.js';
-import { parseVerifyArgs } from './cli-args.js';
+import { parseVerifyArgs, type VerifyArgs } from './cli-args.js';
 import { cliProvider, readFileOf } from './cli-delivery.js';
 import type { CliIo } from './cli-io.js';
 import type { CliOutput } from './cli-output.js';
@@ -39,37 +39,43 @@ export async function verifyCommand(argv: readonly string[], io: CliIo, output: 
   const args = parseVerifyArgs(argv, io.env);
   const provider = cliProvider(args.provider, 'verify');
   const request = parseCapturedRequest(await readFileOf(io, args.request, 'verify'));
-  const url = provider.signsUrl ? (args.url ?? urlOfRequest(request, provider)) : args.url;
-  const now = new Date();
-  const options: VerifyWebhookOptions = {
-    provider,
-    secret: args.secret,
-    token: args.token,
-    headers: request.headers,
-    rawBody: request.body,
-    url,
-    method: request.method,
-    toleranceSeconds: args.toleranceSeconds,
-    now,
-  };
+  const options = verifyOptions(args, provider, request);
   const tolerance = args.toleranceSeconds ?? provider.defaultToleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  const url = options.url;
   const context = { command: 'verify', provider: provider.name, toleranceSeconds: tolerance, url: url ?? null };
   const described = { request: describeRequest(request), headers: headerPresence(provider, request) };
+  let code: number;
   try {
     const facts = factsOf(verifyWebhook(options));
     if (output.json) output.object({ ok: true, ...context, ...facts, ...described });
     else printVerified(output, provider, facts, url, described.headers);
-    if (!output.json) printNotes(output, request);
-    return 0;
+    code = 0;
   } catch (error) {
     if (!(error instanceof WebhookVerificationError)) throw error;
     const window = error.reason === 'timestamp_out_of_window' ? windowMiss(options, tolerance) : null;
     const refusal = { reason: error.reason, message: error.message, window };
     if (output.json) output.object({ ok: false, ...context, ...refusal, ...described });
     else printRefused(output, refusal, tolerance, args.toleranceSeconds === undefined, url, described.headers);
-    if (!output.json) printNotes(output, request);
-    return 1;
+    code = 1;
   }
+  if (!output.json) printNotes(output, request);
+  return code;
+}
+
+/** What `verifyWebhook` is given: the request as a server would hand it over, at one fixed `now`. */
+function verifyOptions(args: VerifyArgs, provider: WebhookProvider, request: CapturedRequest): VerifyWebhookOptions {
+  return {
+    provider,
+    secret: args.secret,
+    token: args.token,
+    headers: request.headers,
+    rawBody: request.body,
+    url: provider.signsUrl ? (args.url ?? urlOfRequest(request, provider)) : args.url,
+    method: request.method,
+    toleranceSeconds: args.toleranceSeconds,
+    // Fixed, so the window's numbers worked out with the window off are for the same moment.
+    now: new Date(),
+  };
 }
 
 /**
@@ -104,7 +110,8 @@ export function headerPresence(provider: WebhookProvider, request: CapturedReque
 function windowMiss(options: VerifyWebhookOptions, tolerance: number): WindowMiss {
   try {
     const { timestamp } = verifyWebhook({ ...options, toleranceSeconds: 0 });
-    const skew = timestamp ? Math.round((options.now!.getTime() - timestamp.getTime()) / 1000) : null;
+    const now = options.now ?? new Date();
+    const skew = timestamp ? Math.round((now.getTime() - timestamp.getTime()) / 1000) : null;
     return {
       timestamp: timestamp?.toISOString() ?? null,
       skewSeconds: skew,
