@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { launch, type Browser, type Page } from 'puppeteer-core';
 import { WebhookSigner } from '../../lib/index.js';
+import { AppModule } from '../../sample/app.module.js';
 import { signSampleDeliveries } from '../../sample/payloads.js';
 import { sampleConfig } from '../../sample/sample.config.js';
-import { sampleDashboardAppModule } from './fixtures/dashboard-app.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
@@ -40,7 +40,8 @@ describe('the dashboard in a real browser (headless Chromium, the sample app wit
   let base: string;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [sampleDashboardAppModule()] }).compile();
+    // The sample's own app: WebhooksModule, then WebhooksDashboardModule behind the sample's token.
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication({ rawBody: true, logger: false });
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
