@@ -111,7 +111,8 @@ export const WEBHOOK_REASON_DESCRIPTIONS: Readonly<Record<WebhookRejectionReason
   missing_timestamp: "The sender's timestamp is absent or empty.",
   malformed_timestamp: 'The timestamp is not a number or date in the form the sender writes.',
   timestamp_out_of_window: 'The timestamp is further from now than the replay window allows.',
-  unsupported_algorithm: 'The delivery names a hash algorithm the preset does not accept (such as `sha1=` for GitHub).',
+  unsupported_algorithm:
+    'The delivery names a hash algorithm the preset does not accept (such as `sha1=` to Bitbucket).',
   invalid_token: "A token the sender sends in clear (GitLab's, Survicate's) is missing or wrong.",
   unparseable_payload: 'Verified, but the body is not JSON (or a multipart body lacks its payload part).',
   invalid_payload: "Verified and parsed, but a handler's DTO refused it (the answer lists class-validator's messages).",
