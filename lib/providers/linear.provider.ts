@@ -4,6 +4,7 @@ import { WebhookVerificationError } from '../core/errors/index.js';
 import { fieldMissing, timestampInvalid } from '../core/errors/webhook.messages.js';
 import { prepareSharedSecrets, signingKey, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
 import { fieldOf, textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { assertWithinWindow } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
@@ -84,15 +85,11 @@ export const linearProvider: WebhookProvider<Buffer[]> = {
     const windowed = policy.toleranceSeconds > 0;
     const timestamp = windowed ? requiredTimestamp(delivery) : undefined;
     if (timestamp) assertWithinWindow(timestamp, policy);
-    return {
-      deliveryId: id ?? signatureDigestId(signature),
-      get timestamp() {
-        return timestamp ?? optionalTimestamp(delivery);
-      },
-      get event() {
-        return textFieldOf(delivery.json(), 'type') ?? eventHeader;
-      },
-    };
+    const deliveryId = id ?? signatureDigestId(signature);
+    // The event (and, with the window off, the timestamp) from the body only when asked for.
+    return timestamp
+      ? lazyVerifiedWebhook(EVENT_FROM_BODY, { delivery, eventHeader }, { deliveryId, timestamp })
+      : lazyVerifiedWebhook(FROM_BODY, { delivery, eventHeader }, { deliveryId });
   },
 
   parse: parseWebhookBody,
@@ -153,3 +150,22 @@ function parseJson(bytes: Buffer): unknown {
     return undefined;
   }
 }
+
+/** What `verify` keeps for the fields read from the body on first access. */
+interface LinearState {
+  readonly delivery: IncomingWebhook;
+  readonly eventHeader: string | undefined;
+}
+
+/** The body's `type`, else the `Linear-Event` header. */
+function eventOf({ delivery, eventHeader }: LinearState): string | undefined {
+  return textFieldOf(delivery.json(), 'type') ?? eventHeader;
+}
+
+const EVENT_FROM_BODY: LazyWebhookFields<LinearState> = { event: eventOf };
+
+/** With the window off the timestamp was not read to verify: it is read, like the event, when asked for. */
+const FROM_BODY: LazyWebhookFields<LinearState> = {
+  event: eventOf,
+  timestamp: ({ delivery }) => optionalTimestamp(delivery),
+};
