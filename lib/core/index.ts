@@ -33,7 +33,7 @@ export {
 export { WebhookResponse, type WebhookResponseOptions } from './webhook-response.js';
 export { IncomingWebhook, fieldOf, textFieldOf, type IncomingWebhookRequest } from './incoming-webhook.js';
 export { HeaderReader, type WebhookHeaders } from './headers.js';
-export { MASKED_HEADER_VALUE, maskHeaders, isSensitiveHeader } from './header-masking.js';
+export { MASKED_HEADER_VALUE, maskHeaders, isSensitiveHeader, type SenderHeaderNames } from './header-masking.js';
 export type { WebhookSecret, WebhookSecretEntry, ExpiringWebhookSecret } from './secrets.js';
 export type { WebhookAttachment, WebhookAttachmentInput } from './webhook-attachment.js';
 export { parseWebhookBody, requireJson, mediaTypeOf, isJsonMediaType, type ParsedWebhookBody } from './webhook-body.js';

@@ -10,7 +10,7 @@ import { handlerFailedLine, jobCrashedLine, rejectionLine } from '../core/errors
 import type { WebhookHeaders } from '../core/headers.js';
 import type { DeliveryAttempt } from './delivery-attempt.js';
 import { isWebhookRejection, toHttpException, type WebhookRejectionError } from './webhook-rejection.js';
-import { maskHeaders } from '../core/header-masking.js';
+import { maskHeaders, type SenderHeaderNames } from '../core/header-masking.js';
 import { WebhookEvents, type WebhookOutcome, type WebhookOutcomeEvent } from './webhook-events.js';
 import { WebhookSources } from './webhook-sources.js';
 import { WebhookTracing } from './webhook-tracing.service.js';
@@ -134,6 +134,9 @@ export class WebhookOutcomeRecorder {
   }
 }
 
+/** What is known of the headers of a request that names no configured source: nothing but their names. */
+const NO_SENDER: SenderHeaderNames = { sensitive: [] };
+
 function errorStack(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
@@ -160,7 +163,7 @@ class OutcomeEvent implements WebhookOutcomeEvent {
   readonly rawBody: Buffer | undefined;
   #headers: Readonly<Record<string, string | readonly string[]>> | undefined;
   readonly #rawHeaders: WebhookHeaders;
-  readonly #sensitiveHeaders: readonly string[];
+  readonly #sender: SenderHeaderNames;
 
   constructor(attempt: DeliveryAttempt, outcome: WebhookOutcome, details: OutcomeDetails) {
     const verified = attempt.verified;
@@ -184,7 +187,8 @@ class OutcomeEvent implements WebhookOutcomeEvent {
     this.handlers = details.handlers ?? [];
     this.rawBody = attempt.rawBody;
     this.#rawHeaders = attempt.headers;
-    this.#sensitiveHeaders = attempt.source?.provider.sensitiveHeaders ?? [];
+    const provider = attempt.source?.provider;
+    this.#sender = provider ? { sensitive: provider.sensitiveHeaders, declared: provider.senderHeaders } : NO_SENDER;
   }
 
   get at(): Date {
@@ -192,7 +196,7 @@ class OutcomeEvent implements WebhookOutcomeEvent {
   }
 
   get headers(): Readonly<Record<string, string | readonly string[]>> {
-    this.#headers ??= maskHeaders(this.#rawHeaders, this.#sensitiveHeaders);
+    this.#headers ??= maskHeaders(this.#rawHeaders, this.#sender);
     return this.#headers;
   }
 

@@ -307,7 +307,7 @@ export class WebhookProcessing
         event: verified.event ?? null,
         timestamp: verified.timestamp?.getTime() ?? null,
         headers: storableHeaders(attempt.headers, provider.senderHeaders ?? [], (name) =>
-          isSensitiveHeader(name, provider.sensitiveHeaders),
+          isSensitiveHeader(name, { sensitive: provider.sensitiveHeaders, declared: provider.senderHeaders }),
         ),
         body: attempt.rawBody.toString('base64'),
         receivedAt: Date.now(),

@@ -112,7 +112,8 @@ describe('queued delivery jobs', () => {
         'user-agent': 'Svix',
       },
       ['webhook-id', 'webhook-timestamp', 'webhook-signature'],
-      (name) => isSensitiveHeader(name, ['webhook-signature']),
+      (name) =>
+        isSensitiveHeader(name, { sensitive: ['webhook-signature'], declared: ['webhook-id', 'webhook-timestamp'] }),
     );
     expect(kept).toEqual({
       'content-type': 'application/json',

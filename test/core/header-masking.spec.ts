@@ -1,0 +1,58 @@
+import { describe, expect, it } from '@jest/globals';
+import { isSensitiveHeader, MASKED_HEADER_VALUE, maskHeaders } from '../../lib/index.js';
+
+describe('header masking', () => {
+  const gitlab = {
+    sensitive: ['x-gitlab-token'],
+    declared: ['idempotency-key', 'x-gitlab-event', 'x-gitlab-event-uuid'],
+  };
+
+  it("masks the sender's signature and token headers, whatever they are called", () => {
+    expect(isSensitiveHeader('X-Gitlab-Token', gitlab)).toBe(true);
+    expect(isSensitiveHeader('x-guuru-hmac-sha256', { sensitive: ['x-guuru-hmac-sha256'] })).toBe(true);
+  });
+
+  it('masks anything named like a credential that the sender did not declare', () => {
+    for (const name of [
+      'authorization',
+      'cookie',
+      'x-api-key',
+      'x-internal-token',
+      'x-session-id',
+      'proxy-authorization',
+    ]) {
+      expect(isSensitiveHeader(name, gitlab)).toBe(true);
+    }
+    expect(isSensitiveHeader('idempotency-key', { sensitive: [] })).toBe(true);
+  });
+
+  it('keeps the headers a sender declares as its own, even when named like a credential', () => {
+    expect(isSensitiveHeader('Idempotency-Key', gitlab)).toBe(false);
+    expect(
+      isSensitiveHeader('x-signature-timestamp', {
+        sensitive: ['x-signature-ed25519'],
+        declared: ['x-signature-timestamp'],
+      }),
+    ).toBe(false);
+    // Declared and sensitive at once: sensitive wins.
+    expect(isSensitiveHeader('x-gitlab-token', { sensitive: ['x-gitlab-token'], declared: ['x-gitlab-token'] })).toBe(
+      true,
+    );
+  });
+
+  it('masks a copy and leaves the request’s headers untouched', () => {
+    const headers = {
+      'x-gitlab-token': 's3cret',
+      'idempotency-key': 'k-1',
+      cookie: 'a=b',
+      'content-type': 'application/json',
+    };
+    expect(maskHeaders(headers, gitlab)).toEqual({
+      'x-gitlab-token': MASKED_HEADER_VALUE,
+      'idempotency-key': 'k-1',
+      cookie: MASKED_HEADER_VALUE,
+      'content-type': 'application/json',
+    });
+    expect(headers['x-gitlab-token']).toBe('s3cret');
+  });
+});
