@@ -6,7 +6,7 @@ import { isStreamUntouched, readBodyStream, tooLarge } from './read-body-stream.
 import { platformJson } from './platform-json.js';
 import { requestUrl } from './request-url.js';
 import type { WebhookHeaders } from '../core/headers.js';
-import type { WebhookHttpAdapter, WebhookRoutes } from './webhook-http.adapter.js';
+import type { WebhookHttpAdapter } from './webhook-http.adapter.js';
 
 // Structural types of the parts of Fastify this adapter uses: `@nestjs/platform-fastify`
 // and `fastify` stay optional for apps on Express.
@@ -101,7 +101,7 @@ export class FastifyWebhookAdapter implements WebhookHttpAdapter {
    * the root context, so it runs after the plugins registered before it (e.g.
    * `@fastify/multipart`) and sees their parsers.
    */
-  prepare(platformInstance: unknown, _routes: WebhookRoutes): void {
+  prepare(platformInstance: unknown): void {
     const root = platformInstance as FastifyInstanceLike;
     const plugin = (instance: FastifyInstanceLike, _options: unknown, done: () => void): void => {
       registerParsers(instance);

@@ -54,8 +54,12 @@ describe('timestamps', () => {
     });
 
     it('rejects beyond the tolerance either side', () => {
-      expect(reasonOf(() => assertWithinWindow(at(300.001), { now, toleranceSeconds: 300 }))).toBe('timestamp_out_of_window');
-      expect(reasonOf(() => assertWithinWindow(at(-301), { now, toleranceSeconds: 300 }))).toBe('timestamp_out_of_window');
+      expect(reasonOf(() => assertWithinWindow(at(300.001), { now, toleranceSeconds: 300 }))).toBe(
+        'timestamp_out_of_window',
+      );
+      expect(reasonOf(() => assertWithinWindow(at(-301), { now, toleranceSeconds: 300 }))).toBe(
+        'timestamp_out_of_window',
+      );
     });
 
     it('is off with a tolerance of 0', () => {

@@ -91,7 +91,8 @@ describe('queued delivery jobs', () => {
   });
 
   it('refuses a job without a seal, with a malformed one, or that is no object', () => {
-    const { seal: _seal, ...unsealed } = sealJob(job, [KEY]);
+    const unsealed: Record<string, unknown> = { ...sealJob(job, [KEY]) };
+    delete unsealed.seal;
     expect(isSealed(unsealed, [KEY])).toBe(false);
     expect(isSealed({ ...sealJob(job, [KEY]), seal: 'zz' }, [KEY])).toBe(false);
     expect(isSealed(null, [KEY])).toBe(false);

@@ -118,9 +118,7 @@ describe('queued jobs in Redis', () => {
     const jobId = await onlyJobId(queueName);
     const job = await storedJob(queueName, jobId);
     // An attacker with Redis access rewrites the verified body and the delivery id.
-    const forged = Buffer.from(JSON.stringify({ ...billingInvoicePaid, data: { amount: 1 } })).toString(
-      'base64',
-    );
+    const forged = Buffer.from(JSON.stringify({ ...billingInvoicePaid, data: { amount: 1 } })).toString('base64');
     await client.hset(
       `bull:${queueName}:${jobId}`,
       'data',

@@ -59,7 +59,7 @@ describe('Standard Webhooks: v1a entries cost nothing they cannot earn', () => {
     const flooded = deliveryWith(Array.from({ length: 16 }, bogusV1a).join(' '));
     const refuse = () => {
       expect(() => verifyWebhook({ provider: 'standard-webhooks', secret: SECRET, ...flooded, now })).toThrow(
-        expect.objectContaining({ reason: 'invalid_signature' }) as unknown as Error,
+        'No signature',
       );
     };
     oneV1Check();
