@@ -4,6 +4,8 @@ import { AppModule } from './app.module.js';
 import { sampleConfig } from './sample.config.js';
 
 async function bootstrap(): Promise<void> {
+  // TRACES=console prints each delivery's OpenTelemetry spans (see tracing.ts).
+  if (process.env.TRACES === 'console') await import('./tracing.js');
   // rawBody: true keeps the exact bytes of JSON and urlencoded bodies for verification.
   const app = await NestFactory.create(AppModule, { rawBody: true });
   app.enableShutdownHooks();

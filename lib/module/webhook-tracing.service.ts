@@ -78,7 +78,7 @@ export class WebhookTracing implements OnModuleInit, OnApplicationBootstrap {
     if (!this.tracer || isInternalSource(sourceName)) return undefined;
     const trace = this.start(sourceName, attemptId, 'request', this.api!.context.active(), undefined);
     trace.verify = this.tracer.startSpan('webhook.verify', { kind: this.api!.SpanKind.INTERNAL }, trace.context);
-    return trace as unknown as AttemptTrace;
+    return hidden(trace);
   }
 
   /**
@@ -91,7 +91,7 @@ export class WebhookTracing implements OnModuleInit, OnApplicationBootstrap {
     const api = this.api!;
     const queued = traceparent === undefined ? undefined : spanContextOf(api, traceparent);
     const parent = queued ? api.trace.setSpanContext(api.ROOT_CONTEXT, queued) : api.context.active();
-    return this.start(sourceName, attemptId, 'queue', parent, queued) as unknown as AttemptTrace;
+    return hidden(this.start(sourceName, attemptId, 'queue', parent, queued));
   }
 
   /** The W3C `traceparent` of an attempt's span: what a queued job carries to its worker. */
@@ -210,6 +210,11 @@ function registeredTracer(api: OpenTelemetryApi): Tracer | undefined {
     );
   }
   return provider.getTracer(WEBHOOKS_TRACER_NAME);
+}
+
+/** An attempt's trace as the rest of the module holds it, and as this file reads it. */
+function hidden(trace: OpenTrace): AttemptTrace {
+  return trace as unknown as AttemptTrace;
 }
 
 function opened(trace: AttemptTrace): OpenTrace {
