@@ -281,7 +281,10 @@ async function openConnections(options: WebhookQueueOptions): Promise<QueueConne
   }
   // No offline queue: while the cluster is down an add fails at once (503, the sender retries).
   const queue = await connectRedis(connection, 'processing: "queue"', { enableOfflineQueue: false });
-  const worker = await createRedisClient(connection, 'the webhook queue worker', { maxRetriesPerRequest: null });
+  const worker = await createRedisClient(connection, 'the webhook queue worker', {
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+  });
   return { queue, worker, prefix, owned: [queue, worker] };
 }
 

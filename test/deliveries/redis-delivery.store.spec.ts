@@ -4,7 +4,15 @@ import { closeRedisClient, connectRedis } from '../../lib/deliveries/redis-conne
 import { RedisDeliveryStore } from '../../lib/deliveries/redis-delivery.store.js';
 import { WebhookQueue } from '../../lib/deliveries/webhook-queue.js';
 import type { RedisConnection } from '../../lib/index.js';
-import { keySlot, startTestRedisCluster, type TestRedisCluster } from '../support/redis-cluster.js';
+import {
+  beginSlotMigration,
+  finishSlotMigration,
+  keySlot,
+  keysInSlot,
+  slotOwner,
+  startTestRedisCluster,
+  type TestRedisCluster,
+} from '../support/redis-cluster.js';
 import { freePort, startTestRedis, type TestRedis } from '../support/redis-server.js';
 
 /** One Redis, and a Redis Cluster of three masters: the store behaves the same on both. */
@@ -131,6 +139,36 @@ describe('RedisDeliveryStore keys on a Redis Cluster', () => {
       expect((await client.lrange('{order}:list', 0, -1)).map(Number)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     } finally {
       await closeRedisClient(client);
+    }
+  });
+
+  it('follows ASK while a delivery’s slot is being resharded, and MOVED once it has moved', async () => {
+    const store = await RedisDeliveryStore.connect(cluster.connection);
+    const ports = cluster.nodes.map((node) => node.port);
+    const key = 'guuru:resharded';
+    const mainKey = `nestjs-signed-webhooks:delivery:{${key}}`;
+    try {
+      await store.claim(key, 'a', 60);
+      await store.release(key, 'a', { handledBy: ['A.one'], ttlSeconds: 60 });
+      expect(await store.claim(key, 'b', 60)).toEqual({ state: 'claimed', handledBy: ['A.one'] });
+
+      const slot = await keySlot(ports[0]!, mainKey);
+      const from = await slotOwner(slot, ports[0]!);
+      const to = ports.find((port) => port !== from)!;
+      expect([await keysInSlot(from, slot), await keysInSlot(to, slot)]).toEqual([2, 0]);
+      await beginSlotMigration(slot, to, ports);
+      expect([await keysInSlot(from, slot), await keysInSlot(to, slot)]).toEqual([0, 2]);
+      // Both keys are on `to` now, while `from` still owns the slot: it answers ASK.
+      expect(await store.claim(key, 'b', 60)).toEqual({ state: 'claimed', handledBy: ['A.one'] });
+      expect((await store.claim(key, 'c', 60)).state).toBe('in_progress');
+
+      await finishSlotMigration(slot, to, ports);
+      expect(await slotOwner(slot, from)).toBe(to);
+      // `from` answers MOVED: the store follows it, and the delivery's state moved whole.
+      await store.complete(key, 60);
+      expect(await store.claim(key, 'd', 60)).toEqual({ state: 'done', handledBy: [] });
+    } finally {
+      await store.close();
     }
   });
 

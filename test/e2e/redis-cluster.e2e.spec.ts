@@ -132,22 +132,28 @@ describe('Redis Cluster: queue mode', () => {
   let queue: Queue;
   const queues: Queue[] = [];
 
-  /** A worker app (Express) and a web-only app (Fastify, no worker) on one queue. */
-  async function startPair(overrides: Partial<WebhooksModuleOptions> = {}): Promise<[TestApp, TestApp]> {
+  /** The web instance's own Cluster: the library duplicates it for the queue, QueueEvents and the store. */
+  let ownCluster: Cluster;
+
+  /**
+   * A worker app (Express, `{ cluster }`) and a web-only app (Fastify, no worker, given the
+   * application's own ioredis Cluster) on one queue.
+   */
+  async function startPair(): Promise<[TestApp, TestApp]> {
     queueNumber += 1;
     const name = `cluster-queue-${queueNumber}`;
+    ownCluster ??= new Cluster([...cluster.nodes]);
     const options = (worker: boolean): WebhooksModuleOptions => ({
       ...testWebhooksOptions(),
       processing: 'queue',
       queue: {
         jobSigningKey: SECRETS.jobSigning,
-        connection: cluster.connection,
+        connection: worker ? cluster.connection : ownCluster,
         name,
         attempts: 3,
         backoffMs: 50,
         worker,
       },
-      ...overrides,
     });
     const worker = await startTestApp(WebhooksModule.forRoot(options(true)), { platform: 'express' });
     apps.push(worker);
@@ -161,6 +167,7 @@ describe('Redis Cluster: queue mode', () => {
   afterAll(async () => {
     for (const opened of queues.splice(0)) await opened.close();
     for (const app of apps.splice(0)) await app.app.close();
+    await ownCluster?.quit();
   });
 
   it('handles a queued delivery exactly once, however often and wherever it is sent', async () => {

@@ -85,6 +85,65 @@ export async function keySlot(port: number, key: string): Promise<number> {
   return Number(stdout.trim());
 }
 
+/**
+ * Resharding, one slot at a time, as `redis-cli --cluster reshard` does it: the slot becomes
+ * IMPORTING on `toPort` and MIGRATING on its owner, whose keys in it move (MIGRATE) to `toPort`.
+ * Until {@link finishSlotMigration}, the owner answers a command for a key it no longer holds
+ * with ASK (the client must ask `toPort`). Returns the owner's port.
+ */
+export async function beginSlotMigration(slot: number, toPort: number, ports: readonly number[]): Promise<number> {
+  const fromPort = await slotOwner(slot, ports[0]!);
+  if (fromPort === toPort) throw new Error(`slot ${slot} is on ${toPort} already`);
+  const [fromId, toId] = await Promise.all([nodeId(fromPort), nodeId(toPort)]);
+  await cli(toPort, 'cluster', 'setslot', String(slot), 'importing', fromId);
+  await cli(fromPort, 'cluster', 'setslot', String(slot), 'migrating', toId);
+  const keys = (await cli(fromPort, 'cluster', 'getkeysinslot', String(slot), '1000')).split('\n').filter(Boolean);
+  if (keys.length > 0) await cli(fromPort, 'migrate', '127.0.0.1', String(toPort), '', '0', '5000', 'keys', ...keys);
+  return fromPort;
+}
+
+/** Gives the slot to `toPort` on every node: the old owner now answers MOVED. */
+export async function finishSlotMigration(slot: number, toPort: number, ports: readonly number[]): Promise<void> {
+  const toId = await nodeId(toPort);
+  // The new owner first, as redis-cli does, so that it is never left without the slot.
+  for (const port of [toPort, ...ports.filter((p) => p !== toPort)]) {
+    await cli(port, 'cluster', 'setslot', String(slot), 'node', toId);
+  }
+}
+
+/** The port of the master that owns `slot`, as `askPort` sees the cluster. */
+export async function slotOwner(slot: number, askPort: number): Promise<number> {
+  for (const line of (await cli(askPort, 'cluster', 'nodes')).split('\n')) {
+    const [, address, flags, , , , , , ...slots] = line.split(' ');
+    if (!address || !flags?.includes('master')) continue;
+    const owns = slots.some((range) => {
+      if (range.startsWith('[')) return false;
+      const [first, last = first] = range.split('-').map(Number);
+      return first !== undefined && last !== undefined && slot >= first && slot <= last;
+    });
+    if (owns) return Number(address.split('@')[0]!.split(':')[1]);
+  }
+  throw new Error(`no master owns slot ${slot}`);
+}
+
+/** How many keys of `slot` the node on `port` holds. */
+export async function keysInSlot(port: number, slot: number): Promise<number> {
+  return Number((await cli(port, 'cluster', 'countkeysinslot', String(slot))).trim());
+}
+
+async function nodeId(port: number): Promise<string> {
+  return (await cli(port, 'cluster', 'myid')).trim();
+}
+
+/** One redis-cli command; a Redis error answer fails it. */
+async function cli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 10_000 });
+  if (/^(ERR|MOVED|ASK|CROSSSLOT|TRYAGAIN|IOERR|NOKEY)\b/.test(stdout)) {
+    throw new Error(`redis-cli ${args.join(' ')}: ${stdout.trim()}`);
+  }
+  return stdout;
+}
+
 async function startNode(port: number, busPort: number, dir: string): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
