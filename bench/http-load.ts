@@ -1,9 +1,13 @@
-// The load generator of the http benchmark, run as its own process by http.bench.ts:
-//   node dist-bench/bench/http-load.js '<json LoadOptions>'
-// Every request carries a distinct, correctly signed 1 KB Guuru chat; prints one JSON LoadResult.
+// The load generator of the http, queue and dashboard benchmarks, run as its own process (load-process.ts):
+//   node dist-bench/bench/http-load.js '<json LoadOptions>'    one run; prints one JSON LoadResult
+//   started with an IPC channel and no argument                  many runs: answers `{ id, options }` messages with
+//                                                                `{ id, result }` (or `{ id, error }`), so runs follow
+//                                                                one another without starting a process each time
+// Every request carries a distinct delivery of the sender asked for (a 1 KB Guuru chat by default, or a 1 KB
+// Standard Webhooks event), signed as that sender signs it when the request is built.
 import autocannon from 'autocannon';
-import { createHmac } from 'node:crypto';
-import { guuruChatBody, percentile } from './common.js';
+import { percentile } from './common.js';
+import { signedDelivery, type Sender } from './http-senders.js';
 
 /** What http.bench.ts asks for. */
 export interface LoadOptions {
@@ -12,9 +16,13 @@ export interface LoadOptions {
   readonly connections: number;
   readonly seconds: number;
   readonly secret: string;
+  /** Who sends: `guuru` (default) or `standard` (Standard Webhooks). */
+  readonly sender?: Sender;
   /** Makes this run's bodies distinct from every other run's. */
   readonly tag: string;
   readonly bodyBytes: number;
+  /** Requests per second over all connections (autocannon's `overallRate`); default: as fast as answered. */
+  readonly rate?: number;
 }
 
 /** What it answers. */
@@ -39,6 +47,7 @@ export interface LoadResult {
 
 function run(options: LoadOptions): Promise<LoadResult> {
   let next = 0;
+  const sender = options.sender ?? 'guuru';
   const times: number[] = [];
   const cpuBefore = process.cpuUsage();
   return new Promise((resolve, reject) => {
@@ -47,19 +56,15 @@ function run(options: LoadOptions): Promise<LoadResult> {
         url: options.url,
         connections: options.connections,
         duration: options.seconds,
+        ...(options.rate === undefined ? {} : { overallRate: options.rate }),
         requests: [
           {
             method: 'POST',
             path: options.path,
-            // Called for every request: a new chat (distinct id), signed as Guuru signs it.
+            // Called for every request: a new delivery (distinct id), signed now as its sender signs it.
             setupRequest: (request) => {
-              const body = guuruChatBody(options.tag, next++, options.bodyBytes);
-              const signature = createHmac('sha256', options.secret).update(body).digest('hex');
-              return {
-                ...request,
-                headers: { 'content-type': 'application/json', 'x-guuru-hmac-sha256': signature },
-                body,
-              };
+              const { headers, body } = signedDelivery(sender, options.tag, next++, options.bodyBytes, options.secret);
+              return { ...request, headers, body };
             },
           },
         ],
@@ -103,6 +108,17 @@ function run(options: LoadOptions): Promise<LoadResult> {
   });
 }
 
-const options = JSON.parse(process.argv[2] ?? '') as LoadOptions;
-const result = await run(options);
-process.stdout.write(`${JSON.stringify(result)}\n`);
+if (process.argv[2] !== undefined) {
+  const result = await run(JSON.parse(process.argv[2]) as LoadOptions);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else if (process.send) {
+  process.on('message', (message: { id: number; options: LoadOptions }) => {
+    run(message.options).then(
+      (result) => process.send!({ id: message.id, result }),
+      (error: unknown) => process.send!({ id: message.id, error: String(error) }),
+    );
+  });
+  process.on('disconnect', () => process.exit(0));
+} else {
+  throw new Error('Give the load options as the argument, or start this process with an IPC channel.');
+}

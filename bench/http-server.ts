@@ -1,17 +1,22 @@
-// The benchmark app as a process of its own, for benchmarks that compare configurations:
+// The benchmark app as a process of its own (its options from the environment: see benchAppOptionsFromEnv):
 //   BENCH_DASHBOARD=1 node dist-bench/bench/http-server.js
-// Prints one JSON line `{ "port": n }` once it listens; exits on SIGTERM. Started with an IPC channel and the
-// dashboard, it answers `{ alternate: { windowMs, windows } }` by pausing and resuming the dashboard's recording
-// (`WebhooksDashboard.pause()` / `resume()`, the public switch) every `windowMs` (paused first), `windows` times,
-// and sends back what each window did: `{ windows: Window[] }`.
+//   BENCH_PLATFORM=fastify BENCH_STANDARD=1 BENCH_DELIVERY_TTL_SECONDS=300 node dist-bench/bench/http-server.js
+// Prints one JSON line `{ "port": n }` once it listens; exits on SIGTERM. Started with an IPC channel, it answers
+// - `{ snapshot: id }` with `{ snapshot: Snapshot }`: this process's CPU time and GC pauses so far and the handler
+//   counters, which bench:http reads around every window of load;
+// - `{ alternate: { windowMs, windows } }` (with the dashboard) by pausing and resuming the dashboard's recording
+//   (`WebhooksDashboard.pause()` / `resume()`, the public switch) every `windowMs` (paused first), `windows` times,
+//   and sends back what each window did: `{ windows: Window[] }`.
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebhooksDashboard } from '../lib/entries/dashboard.js';
-import { BenchAppModule, HandlerRuns } from './http-app.js';
+import { BenchAppModule, benchAppOptionsFromEnv, HandlerRuns, type HandlerCounts } from './http-app.js';
 
 /** One window of the alternation. */
 export interface RecordingWindow {
@@ -26,20 +31,39 @@ export interface RecordingWindow {
   readonly gcMs: number;
 }
 
+/** What the process has done so far: differences of two are a window's. */
+export interface Snapshot {
+  readonly id: number;
+  /** User + system CPU time of this process, in µs. */
+  readonly cpuMicros: number;
+  /** Garbage collection pauses, in ms. */
+  readonly gcMs: number;
+  readonly runs: HandlerCounts;
+  /** `performance.now()` of this process, in ms. */
+  readonly at: number;
+}
+
 /** Garbage collection pause time so far, in ms. */
 let gcMs = 0;
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) gcMs += entry.duration;
 }).observe({ entryTypes: ['gc'] });
 
-const app = await NestFactory.create(BenchAppModule, { rawBody: true, logger: false });
+const { platform } = benchAppOptionsFromEnv();
+const app: INestApplication =
+  platform === 'fastify'
+    ? await NestFactory.create<NestFastifyApplication>(BenchAppModule, new FastifyAdapter(), {
+        rawBody: true,
+        logger: false,
+      })
+    : await NestFactory.create(BenchAppModule, { rawBody: true, logger: false });
 await app.listen(0, '127.0.0.1');
+const runs = app.get(HandlerRuns);
 const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
 process.stdout.write(`${JSON.stringify({ port })}\n`);
 
 async function alternate(windowMs: number, count: number): Promise<RecordingWindow[]> {
   const dashboard = app.get(WebhooksDashboard, { strict: false });
-  const runs = app.get(HandlerRuns);
   const windows: RecordingWindow[] = [];
   for (let index = 0; index < count; index += 1) {
     const recording = index % 2 === 1;
@@ -63,7 +87,16 @@ async function alternate(windowMs: number, count: number): Promise<RecordingWind
   return windows;
 }
 
-process.on('message', (message: { alternate?: { windowMs: number; windows: number } }) => {
+function snapshot(id: number): Snapshot {
+  const cpu = process.cpuUsage();
+  return { id, cpuMicros: cpu.user + cpu.system, gcMs, runs: runs.snapshot(), at: performance.now() };
+}
+
+process.on('message', (message: { alternate?: { windowMs: number; windows: number }; snapshot?: number }) => {
+  if (message.snapshot !== undefined) {
+    process.send?.({ snapshot: snapshot(message.snapshot) });
+    return;
+  }
   if (!message.alternate) return;
   void alternate(message.alternate.windowMs, message.alternate.windows).then((windows) => process.send?.({ windows }));
 });
