@@ -1,4 +1,5 @@
 import { createHmac, hash, timingSafeEqual, type BinaryLike, type KeyObject } from 'node:crypto';
+import { oneShotHmac } from './one-shot-hmac.js';
 
 /**
  * The HMAC hash functions senders use. SHA-1 only because some senders still sign with it
@@ -21,12 +22,20 @@ export function hmac(algorithm: HmacAlgorithm, key: BinaryLike | KeyObject, ...p
   return hmacOfParts(algorithm, key, parts);
 }
 
-/** {@link hmac} with the parts as one list: no rest-argument array per call. */
+/**
+ * {@link hmac} with the parts as one list: no rest-argument array per call. A Buffer key and up
+ * to 16 KB of parts take the one-shot path of `one-shot-hmac.ts` (the same bytes, without
+ * `createHmac`'s set-up cost); anything else streams through `createHmac`.
+ */
 export function hmacOfParts(
   algorithm: HmacAlgorithm,
   key: BinaryLike | KeyObject,
   parts: readonly BinaryLike[],
 ): Buffer {
+  if (Buffer.isBuffer(key)) {
+    const digest = oneShotHmac(algorithm, key, parts);
+    if (digest) return digest;
+  }
   const mac = createHmac(algorithm, key);
   for (let index = 0; index < parts.length; index += 1) mac.update(parts[index]!);
   return mac.digest();
@@ -38,6 +47,20 @@ export function hmacOfParts(
  */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Where {@link binaryDigestEquals} puts a digest's bytes: reused, as nothing here is asynchronous. */
+const DIGEST_SCRATCH = Buffer.alloc(64);
+
+/**
+ * Constant-time equality of `digest` and a digest written as a `'binary'` string (what
+ * `crypto.hash(algorithm, data, 'binary')` returns): its bytes are copied into a reused buffer
+ * instead of a new one, which `crypto.hash`'s `'buffer'` output would allocate outside the heap.
+ */
+export function binaryDigestEquals(digest: Uint8Array, binary: string): boolean {
+  if (binary.length !== digest.length || binary.length > DIGEST_SCRATCH.length) return false;
+  DIGEST_SCRATCH.write(binary, 0, 'latin1');
+  return timingSafeEqual(DIGEST_SCRATCH.subarray(0, binary.length), digest);
 }
 
 const HEX = /^(?:[0-9a-fA-F]{2})+$/;

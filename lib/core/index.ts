@@ -41,6 +41,7 @@ export { parseWebhookBody, requireJson, mediaTypeOf, isJsonMediaType, type Parse
 // Helpers for writing a provider
 export {
   hmac,
+  hmacOfParts,
   bytesEqual,
   decodeSignature,
   decodeBase64,
@@ -59,6 +60,9 @@ export {
   type HmacCandidates,
 } from './hmac-signature.js';
 export { parseKeyValueList, KeyValueList } from './key-value-list.js';
+export { ed25519PublicKey, signingKeyOf } from './asymmetric-keys.js';
+/** Every message text the presets use, for providers of your own that should read the same. */
+export * as WebhookMessages from './errors/webhook.messages.js';
 export { lazyVerifiedWebhook, type LazyWebhookFields, type EagerWebhookFields } from './lazy-verified-webhook.js';
 export {
   assertWithinWindow,

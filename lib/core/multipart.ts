@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import busboy from 'busboy';
 import type { WebhookAttachment, WebhookAttachmentInput } from './webhook-attachment.js';
 import { WebhookPayloadError } from './errors/index.js';
+import { multipartUnparseable } from './errors/webhook.messages.js';
 
 /** One part of a multipart/form-data body. */
 export interface MultipartPart extends WebhookAttachment {
@@ -68,7 +69,7 @@ export function parseMultipart(body: Buffer, contentType: string): Promise<Multi
 
 function unparseable(error: unknown): WebhookPayloadError {
   const detail = error instanceof Error ? error.message : String(error);
-  return new WebhookPayloadError('unparseable_payload', `The multipart body could not be parsed: ${detail}`);
+  return new WebhookPayloadError('unparseable_payload', multipartUnparseable(detail));
 }
 
 /** A part to write with {@link buildMultipart}. */

@@ -1,4 +1,5 @@
 import { WebhookConfigurationError } from './errors/index.js';
+import { secretEntryInvalid, secretNotAfterInvalid } from './errors/webhook.messages.js';
 
 /**
  * A secret that stops being accepted at a set time: the old secret of a rotation,
@@ -54,11 +55,9 @@ function checkEntry(entry: WebhookSecretEntry, owner: string): CheckedSecret {
     const notAfterMs =
       notAfter instanceof Date ? notAfter.getTime() : typeof notAfter === 'string' ? Date.parse(notAfter) : NaN;
     if (Number.isNaN(notAfterMs)) {
-      throw new WebhookConfigurationError(`${owner}: a secret's notAfter must be a valid Date or ISO 8601 string.`);
+      throw new WebhookConfigurationError(secretNotAfterInvalid(owner));
     }
     return { value: entry.value, notAfterMs };
   }
-  throw new WebhookConfigurationError(
-    `${owner}: every secret must be a non-empty string or { value, notAfter: Date }.`,
-  );
+  throw new WebhookConfigurationError(secretEntryInvalid(owner));
 }

@@ -2,6 +2,7 @@ import type { IncomingWebhook } from './incoming-webhook.js';
 import type { WebhookAttachment } from './webhook-attachment.js';
 import { parseMultipart } from './multipart.js';
 import { WebhookPayloadError } from './errors/index.js';
+import { bodyNotJson } from './errors/webhook.messages.js';
 
 /** A verified delivery's body, turned into what handlers receive. */
 export interface ParsedWebhookBody {
@@ -51,7 +52,7 @@ export async function parseWebhookBody(delivery: IncomingWebhook): Promise<Parse
 export function requireJson(delivery: IncomingWebhook): unknown {
   const payload = delivery.json();
   if (payload === undefined) {
-    throw new WebhookPayloadError('unparseable_payload', 'The body is not valid JSON.');
+    throw new WebhookPayloadError('unparseable_payload', bodyNotJson());
   }
   return payload;
 }

@@ -95,9 +95,10 @@ export function toDashboardUpdate(event: WebhookOutcomeEvent, showBodies: boolea
 }
 
 /** A record built from its updates, in the order they happened; later facts win, earlier ones stay. */
-export function mergeUpdates(id: string, updates: readonly DashboardUpdate[]): DashboardRecord {
-  const [first, ...rest] = updates;
-  if (!first) throw new RangeError('A dashboard record has at least one update.');
+export function mergeUpdates(
+  id: string,
+  [first, ...rest]: readonly [DashboardUpdate, ...DashboardUpdate[]],
+): DashboardRecord {
   let record: DashboardRecord = {
     ...definedFields(first),
     id,

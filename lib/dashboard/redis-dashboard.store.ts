@@ -179,13 +179,8 @@ export class RedisDashboardStore implements DashboardStore {
     const answers = (await pipeline.exec()) ?? [];
     return answers.map(([error, updates], index) => {
       if (error) throw error;
-      const list = updates as string[];
-      return list.length > 0
-        ? mergeUpdates(
-            ids[index]!,
-            list.map((json) => JSON.parse(json) as DashboardUpdate),
-          )
-        : undefined;
+      const [first, ...rest] = (updates as string[]).map((json) => JSON.parse(json) as DashboardUpdate);
+      return first ? mergeUpdates(ids[index]!, [first, ...rest]) : undefined;
     });
   }
 }

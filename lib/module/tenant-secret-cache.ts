@@ -5,6 +5,7 @@ import {
   resolverAnswerUnusable,
   resolverBusy,
   resolverFailed,
+  tenantCredentialWarning,
   unknownTenant,
 } from '../core/errors/webhook.messages.js';
 import type { WebhookHeaders } from '../core/headers.js';
@@ -35,6 +36,8 @@ export interface TenantSecretCacheSettings {
   readonly maxConcurrentLookups: number;
   /** Tenants remembered at most, so a flood of made-up tenants cannot grow memory without bound. */
   readonly maxEntries?: number;
+  /** Where warnings about weak or likely mistaken secrets a resolver answered go (once per tenant). */
+  readonly warn?: (line: string) => void;
 }
 
 interface CachedVerifier {
@@ -61,6 +64,8 @@ export class TenantSecretCache {
   private readonly pending = new Map<string, CachedVerifier>();
   private readonly known = new Map<string, CachedVerifier>();
   private readonly unknown = new Map<string, CachedVerifier>();
+  /** Tenants already warned about (bounded like the caches), so a warning is not repeated per lookup. */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly settings: TenantSecretCacheSettings) {}
 
@@ -122,6 +127,7 @@ export class TenantSecretCache {
       const { secret, canonicalTenant } = unpack(answer);
       if (secret === undefined || (Array.isArray(secret) && secret.length === 0)) return undefined;
       const verifier = new WebhookVerifier({ provider, secret, token, toleranceSeconds });
+      this.warnOnce(canonicalTenant ?? tenant, secret);
       return {
         verifier,
         tenant: canonicalTenant ?? tenant,
@@ -133,8 +139,19 @@ export class TenantSecretCache {
       });
     }
   }
-}
 
+  /** The start-up warnings a fixed secret would get (a bare key, a token alone), once per tenant. */
+  private warnOnce(tenant: string | undefined, secret: WebhookSecret): void {
+    const { provider, token, warn, source } = this.settings;
+    const key = tenant ?? '\u0000';
+    if (!warn || this.warned.has(key) || this.warned.size >= (this.settings.maxEntries ?? DEFAULT_MAX_ENTRIES)) return;
+    const secrets = checkedSecrets(secret, source).map((entry) => entry.value);
+    const warnings = provider.credentialWarnings?.({ secrets, token }) ?? [];
+    if (warnings.length === 0) return;
+    this.warned.add(key);
+    for (const warning of warnings) warn(tenantCredentialWarning(source, tenant, warning));
+  }
+}
 /** A resolver's answer: plain secrets, or `{ tenant, secrets }` naming the canonical tenant. */
 function unpack(answer: WebhookSecret | ResolvedWebhookSecrets | undefined | null): {
   secret: WebhookSecret | undefined;

@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import { WebhookPayloadError } from '../core/errors/index.js';
+import { payloadInvalid, payloadNotObject, payloadNotObjectDetail } from '../core/errors/webhook.messages.js';
 
 /**
  * Builds the payload into its DTO with class-transformer and checks it with
@@ -12,14 +13,12 @@ export async function toValidatedDto(dto: Type<object>, payload: unknown): Promi
   // A delivery without a body (a ShopSurvey GET) is an empty object to its DTO.
   if (payload === undefined) payload = {};
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload) || Buffer.isBuffer(payload)) {
-    throw new WebhookPayloadError('invalid_payload', `The payload is not an object and cannot become a ${dto.name}.`, [
-      `payload must be a JSON object to be validated as ${dto.name}`,
-    ]);
+    throw new WebhookPayloadError('invalid_payload', payloadNotObject(dto.name), [payloadNotObjectDetail(dto.name)]);
   }
   const instance = plainToInstance(dto, payload);
   const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: false, forbidUnknownValues: false });
   if (errors.length > 0) {
-    throw new WebhookPayloadError('invalid_payload', `The payload is not a valid ${dto.name}.`, flatten(errors));
+    throw new WebhookPayloadError('invalid_payload', payloadInvalid(dto.name), flatten(errors));
   }
   return instance;
 }

@@ -139,6 +139,7 @@ export class WebhookSources implements OnModuleInit {
           toleranceSeconds,
           cacheSeconds: this.secretCacheSeconds,
           maxConcurrentLookups: this.resolverConcurrency,
+          warn: (line) => new Logger(WEBHOOKS_LOGGER_CONTEXT).warn(line),
         });
         const verifierFor = (tenant: string | undefined, headers: WebhookHeaders) =>
           resolved.verifierFor(tenant, headers);

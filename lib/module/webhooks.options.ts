@@ -72,7 +72,11 @@ export type WebhookSelfCheckMode = 'fail' | 'warn' | 'off';
 export interface WebhooksModuleOptions {
   /** The senders, by the name used in the route: `POST /<path>/<name>`. */
   readonly sources: Readonly<Record<string, WebhookSourceOptions>>;
-  /** Replay window in seconds for every source (default 300); 0 turns it off. */
+  /**
+   * Replay window in seconds for every source that sets none of its own; 0 turns it off. Default:
+   * each sender's own window (300 s for most; Paddle 5 s, Linear 60 s, Calendly 180 s, Twitch 600 s).
+   * Setting it here replaces those defaults for every source.
+   */
   readonly toleranceSeconds?: number;
   /** Largest body accepted, in bytes (default 5 MiB); larger bodies get 413. */
   readonly maxBodyBytes?: number;

@@ -1,4 +1,4 @@
-import { createPrivateKey, sign as signMessage, verify as verifyMessage, type KeyObject } from 'node:crypto';
+import { sign as signMessage, verify as verifyMessage, type KeyObject } from 'node:crypto';
 import { decodeSignature, signatureDigestId } from '../core/crypto.js';
 import { WebhookConfigurationError, WebhookVerificationError } from '../core/errors/index.js';
 import {
@@ -13,7 +13,7 @@ import { assertWithinWindow, parseEpochSeconds } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { VerifiedWebhook, WebhookProvider } from '../core/webhook-provider.js';
 import { WebhookResponse } from '../core/webhook-response.js';
-import { ed25519PublicKey } from './standard-webhooks.provider.js';
+import { ed25519PublicKey, signingKeyOf } from '../core/asymmetric-keys.js';
 
 const SIGNATURE_HEADER = 'x-signature-ed25519';
 const TIMESTAMP_HEADER = 'x-signature-timestamp';
@@ -225,31 +225,4 @@ function publicKeyOf(secret: string): KeyObject {
     );
   }
   return ed25519PublicKey(Buffer.from(secret, 'hex'));
-}
-
-/**
- * The private key a public-key sender (Discord, SendGrid) signs with: a `KeyObject` or a
- * PKCS#8 PEM, of the sender's key type. Its secret is only the public key, so signing
- * without one is a configuration error.
- */
-export function signingKeyOf(
-  provider: string,
-  given: KeyObject | string | undefined,
-  type: 'ed25519' | 'ec',
-  description: string,
-  check: (key: KeyObject) => boolean = () => true,
-): KeyObject {
-  const refuse = () =>
-    new WebhookConfigurationError(
-      providerCannot(provider, `signs only with privateKey: ${description}, as a KeyObject or PKCS#8 PEM`),
-    );
-  if (given === undefined) throw refuse();
-  let key: KeyObject;
-  try {
-    key = typeof given === 'string' ? createPrivateKey(given) : given;
-  } catch {
-    throw refuse();
-  }
-  if (key.type !== 'private' || key.asymmetricKeyType !== type || !check(key)) throw refuse();
-  return key;
 }

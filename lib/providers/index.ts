@@ -135,4 +135,11 @@ export {
   vercelProvider,
   zoomProvider,
 };
+export {
+  standardWebhooksFamily,
+  STANDARD_WEBHOOKS_HEADERS,
+  SVIX_HEADERS,
+  type StandardWebhooksFamilyOptions,
+  type StandardWebhooksHeaders,
+} from './standard-webhooks.provider.js';
 export { hmacProvider, type HmacProviderOptions, type HmacProviderAlgorithm } from './hmac.provider.js';

@@ -10,7 +10,7 @@ import {
 import { assertWithinWindow, parseEpochSeconds } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
-import { signingKeyOf } from './discord.provider.js';
+import { signingKeyOf } from '../core/asymmetric-keys.js';
 
 const SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature';
 const TIMESTAMP_HEADER = 'x-twilio-email-event-webhook-timestamp';

@@ -63,7 +63,7 @@ export const shopSurveyProvider: WebhookProvider<Buffer[]> = {
     event: '`X-SHOPSURVEY-WEBHOOK-TOPIC`',
     timestamp: '`X-SHOPSURVEY-WEBHOOK-SENT-AT`, ISO 8601 or epoch (300 s)',
     handshake: 'none',
-    checkedAgainst: "ShopSurvey's documentation (seed 003)",
+    checkedAgainst: "ShopSurvey's webhook documentation (headers, signed JSON, algorithm names)",
   },
   examples: [
     {

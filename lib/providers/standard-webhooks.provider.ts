@@ -18,6 +18,7 @@ import {
   secretRequired,
   tooManySignatures,
 } from '../core/errors/webhook.messages.js';
+import { ed25519PublicKey } from '../core/asymmetric-keys.js';
 import { MAX_SIGNATURE_CANDIDATES } from '../core/hmac-signature.js';
 import { assertWithinWindow, parseEpochSeconds } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
@@ -30,8 +31,7 @@ import type {
 
 const ED25519_SIGNATURE_BYTES = 64;
 const ED25519_KEY_BYTES = 32;
-/** DER prefixes that wrap raw 32-byte ed25519 keys as SPKI (public) and PKCS#8 (private seed). */
-const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+/** The DER prefix that wraps a raw 32-byte ed25519 seed as PKCS#8. */
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 /** The names of the three headers a Standard Webhooks sender writes (lower-case). */
@@ -305,11 +305,6 @@ function decodeKey(base64: string, name: string, kind: string, length?: number):
     );
   }
   return key;
-}
-
-/** A raw 32-byte ed25519 public key as a `KeyObject` (wrapped as SPKI), for `crypto.verify(null, ...)`. */
-export function ed25519PublicKey(raw: Buffer): KeyObject {
-  return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
 }
 
 function privateKeyFrom(seed: Buffer): KeyObject {

@@ -38,7 +38,7 @@ export const survicateProvider: WebhookProvider<SurvicateKeys> = {
     event: 'the single key of body `event`',
     timestamp: 'none',
     handshake: 'none',
-    checkedAgainst: "Survicate's documentation (seed 002)",
+    checkedAgainst: "Survicate's webhook documentation (its PHP verification example)",
   },
   examples: [
     {

@@ -53,7 +53,7 @@ export const twitchProvider: WebhookProvider<Buffer[]> = {
   contentType: 'application/json',
   defaultToleranceSeconds: 600,
   summary: {
-    sender: 'Twitch (EventSub)',
+    sender: 'Twitch EventSub',
     secret: 'EventSub subscription secret',
     signatureHeader: '`Twitch-Eventsub-Message-Signature: sha256=<hex>`',
     signedContent: '`<Twitch-Eventsub-Message-Id><Twitch-Eventsub-Message-Timestamp><body>`',

@@ -37,7 +37,7 @@ export const usersnapProvider: WebhookProvider<Buffer[]> = {
     event: 'none',
     timestamp: '`X-Usersnap-Timestamp`, ms (300 s)',
     handshake: 'none',
-    checkedAgainst: "Usersnap's documentation (seed 000)",
+    checkedAgainst: "Usersnap's webhook documentation (the 32-byte little-endian timestamp)",
   },
   examples: [
     {

@@ -131,4 +131,25 @@ describe('TenantSecretCache: the verifiers of a source whose secrets come from a
     const resolved = verifiersOf(() => ({ tenant: '', secrets: 'x' }));
     await expect(resolved.verifierFor('acme', {})).rejects.toMatchObject({ reason: 'secret_resolver_failed' });
   });
+
+  it('warns once per tenant about secrets a resolver answered that a fixed secret would be warned about', async () => {
+    const warnings: string[] = [];
+    const bare = Buffer.alloc(32, 9).toString('base64');
+    const resolved = new TenantSecretCache({
+      source: 'billing',
+      provider: resolveProvider('standard-webhooks'),
+      resolver: () => bare,
+      token: undefined,
+      toleranceSeconds: 300,
+      cacheSeconds: 0,
+      maxConcurrentLookups: 32,
+      warn: (line) => warnings.push(line),
+    });
+    for (let lookup = 0; lookup < 3; lookup += 1) await resolved.verifierFor('acme', {});
+    await resolved.verifierFor('globex', {});
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain('tenant acme');
+    expect(warnings[0]).toContain('whpk_');
+    expect(warnings.join('\n')).not.toContain(bare);
+  });
 });

@@ -220,9 +220,11 @@ export const respondersOverlap = (source: string, first: string, second: string)
   'event: at most one handler per source and event may respond.';
 export const credentialWarning = (source: string, warning: string): string =>
   `Webhook source "${source}" is ${warning}`;
+export const tenantCredentialWarning = (source: string, tenant: string | undefined, warning: string): string =>
+  `Webhook source "${source}", tenant ${requestValue(tenant ?? '-')} (secrets from its resolver), is ${warning}`;
 export const noSourceForGuard = (handler: string): string =>
   `WebhookSignatureGuard on ${handler} does not know which source to verify: use @WebhookRoute('<name>') ` +
-  '(or @WebhookSource) or a :source route parameter.';
+  'or a :source route parameter.';
 export const guardDidNotRun = (): string => 'WebhookSignatureGuard did not run before the webhook route.';
 export const signerResolverSource = (source: string): string =>
   `WebhookSigner: the secrets of "${source}" come from a resolver; use signForTenant(), or pass options.secret.`;
