@@ -1,5 +1,5 @@
 import { hash, randomUUID } from 'node:crypto';
-import { bytesEqual } from '../core/crypto.js';
+import { binaryDigestEquals } from '../core/crypto.js';
 import { WebhookConfigurationError, WebhookVerificationError } from '../core/errors/index.js';
 import { providerCannot, secretRequired, tokenMismatch } from '../core/errors/webhook.messages.js';
 import { signingKey } from '../core/hmac-signature.js';
@@ -155,9 +155,9 @@ export const gitlabProvider: WebhookProvider<GitlabKeys> = {
 function verifyToken(delivery: IncomingWebhook, digests: readonly Buffer[]): void {
   const received = delivery.headers.single(TOKEN_HEADER, 'invalid_token') ?? '';
   let matched = false;
-  for (const form of bytesOf(received)) {
-    const receivedDigest = digestOf(form);
-    for (const digest of digests) if (bytesEqual(digest, receivedDigest)) matched = true;
+  for (const form of formsOf(received)) {
+    const receivedDigest = hash('sha256', form, 'binary');
+    for (const digest of digests) if (binaryDigestEquals(digest, receivedDigest)) matched = true;
   }
   if (received === '' || !matched) {
     throw new WebhookVerificationError('invalid_token', tokenMismatch('X-Gitlab-Token'));
@@ -167,11 +167,11 @@ function verifyToken(delivery: IncomingWebhook, digests: readonly Buffer[]): voi
 /**
  * The bytes the token may have been sent as. Node hands header bytes over one character per
  * byte (latin1), so a token GitLab sent in UTF-8 arrives that way; headers given as decoded
- * text are read as UTF-8. An ASCII token has one form.
+ * text are read as UTF-8. An ASCII token has one form: the string itself (hashed as UTF-8).
  */
-function bytesOf(token: string): Buffer[] {
+function formsOf(token: string): readonly (string | Buffer)[] {
+  if (Buffer.byteLength(token, 'utf8') === token.length) return [token];
   const utf8 = Buffer.from(token, 'utf8');
-  if (utf8.length === token.length) return [utf8];
   const latin1 = Buffer.from(token, 'latin1');
   return latin1.toString('latin1') === token ? [latin1, utf8] : [utf8];
 }

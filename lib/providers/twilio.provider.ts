@@ -191,7 +191,10 @@ function signedFields(body: Buffer): string[] {
   const values = formValues(body);
   const parts: string[] = [];
   for (const name of [...values.keys()].sort()) {
-    for (const value of [...new Set(values.get(name))].sort()) parts.push(name, value);
+    const sent = values.get(name)!;
+    // Most fields are sent once: nothing to deduplicate or sort.
+    if (sent.length === 1) parts.push(name, sent[0]!);
+    else for (const value of [...new Set(sent)].sort()) parts.push(name, value);
   }
   return parts;
 }
@@ -226,19 +229,28 @@ function verifyAnyUrl(received: string, scheme: HmacScheme, keys: Buffer[], url:
  * and those two with the query re-encoded by the legacy `querystring` module.
  */
 function* urlForms(url: string): Generator<string> {
-  const seen = new Set<string>();
-  const forms = [withoutPort(url), withDefaultPort(url)];
-  const normalised = normalisedUrl(url);
-  if (normalised !== undefined) {
-    const bare = withoutPort(normalised);
-    const ported = withDefaultPort(normalised);
-    forms.push(bare, ported, withLegacyQuery(bare), withLegacyQuery(ported));
-  }
-  for (const form of forms) {
+  // Each form is worked out only when the ones before it did not match: the first almost always does.
+  const first = withoutPort(url);
+  yield first;
+  const seen = new Set<string>([first]);
+  for (const form of laterUrlForms(url)) {
     if (seen.has(form)) continue;
     seen.add(form);
     yield form;
   }
+}
+
+/** The forms after the first, in `validateRequest`'s order (some may repeat an earlier one). */
+function* laterUrlForms(url: string): Generator<string> {
+  yield withDefaultPort(url);
+  const normalised = normalisedUrl(url);
+  if (normalised === undefined) return;
+  const bare = withoutPort(normalised);
+  yield bare;
+  const ported = withDefaultPort(normalised);
+  yield ported;
+  yield withLegacyQuery(bare);
+  yield withLegacyQuery(ported);
 }
 
 function normalisedUrl(url: string): string | undefined {
