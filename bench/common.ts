@@ -167,3 +167,65 @@ export function guuruChatBody(tag: string, n: number, bytes: number): string {
   if (Buffer.byteLength(body) !== bytes) throw new Error('The chat body does not have the size asked for.');
   return body;
 }
+
+/** A small seeded generator (mulberry32): the same resamples on every run, so intervals are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A point estimate with its interval. */
+export interface Interval {
+  /** The statistic of the observed values. */
+  readonly estimate: number;
+  /** Lower and upper bounds of the interval. */
+  readonly low: number;
+  readonly high: number;
+  /** The confidence level, e.g. 0.95. */
+  readonly confidence: number;
+  /** How many values the interval rests on (rounds). */
+  readonly n: number;
+}
+
+/**
+ * A percentile bootstrap interval of the median of `values` (one per interleaved round):
+ * `resamples` samples of the rounds drawn with replacement, the median of each, and the
+ * `(1 - confidence) / 2` and `(1 + confidence) / 2` quantiles of those medians. Seeded, so a
+ * result file can be recomputed from its samples.
+ */
+export function bootstrapMedian(
+  values: readonly number[],
+  options: { readonly confidence?: number; readonly resamples?: number; readonly seed?: number } = {},
+): Interval {
+  const confidence = options.confidence ?? 0.95;
+  const resamples = options.resamples ?? 10_000;
+  const n = values.length;
+  const estimate = median(values);
+  if (n < 2) return { estimate, low: Number.NaN, high: Number.NaN, confidence, n };
+  const random = seededRandom(options.seed ?? 0x5eed);
+  const medians = new Float64Array(resamples);
+  const sample = new Float64Array(n);
+  const middle = Math.floor(n / 2);
+  for (let r = 0; r < resamples; r += 1) {
+    for (let i = 0; i < n; i += 1) sample[i] = values[Math.floor(random() * n)]!;
+    sample.sort();
+    medians[r] = n % 2 === 1 ? sample[middle]! : (sample[middle - 1]! + sample[middle]!) / 2;
+  }
+  medians.sort();
+  const tail = (1 - confidence) / 2;
+  const at = (q: number) => medians[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))]!;
+  return { estimate, low: at(tail), high: at(1 - tail), confidence, n };
+}
+
+/** `0.93× [0.90–0.95]`: a ratio with its interval. */
+export function ratioInterval(interval: Interval): string {
+  if (!Number.isFinite(interval.estimate)) return 'n/a';
+  const bounds = Number.isFinite(interval.low) ? ` [${interval.low.toFixed(2)}–${interval.high.toFixed(2)}]` : '';
+  return `${interval.estimate.toFixed(2)}×${bounds}`;
+}
