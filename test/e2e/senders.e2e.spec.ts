@@ -1,88 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Injectable, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  signWebhook,
-  WebhookHandler,
-  WebhookResponse,
-  WebhooksModule,
-  type WebhookContext,
-  type WebhookSourceOptions,
-} from '../../lib/index.js';
+import { signWebhook } from '../../lib/index.js';
 import { DISCORD_PRIVATE_KEY, discordSender } from '../senders/discord.sender.js';
 import { SENDER_FIXTURES } from '../senders/index.js';
 import type { SenderFixture, WireDelivery } from '../senders/sender-fixture.js';
 import { squareSender } from '../senders/square.sender.js';
 import { twilioSender } from '../senders/twilio.sender.js';
-import { CapturingLogger, initTestApplication, PLATFORMS } from './fixtures/test-app.js';
-
-/** A handler run, as the app saw it. */
-interface Run {
-  readonly source: string;
-  readonly payload: unknown;
-  readonly context: WebhookContext;
-}
-
-const runs: Run[] = [];
-
-/** Sources beyond one per preset: the same senders behind a proxy, at a fixed URL, and with responding handlers. */
-const EXTRA_SOURCES: Record<string, WebhookSourceOptions> = {
-  'discord-bot': { provider: 'discord', secret: discordSender.secret },
-  sms: { provider: 'twilio', secret: twilioSender.secret },
-  'twilio-fixed': { provider: 'twilio', secret: twilioSender.secret, url: 'https://hooks.example.com/twilio/sms' },
-  'square-fixed': { provider: 'square', secret: squareSender.secret, url: 'https://hooks.example.com/square' },
-};
-
-/** One recording handler for every source (stacked decorators), plus the responding ones. */
-@Injectable()
-class SenderHandlers {
-  @WebhookHandler('discord-bot', { event: 'APPLICATION_COMMAND', respond: true, dto: Object })
-  onCommand(interaction: { data: { name: string } }, context: WebhookContext): unknown {
-    runs.push({ source: context.source, payload: interaction, context });
-    return { type: 4, data: { content: `Rolled for /${interaction.data.name}` } };
-  }
-
-  @WebhookHandler('sms', { respond: true, dto: Object })
-  onSms(message: Record<string, string>, context: WebhookContext): WebhookResponse {
-    runs.push({ source: context.source, payload: message, context });
-    return WebhookResponse.xml(`<Response><Message>Got: ${message.Body}</Message></Response>`);
-  }
-}
-for (const source of [...SENDER_FIXTURES.map((fixture) => fixture.provider), 'twilio-fixed', 'square-fixed']) {
-  const record = function (this: unknown, payload: unknown, context: WebhookContext): void {
-    runs.push({ source: context.source, payload, context });
-  };
-  Object.defineProperty(SenderHandlers.prototype, `on_${source}`, { value: record, writable: true });
-  const descriptor = Object.getOwnPropertyDescriptor(SenderHandlers.prototype, `on_${source}`)!;
-  WebhookHandler(source, { dto: Object })(SenderHandlers.prototype, `on_${source}`, descriptor);
-}
-
-/** An answer as the sender reads it. */
-interface Answer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-/** Posts a delivery's exact bytes and headers to `path`, with extra headers. */
-function send(port: number, path: string, delivery: WireDelivery, extra: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, method: delivery.method ?? 'POST', path, headers: { ...delivery.headers, ...extra } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(delivery.body);
-  });
-}
+import { PLATFORMS } from './fixtures/test-app.js';
+import { EXTRA_SOURCES, runs, send, startSendersApp, type Answer, type SendersApp } from './fixtures/senders-app.js';
 
 /**
  * The delivery with one byte of what its sender signs changed: a letter of the body (so JSON
@@ -111,19 +35,12 @@ function tampered(fixture: SenderFixture, delivery: WireDelivery): WireDelivery 
 const mediaType = (answer: Answer): string | undefined => answer.headers['content-type']?.split(';')[0]?.trim();
 
 describe.each(PLATFORMS)('the 25 presets over real HTTP on %s', (platform) => {
-  let app: Awaited<ReturnType<typeof initTestApplication>>;
+  let app: SendersApp['app'];
   let port: number;
   const urlOf = (source: string) => `http://127.0.0.1:${port}/webhooks/${source}`;
 
   beforeAll(async () => {
-    const sources: Record<string, WebhookSourceOptions> = { ...EXTRA_SOURCES };
-    for (const fixture of SENDER_FIXTURES) sources[fixture.provider] = { secret: fixture.secret };
-    @Module({ imports: [WebhooksModule.forRoot({ sources, selfCheck: 'off' })], providers: [SenderHandlers] })
-    class SendersModule {}
-    const moduleRef = await Test.createTestingModule({ imports: [SendersModule] }).compile();
-    app = await initTestApplication(moduleRef, platform, { rawBody: true, logger: new CapturingLogger() });
-    await app.listen(0, '127.0.0.1');
-    port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
+    ({ app, port } = await startSendersApp(platform));
   });
 
   afterAll(async () => {
