@@ -52,7 +52,8 @@ export {
 } from './deliveries/delivery-store.js';
 export { MemoryDeliveryStore, type MemoryDeliveryStoreOptions } from './deliveries/memory-delivery.store.js';
 export type { RedisConnection, RedisConnectionOptions } from './deliveries/redis-connection.options.js';
-export type { WebhookQueueOptions, FailedDelivery, JobRetention } from './deliveries/webhook-queue.js';
+export type { WebhookQueueOptions, JobRetention } from './deliveries/webhook-queue.js';
+export type { FailedDelivery } from './deliveries/dead-letters.js';
 
 // DTOs of the built-in senders
 export * from './dtos/index.js';

@@ -1,11 +1,7 @@
 import type { ConnectionOptions, Job, Queue, QueueEvents, Worker } from 'bullmq';
-import {
-  WEBHOOK_REASON_STATUS,
-  WebhookConfigurationError,
-  WebhookError,
-  type WebhookRejectionReason,
-} from '../core/errors/index.js';
-import { noFailedDelivery, optionInvalid, packageMissing } from '../core/errors/webhook.messages.js';
+import { WebhookConfigurationError, WebhookError } from '../core/errors/index.js';
+import { optionInvalid, packageMissing } from '../core/errors/webhook.messages.js';
+import { DeadLetters } from './dead-letters.js';
 import type { DeliveryJobData } from './delivery-job.js';
 import {
   closeRedisClient,
@@ -23,9 +19,6 @@ import type { RedisConnection } from './redis-connection.options.js';
 
 /** The queue's key prefix on a Redis Cluster unless `queue.prefix` says otherwise: a hash tag. */
 export const CLUSTER_QUEUE_PREFIX = '{nestjs-signed-webhooks}';
-
-/** How often a replay looks at its job, besides listening for its outcome. */
-const REPLAY_POLL_MS = 250;
 
 /** How long BullMQ keeps finished jobs: `true` removes at once, `false` keeps all, a number keeps that many, `{ age, count }` keeps them `age` seconds (and at most `count`). */
 export type JobRetention = boolean | number | { readonly age: number; readonly count?: number };
@@ -64,21 +57,6 @@ export interface WebhookQueueOptions {
   readonly removeOnFail?: JobRetention;
 }
 
-/** A delivery that failed all its attempts. */
-export interface FailedDelivery {
-  /** The entry's id, for `get`, `replay`. */
-  readonly id: string;
-  readonly source: string;
-  readonly deliveryId: string;
-  readonly event: string | undefined;
-  /** Why the last attempt failed (`handler_failed`, `job_tampered`, `invalid_payload`, …), when the library knew. */
-  readonly reason: WebhookRejectionReason | undefined;
-  /** The last attempt's error. */
-  readonly error: string;
-  readonly attempts: number;
-  readonly failedAt: Date;
-}
-
 /** Processes one job; throws to retry, or a `permanent` error to fail at once. */
 export type DeliveryProcessor = (data: DeliveryJobData, jobId: string) => Promise<unknown>;
 
@@ -86,10 +64,10 @@ type BullMQ = typeof import('bullmq');
 
 /**
  * What BullMQ connects with. One Redis: settings, from which BullMQ opens connections of its
- * own. A Redis Cluster: the library's `Cluster` clients (BullMQ makes no cluster from
- * settings), which it closes itself: the queue's, and a worker's (`maxRetriesPerRequest: null`,
- * as BullMQ requires of the connections it blocks on), which the Worker uses and which
- * QueueEvents and the Worker's blocking connection duplicate.
+ * own. A Redis Cluster: `Cluster` clients of the library's own (BullMQ makes no cluster from
+ * settings), `owned`, closed by {@link WebhookQueue.close}: the queue's, and a worker's
+ * (`maxRetriesPerRequest: null`, as BullMQ requires of connections it blocks on), which the
+ * Worker uses and which QueueEvents and the Worker's blocking connection duplicate.
  */
 interface QueueConnections {
   readonly queue: ConnectionOptions;
@@ -98,26 +76,33 @@ interface QueueConnections {
   readonly owned: readonly RedisClient[];
 }
 
-/** BullMQ underneath queue mode: one queue, an optional worker, and the dead-letter queries. */
+/** BullMQ underneath queue mode: one queue, an optional worker, and its dead letters. */
 export class WebhookQueue {
   private worker?: Worker;
-  private events?: QueueEvents;
+  /** Listing, reading and replaying the jobs that failed every attempt. */
+  readonly deadLetters: DeadLetters;
 
   private constructor(
     private readonly bullmq: BullMQ,
     private readonly queue: Queue,
     private readonly options: WebhookQueueOptions,
     private readonly connections: QueueConnections,
-  ) {}
+  ) {
+    this.deadLetters = new DeadLetters(queue, () => this.openEvents());
+  }
 
   /** Opens the queue, failing within seconds with a message that names Redis when it is unreachable. */
   static async open(options: WebhookQueueOptions): Promise<WebhookQueue> {
     const bullmq = await importBullmq();
     const connections = await openConnections(options);
-    const queue = new bullmq.Queue(queueName(options), {
-      connection: connections.queue,
-      ...prefixOption(connections),
-    });
+    let queue: Queue;
+    try {
+      queue = new bullmq.Queue(queueName(options), { connection: connections.queue, ...prefixOption(connections) });
+    } catch (error) {
+      // BullMQ refuses some names (":"): the cluster's clients must not stay open behind the error.
+      await closeAll(connections.owned);
+      throw error;
+    }
     queue.on('error', () => {
       // BullMQ reconnects by itself; an add that fails reports its own error.
     });
@@ -178,40 +163,10 @@ export class WebhookQueue {
     });
   }
 
-  /** The dead letters, newest first, optionally of one source. */
-  async failed(source?: string): Promise<FailedDelivery[]> {
-    const jobs = await this.queue.getFailed();
-    return jobs
-      .map((job) => toFailedDelivery(job as Job))
-      .filter((entry) => source === undefined || entry.source === source)
-      .sort((a, b) => b.failedAt.getTime() - a.failedAt.getTime());
-  }
-
-  /** A dead letter by id, `undefined` when there is none (or it is not failed). */
-  async getFailed(id: string): Promise<FailedDelivery | undefined> {
-    const job = (await this.queue.getJob(id)) as Job | undefined;
-    if (!job || (await job.getState()) !== 'failed') return undefined;
-    return toFailedDelivery(job);
-  }
-
-  /**
-   * Sends a dead letter through the workers again, with fresh attempts, and waits for
-   * the outcome: `undefined` when handled, the error when it failed again.
-   */
-  async replay(id: string, timeoutMs: number): Promise<string | undefined> {
-    const job = (await this.queue.getJob(id)) as Job | undefined;
-    if (!job || (await job.getState()) !== 'failed') {
-      throw new WebhookConfigurationError(noFailedDelivery(id));
-    }
-    this.events ??= await this.openEvents();
-    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-    return await this.outcome(job, this.events, timeoutMs);
-  }
-
   /** Stops the worker after its in-flight jobs finish, then closes the connections. */
   async close(): Promise<void> {
     await this.worker?.close();
-    await this.events?.close();
+    await this.deadLetters.close();
     await this.queue.close();
     await closeAll(this.connections.owned);
   }
@@ -224,37 +179,6 @@ export class WebhookQueue {
     events.on('error', () => undefined);
     await events.waitUntilReady();
     return events;
-  }
-
-  /**
-   * How a replayed job ends: `undefined` when handled, its error when it failed again. Told by
-   * QueueEvents, and found by looking at the job too: QueueEvents starts reading a moment after
-   * it reports ready (longer on a cluster), and an outcome in that moment would never be told.
-   */
-  private async outcome(job: Job, events: QueueEvents, timeoutMs: number): Promise<string | undefined> {
-    let settled = false;
-    const told = job.waitUntilFinished(events, timeoutMs).then(
-      () => undefined,
-      (error: unknown) => (error instanceof Error ? error.message : String(error)),
-    );
-    const seen = new Promise<string | undefined>((resolve) => {
-      const look = async (): Promise<void> => {
-        if (settled) return;
-        const state = await job.getState().catch(() => 'unknown');
-        if (state === 'completed') return resolve(undefined);
-        if (state === 'failed') {
-          const failed = (await this.queue.getJob(job.id ?? '').catch(() => undefined)) as Job | undefined;
-          return resolve(failed?.failedReason ?? '');
-        }
-        setTimeout(() => void look(), REPLAY_POLL_MS).unref();
-      };
-      setTimeout(() => void look(), REPLAY_POLL_MS).unref();
-    });
-    try {
-      return await Promise.race([told, seen]);
-    } finally {
-      settled = true;
-    }
   }
 }
 
@@ -317,25 +241,6 @@ function retention(value: JobRetention): boolean | number | { age: number; count
 
 function bullConnection(connection: SingleRedisConnection, extra: Record<string, unknown> = {}): ConnectionOptions {
   return { ...toRedisOptions(connection), ...extra } as ConnectionOptions;
-}
-
-function toFailedDelivery(job: Job): FailedDelivery {
-  // Read as untrusted: anyone who can write to Redis can put anything here.
-  const data = (typeof job.data === 'object' && job.data !== null ? job.data : {}) as Partial<DeliveryJobData>;
-  const failedReason = job.failedReason ?? '';
-  const colon = failedReason.indexOf(': ');
-  const reason = colon > 0 ? failedReason.slice(0, colon) : '';
-  const known = Object.prototype.hasOwnProperty.call(WEBHOOK_REASON_STATUS, reason);
-  return {
-    id: job.id ?? '',
-    source: String(data.source ?? ''),
-    deliveryId: String(data.deliveryId ?? ''),
-    event: typeof data.event === 'string' ? data.event : undefined,
-    reason: known ? (reason as WebhookRejectionReason) : undefined,
-    error: known ? failedReason.slice(colon + 2) : failedReason,
-    attempts: job.attemptsMade,
-    failedAt: new Date(job.finishedOn ?? job.processedOn ?? job.timestamp),
-  };
 }
 
 async function importBullmq(): Promise<BullMQ> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { WebhookConfigurationError } from '../core/errors/index.js';
 import { deadLettersNeedQueue } from '../core/errors/webhook.messages.js';
-import type { FailedDelivery, WebhookQueue } from '../deliveries/webhook-queue.js';
+import type { DeadLetters, FailedDelivery } from '../deliveries/dead-letters.js';
 import { WebhookProcessing } from './webhook-processing.service.js';
 import { WebhookSources } from './webhook-sources.js';
 
@@ -53,17 +53,17 @@ export class WebhookDeliveries {
 
   /** Failed deliveries, newest first, optionally of one source. */
   async listFailed(filter: { source?: string } = {}): Promise<FailedDelivery[]> {
-    return await this.queue().failed(filter.source);
+    return await this.deadLetters().list(filter.source);
   }
 
   /** One failed delivery by its entry id, or `undefined`. */
   async get(id: string): Promise<FailedDelivery | undefined> {
-    return await this.queue().getFailed(id);
+    return await this.deadLetters().get(id);
   }
 
   /** Runs a failed delivery's handlers again, with fresh attempts, and reports the outcome. */
   async replay(id: string, options: ReplayOptions = {}): Promise<ReplayResult> {
-    const error = await this.queue().replay(id, options.timeoutMs ?? 60_000);
+    const error = await this.deadLetters().replay(id, options.timeoutMs ?? 60_000);
     return error === undefined ? { id, status: 'handled' } : { id, status: 'failed', error };
   }
 
@@ -74,11 +74,11 @@ export class WebhookDeliveries {
     return results;
   }
 
-  private queue(): WebhookQueue {
+  private deadLetters(): DeadLetters {
     const queue = this.processing.deliveryQueue;
     if (!queue) {
       throw new WebhookConfigurationError(deadLettersNeedQueue());
     }
-    return queue;
+    return queue.deadLetters;
   }
 }
