@@ -41,7 +41,19 @@ export {
 } from './module/webhook-events.js';
 
 // Never twice, never lost: de-duplication, queue mode, dead letters
-export { WebhookDeliveries, type ReplayResult, type ReplayOptions } from './module/webhook-deliveries.service.js';
+export {
+  WebhookDeliveries,
+  type ReplayResult,
+  type ReplayOptions,
+  type WebhookHealthOptions,
+} from './module/webhook-deliveries.service.js';
+export type {
+  WebhookDeliveriesHealth,
+  WebhookQueueHealth,
+  WebhookQueueHealthDown,
+  WebhookQueueHealthUp,
+  WebhookStoreHealth,
+} from './deliveries/delivery-health.js';
 export type { WebhookDeliveriesOptions } from './module/webhooks.options.js';
 export {
   deliveryKey,
@@ -52,7 +64,7 @@ export {
 } from './deliveries/delivery-store.js';
 export { MemoryDeliveryStore, type MemoryDeliveryStoreOptions } from './deliveries/memory-delivery.store.js';
 export type { RedisConnection, RedisConnectionOptions } from './deliveries/redis-connection.options.js';
-export type { WebhookQueueOptions, JobRetention } from './deliveries/webhook-queue.js';
+export type { WebhookQueueOptions, WebhookQueueCounts, JobRetention } from './deliveries/webhook-queue.js';
 export type { FailedDelivery } from './deliveries/dead-letters.js';
 
 // DTOs of the built-in senders

@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { WebhooksDashboardModule } from '../lib/entries/dashboard.js';
+import { WebhooksHealthModule } from '../lib/entries/terminus.js';
 import { WebhooksModule } from '../lib/index.js';
 import { authorizeDashboard, DashboardLoginController } from './dashboard-auth.js';
 import { FeedbackHandlers } from './feedback.handlers.js';
+import { HealthController } from './health.controller.js';
 import { ReceivedController } from './received.controller.js';
 import { ReceivedLog } from './received.log.js';
 import { sampleConfig } from './sample.config.js';
@@ -26,8 +29,11 @@ import { MetricsController, WebhookMetrics } from './webhook-metrics.js';
     }),
     // The deliveries dashboard, a module of its own, at /webhooks/_dashboard.
     WebhooksDashboardModule.forRoot({ authorize: authorizeDashboard }),
+    // GET /health (health.controller.ts): terminus with the webhooks indicator.
+    TerminusModule,
+    WebhooksHealthModule,
   ],
-  controllers: [ReceivedController, MetricsController, DashboardLoginController],
+  controllers: [ReceivedController, MetricsController, DashboardLoginController, HealthController],
   providers: [FeedbackHandlers, ReceivedLog, WebhookMetrics],
 })
 export class AppModule {}

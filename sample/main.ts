@@ -12,6 +12,7 @@ async function bootstrap(): Promise<void> {
   await app.listen(sampleConfig.port, '127.0.0.1');
   console.log(`Sample listening on http://127.0.0.1:${sampleConfig.port}/webhooks/:source`);
   console.log('Send one signed delivery per sender with: npm run sample:send');
+  console.log(`Health (terminus): http://127.0.0.1:${sampleConfig.port}/health`);
   console.log(
     `Dashboard: http://127.0.0.1:${sampleConfig.port}/dashboard-login?token=<DASHBOARD_TOKEN> (demo default: see sample.config.ts)`,
   );

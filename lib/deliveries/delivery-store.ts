@@ -47,6 +47,11 @@ export interface DeliveryStore {
   release(key: string, owner: string, progress?: DeliveryProgress): Promise<void>;
   /** Frees connections at shutdown. */
   close?(): Promise<void>;
+  /**
+   * Proves the store answers, for health checks (`WebhookDeliveries.health()`): resolves when it
+   * does, rejects when it cannot be reached. Need not time out by itself; the caller stops waiting.
+   */
+  ping?(): Promise<void>;
 }
 
 /**

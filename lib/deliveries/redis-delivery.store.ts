@@ -1,5 +1,5 @@
-import { WebhookConfigurationError } from '../core/errors/index.js';
-import { optionInvalid } from '../core/errors/webhook.messages.js';
+import { WebhookConfigurationError, WebhookDeliveryError } from '../core/errors/index.js';
+import { optionInvalid, redisNotConnected } from '../core/errors/webhook.messages.js';
 import type { DeliveryClaim, DeliveryClaimState, DeliveryProgress, DeliveryStore } from './delivery-store.js';
 import {
   closeRedisClient,
@@ -138,6 +138,16 @@ export class RedisDeliveryStore implements DeliveryStore {
   /** The set of handlers that succeeded in an earlier, partly failed attempt. */
   private progressKey(key: string): string {
     return `${this.prefix}{${key}}#handled`;
+  }
+
+  /**
+   * Sends PING, when the connection is up. While ioredis reconnects it would hold the command until
+   * Redis is back: a connection that is not ready fails at once instead.
+   */
+  async ping(): Promise<void> {
+    const { status } = this.client;
+    if (status !== 'ready') throw new WebhookDeliveryError('delivery_store_unavailable', redisNotConnected(status));
+    await this.client.ping();
   }
 
   async close(): Promise<void> {

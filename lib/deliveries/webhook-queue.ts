@@ -57,6 +57,18 @@ export interface WebhookQueueOptions {
   readonly removeOnFail?: JobRetention;
 }
 
+/** The queue's jobs by state, as BullMQ counts them. */
+export interface WebhookQueueCounts {
+  /** Waiting for a worker. */
+  readonly waiting: number;
+  /** Running on a worker now. */
+  readonly active: number;
+  /** Waiting out the back-off before their next attempt. */
+  readonly delayed: number;
+  /** Failed every attempt: the dead letters. */
+  readonly failed: number;
+}
+
 /** Processes one job; throws to retry, or a `permanent` error to fail at once. */
 export type DeliveryProcessor = (data: DeliveryJobData, jobId: string) => Promise<unknown>;
 
@@ -161,6 +173,17 @@ export class WebhookQueue {
     await withTimeout(this.worker.waitUntilReady(), REDIS_STARTUP_TIMEOUT_MS).catch((error: unknown) => {
       throw unreachable(this.options.connection, 'the webhook queue worker', error);
     });
+  }
+
+  /** How many jobs wait, run, wait out a retry's back-off, and have failed every attempt (the dead letters). */
+  async jobCounts(): Promise<WebhookQueueCounts> {
+    const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+    return {
+      waiting: counts.waiting ?? 0,
+      active: counts.active ?? 0,
+      delayed: counts.delayed ?? 0,
+      failed: counts.failed ?? 0,
+    };
   }
 
   /** Stops the worker after its in-flight jobs finish, then closes the connections. */

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { WebhookConfigurationError } from '../core/errors/index.js';
-import { deadLettersNeedQueue } from '../core/errors/webhook.messages.js';
+import { deadLettersNeedQueue, healthBeforeStart } from '../core/errors/webhook.messages.js';
 import type { DeadLetters, FailedDelivery } from '../deliveries/dead-letters.js';
+import {
+  DEFAULT_HEALTH_TIMEOUT_MS,
+  queueHealth,
+  storeHealth,
+  type WebhookDeliveriesHealth,
+} from '../deliveries/delivery-health.js';
 import { WebhookProcessing } from './webhook-processing.service.js';
 import { WebhookSources } from './webhook-sources.js';
 
@@ -13,6 +19,12 @@ export interface ReplayResult {
   readonly status: 'handled' | 'failed';
   /** The new error, when it failed again. */
   readonly error?: string;
+}
+
+/** Options of {@link WebhookDeliveries.health}. */
+export interface WebhookHealthOptions {
+  /** How long to wait for the store's and the queue's Redis, in ms (default 1000). */
+  readonly timeoutMs?: number;
 }
 
 /** Options of {@link WebhookDeliveries.replay}. */
@@ -65,6 +77,25 @@ export class WebhookDeliveries {
   async replay(id: string, options: ReplayOptions = {}): Promise<ReplayResult> {
     const error = await this.deadLetters().replay(id, options.timeoutMs ?? 60_000);
     return error === undefined ? { id, status: 'handled' } : { id, status: 'failed', error };
+  }
+
+  /**
+   * Whether the delivery store and, in queue mode, the queue's Redis answer, with the queue's job
+   * counts (waiting, active, delayed, failed). Waits at most `timeoutMs` (default 1000) for
+   * either: a Redis that is down is reported as not reachable in that time, not thrown. Reports
+   * no connection URL, host or password. Throws only when called before the application has
+   * started (`app.init()`). `WebhooksHealthIndicator` (`nestjs-signed-webhooks/terminus`) is built on it.
+   */
+  async health(options: WebhookHealthOptions = {}): Promise<WebhookDeliveriesHealth> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
+    const store = this.processing.deliveryStore;
+    if (!store) throw new WebhookConfigurationError(healthBeforeStart());
+    const queue = this.processing.deliveryQueue;
+    const [storeReport, queueReport] = await Promise.all([
+      storeHealth(store, timeoutMs),
+      queue ? queueHealth(queue, timeoutMs) : undefined,
+    ]);
+    return queueReport ? { store: storeReport, queue: queueReport } : { store: storeReport };
   }
 
   /** Replays every failed delivery (of one source), one after another. */

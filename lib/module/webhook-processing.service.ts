@@ -118,6 +118,11 @@ export class WebhookProcessing
     return this.queue;
   }
 
+  /** The de-duplication store, once the module has started. */
+  get deliveryStore(): DeliveryStore | undefined {
+    return this.store;
+  }
+
   /** Connects to Redis where configured, so a missing Redis fails start-up, not the first delivery. */
   async onModuleInit(): Promise<void> {
     this.store = await this.openStore();

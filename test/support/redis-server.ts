@@ -8,15 +8,23 @@ import { join } from 'node:path';
 export interface TestRedis {
   readonly port: number;
   readonly url: string;
-  readonly connection: { host: string; port: number };
+  readonly connection: { host: string; port: number; password?: string };
   /** Stops the server (as a crash or restart would). */
   stop(): Promise<void>;
   /** Starts it again on the same port. */
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open and nothing is answered, as a hung Redis. */
+  pause(): void;
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): void;
 }
 
-/** Starts a redis-server; `npm test` has made sure one is installed (scripts/ensure-redis.sh). */
-export async function startTestRedis(): Promise<TestRedis> {
+/**
+ * Starts a redis-server; `npm test` has made sure one is installed (scripts/ensure-redis.sh).
+ * With `password`, it requires it (`requirepass`), and `url` and `connection` carry it.
+ */
+export async function startTestRedis(options: { password?: string } = {}): Promise<TestRedis> {
+  const { password } = options;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'webhooks-redis-'));
   let child: ChildProcess | undefined;
@@ -24,7 +32,10 @@ export async function startTestRedis(): Promise<TestRedis> {
   const start = async (): Promise<void> => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      [
+        ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+        ...(password === undefined ? [] : ['--requirepass', password]),
+      ],
       {
         stdio: 'ignore',
       },
@@ -52,9 +63,14 @@ export async function startTestRedis(): Promise<TestRedis> {
   await start();
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
-    connection: { host: '127.0.0.1', port },
+    url:
+      password === undefined
+        ? `redis://127.0.0.1:${port}`
+        : `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`,
+    connection: { host: '127.0.0.1', port, ...(password === undefined ? {} : { password }) },
     start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     stop: async () => {
       await stop();
     },

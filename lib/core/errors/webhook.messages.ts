@@ -124,6 +124,18 @@ export const storeFailed = (error: unknown): string =>
 export const noFailedDelivery = (id: string): string => `No failed webhook delivery has the id ${requestValue(id)}.`;
 export const deadLettersNeedQueue = (): string =>
   'Dead letters exist in queue mode only: WebhooksModule.forRoot({ processing: "queue", queue: { connection } }).';
+export const redisNotConnected = (status: string): string => `not connected (connection ${requestValue(status)})`;
+
+// ---- Health checks (nestjs-signed-webhooks/terminus) ----
+
+export const healthStoreDown = (error: string): string => `the delivery store did not answer: ${error}`;
+export const healthQueueDown = (error: string): string => `the queue's Redis did not answer: ${error}`;
+export const healthTooManyDeadLetters = (failed: number, max: number): string =>
+  `${failed} dead letters, more than maxDeadLetters (${max})`;
+export const healthBeforeStart = (): string =>
+  'WebhookDeliveries.health() answers once the application has started (app.init() or app.listen()).';
+export const healthNeedsWebhooksModule = (): string =>
+  'WebhooksHealthIndicator needs WebhooksModule.forRoot() imported globally (its default) or in the same module.';
 
 // ---- Handlers ----
 
