@@ -94,9 +94,26 @@ export function decodeBase64(text: string): Buffer | undefined {
 /**
  * A short, stable id derived from a signature, for senders that send no delivery id.
  * A digest rather than the signature itself, so it can be logged and shown without
- * handing out a valid signature.
+ * handing out a valid signature. Where the signature covers a timestamp, a retry signed
+ * again at another second gets another one: use {@link bodyDigestId} there.
  */
 export function signatureDigestId(signature: Uint8Array): string {
+  return digestId(signature);
+}
+
+/**
+ * A short, stable id derived from what a sender sends again unchanged when it retries (its
+ * body, for most), for senders that send no delivery id and sign a timestamp: a retry signed
+ * again at another second keeps it, where the signature's digest would change. The same form
+ * as {@link signatureDigestId}: the first 32 hex characters of a SHA-256. Two deliveries
+ * with the same bytes get the same id, so use it only where a sender's distinct deliveries
+ * never have identical bodies (an event id or time inside them).
+ */
+export function bodyDigestId(body: string | Uint8Array): string {
+  return digestId(body);
+}
+
+function digestId(bytes: string | Uint8Array): string {
   // The one-shot `hash` (Node 20.12+): the same digest without a Hash object per call.
-  return hash('sha256', signature, 'hex').slice(0, 32);
+  return hash('sha256', bytes, 'hex').slice(0, 32);
 }

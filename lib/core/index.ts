@@ -47,6 +47,7 @@ export {
   decodeBase64,
   digestLength,
   signatureDigestId,
+  bodyDigestId,
   type HmacAlgorithm,
   type SignatureEncoding,
 } from './crypto.js';

@@ -1,4 +1,4 @@
-import { hmac, signatureDigestId } from '../core/crypto.js';
+import { bodyDigestId, hmac } from '../core/crypto.js';
 import { WebhookVerificationError } from '../core/errors/index.js';
 import { headerMalformed } from '../core/errors/webhook.messages.js';
 import { prepareSharedSecrets, signingKey, verifyHmacCandidates, type HmacScheme } from '../core/hmac-signature.js';
@@ -20,8 +20,10 @@ const CALENDLY_TOLERANCE_SECONDS = 180;
 /**
  * Calendly (API v2): `Calendly-Webhook-Signature` is `t=<unix seconds>,v1=<hex>`, the hex
  * HMAC-SHA256 of `<t>.<body>` keyed with the webhook signing key (its UTF-8 bytes). Calendly
- * sends no delivery id, so a digest of the signature stands in; the body's `event`
- * (`invitee.created`, …) is the event, read only when asked for. The window is 3 minutes and
+ * sends no delivery id, so a digest of the body stands in, worked out when first read: not of
+ * the signature, which covers `t` and so changes when Calendly signs a retry again. Two
+ * distinct deliveries never share a body (it carries the event's `created_at` and the
+ * resource's URI). The body's `event` (`invitee.created`, …) is the event, read only when asked for. The window is 3 minutes and
  * refuses only old timestamps, as Calendly's guide does. Calendly publishes no SDK.
  */
 export const calendlyProvider: WebhookProvider<Buffer[]> = {
@@ -36,7 +38,7 @@ export const calendlyProvider: WebhookProvider<Buffer[]> = {
     signatureHeader: '`Calendly-Webhook-Signature: t=<unix>,v1=<hex>`',
     signedContent: '`<t>.<body>`',
     algorithm: 'HMAC-SHA256, hex',
-    deliveryId: 'digest of the signature (Calendly sends no id)',
+    deliveryId: 'digest of the body (Calendly sends no id; the signature changes when a retry is signed again)',
     event: 'body `event`',
     timestamp: "`t`, seconds (180 s, as Calendly's guide; only old timestamps are refused)",
     handshake: 'none',
@@ -74,15 +76,15 @@ export const calendlyProvider: WebhookProvider<Buffer[]> = {
     const t = onlyTimestamp(entries);
     const timestamp = parseEpochSeconds(t, SIGNATURE_HEADER);
     assertWithinWindow(timestamp, policy, { pastOnly: true });
-    const signature = verifyHmacCandidates({
+    verifyHmacCandidates({
       header: SIGNATURE_HEADER,
       candidates: entries.all('v1'),
       scheme: SCHEME,
       keys,
       signedParts: [t, '.', delivery.rawBody],
     });
-    // The event from the body only when asked for: verifying a large body does not parse it.
-    return lazyVerifiedWebhook(EVENT_FROM_BODY, delivery, { deliveryId: signatureDigestId(signature), timestamp });
+    // The id and event from the body only when asked for: verifying a large body neither hashes nor parses it.
+    return lazyVerifiedWebhook(FROM_BODY, { delivery, id: undefined }, { timestamp });
   },
 
   parse: parseWebhookBody,
@@ -107,7 +109,14 @@ function onlyTimestamp(entries: KeyValueList): string {
   return all[0]!;
 }
 
-/** The event type, read from the body on first access. */
-const EVENT_FROM_BODY: LazyWebhookFields<IncomingWebhook> = {
-  event: (delivery) => textFieldOf(delivery.json(), 'event'),
+/** What `verify` keeps for the fields read on first access; `id` is the body's digest once worked out. */
+interface CalendlyState {
+  readonly delivery: IncomingWebhook;
+  id: string | undefined;
+}
+
+/** The id (the body's digest, hashed once) and the event type, worked out from the body on first access. */
+const FROM_BODY: LazyWebhookFields<CalendlyState> = {
+  deliveryId: (state) => (state.id ??= bodyDigestId(state.delivery.rawBody)),
+  event: ({ delivery }) => textFieldOf(delivery.json(), 'event'),
 };

@@ -1,5 +1,5 @@
 import { sign as signMessage, verify as verifyMessage, type KeyObject } from 'node:crypto';
-import { decodeSignature, signatureDigestId } from '../core/crypto.js';
+import { bodyDigestId, decodeSignature } from '../core/crypto.js';
 import { WebhookConfigurationError, WebhookVerificationError } from '../core/errors/index.js';
 import {
   providerCannot,
@@ -53,9 +53,11 @@ type DiscordBody =
  *
  * Interactions (`type` 1..5 with an `id`): the delivery id is the body's `id` and the event
  * the type's name (`APPLICATION_COMMAND`, ...); a PING (type 1) is answered `{"type":1}`.
- * Webhook events (`{ version, application_id, type, event }`): no id, so a digest of the
- * signature; the event is `event.type`; a PING (type 0) is answered 204, and every event
- * is acknowledged with 204 as Discord's own middleware does.
+ * Webhook events (`{ version, application_id, type, event }`): no id, so a digest of the body
+ * (not of the signature, which covers the timestamp and so changes when Discord signs a retry
+ * again; each event carries its own `event.timestamp`); the event is `event.type`; a PING
+ * (type 0) is answered 204, and every event is acknowledged with 204 as Discord's own
+ * middleware does.
  *
  * `discord-interactions`' `verifyKey` checks no timestamp window: the 300 s window, both
  * ways, is this library's choice.
@@ -72,7 +74,8 @@ export const discordProvider: WebhookProvider<DiscordKeys> = {
     signatureHeader: '`X-Signature-Ed25519` (hex)',
     signedContent: '`<X-Signature-Timestamp><body>`',
     algorithm: 'Ed25519, hex',
-    deliveryId: 'interactions: body `id`; webhook events: digest of the signature',
+    deliveryId:
+      'interactions: body `id`; webhook events: digest of the body (the signature changes when a retry is signed again)',
     event: 'interactions: the type name (`APPLICATION_COMMAND`, ...); webhook events: `event.type`',
     timestamp: "`X-Signature-Timestamp`, seconds (300 s; the library's choice, Discord's SDK checks none)",
     handshake: 'interaction PING (type 1): `{"type":1}`; webhook-event PING (type 0): 204',
@@ -129,7 +132,7 @@ export const discordProvider: WebhookProvider<DiscordKeys> = {
     if (!keys.publicKeys.some((key) => verifyMessage(null, message, key, signature))) {
       throw new WebhookVerificationError('invalid_signature', signatureMismatch(SIGNATURE_HEADER));
     }
-    return verified(delivery, signature, timestamp);
+    return verified(delivery, timestamp);
   },
 
   parse: parseWebhookBody,
@@ -159,15 +162,16 @@ export const discordProvider: WebhookProvider<DiscordKeys> = {
  * answer) is worked out once, on first use: the module asks for the id and handshake of
  * every delivery, `verifyWebhook` callers may never.
  */
-function verified(delivery: IncomingWebhook, signature: Buffer, timestamp: Date): VerifiedWebhook {
-  return lazyVerifiedWebhook(FROM_BODY, { delivery, signature, body: undefined }, { timestamp });
+function verified(delivery: IncomingWebhook, timestamp: Date): VerifiedWebhook {
+  return lazyVerifiedWebhook(FROM_BODY, { delivery, body: undefined, id: undefined }, { timestamp });
 }
 
 /** What `verify` keeps for the fields read on first access; `body` is classified once, when first needed. */
 interface DiscordState {
   readonly delivery: IncomingWebhook;
-  readonly signature: Buffer;
   body: DiscordBody | undefined;
+  /** The id, once worked out. */
+  id: string | undefined;
 }
 
 function kindOf(state: DiscordState): DiscordBody {
@@ -178,7 +182,7 @@ function kindOf(state: DiscordState): DiscordBody {
 const FROM_BODY: LazyWebhookFields<DiscordState> = {
   deliveryId: (state) => {
     const seen = kindOf(state);
-    return seen.kind === 'interaction' ? seen.id : signatureDigestId(state.signature);
+    return seen.kind === 'interaction' ? seen.id : (state.id ??= bodyDigestId(state.delivery.rawBody));
   },
   event: (state) => {
     const seen = kindOf(state);
@@ -197,7 +201,7 @@ const FROM_BODY: LazyWebhookFields<DiscordState> = {
 /**
  * Interactions carry an `id` and a `type` 1..5; webhook events carry no `id`, `type` 0
  * (PING) or 1 (an event, described in `event`). Anything else was still signed by Discord:
- * it verifies, with a digest id and no event.
+ * it verifies, with the body's digest as its id and no event.
  */
 function classify(body: unknown): DiscordBody {
   const type = fieldOf(body, 'type');

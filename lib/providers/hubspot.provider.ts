@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { hmac, signatureDigestId } from '../core/crypto.js';
+import { bodyDigestId, hmac, signatureDigestId } from '../core/crypto.js';
 import { WebhookConfigurationError } from '../core/errors/index.js';
 import { urlRequired } from '../core/errors/webhook.messages.js';
 import { prepareSharedSecrets, signingKey, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
+import type { IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { assertWithinWindow, parseEpochMilliseconds } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
@@ -13,6 +15,8 @@ const TIMESTAMP_HEADER = 'x-hubspot-request-timestamp';
 const V1_SIGNATURE_HEADER = 'x-hubspot-signature';
 const VERSION_HEADER = 'x-hubspot-signature-version';
 const SCHEME: HmacScheme = { algorithm: 'sha256', encoding: 'base64' };
+/** The field of each event that HubSpot raises on every retry: left out of the delivery id. */
+const ATTEMPT_NUMBER = 'attemptNumber';
 
 /**
  * The percent-escapes HubSpot's documentation says to decode in the URI before checking v3
@@ -32,8 +36,14 @@ const DECODED_ESCAPES = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi;
  * As the SDK's `Signature.isValid`, only a timestamp more than the window in the past is
  * refused (300 s by default); one ahead of the clock is accepted. Decoding means a URI with
  * `%2F` and the same URI with `/` carry the same signature: that is HubSpot's scheme. The
- * body is an array of events, so there is no single event type, and no delivery id: a
- * digest of the signature stands in for one.
+ * body is an array of events, so there is no single event type, and no delivery id. A digest
+ * of the body stands in for one, worked out when first read, with each event's
+ * `attemptNumber` left out: HubSpot raises it on every retry, and signs each retry again at a
+ * new timestamp, so neither the raw body nor the signature stays the same. Everything else in
+ * the events does (`eventId`, `subscriptionId`, `occurredAt`, `objectId`, ...), and no two
+ * distinct batches share all of it. A request without a body (a GET, such as a CRM card's
+ * data fetch) keeps the signature's digest: two such requests for one URI are two requests,
+ * not a retry.
  */
 export const hubspotProvider: WebhookProvider<Buffer[]> = {
   name: 'hubspot',
@@ -49,7 +59,8 @@ export const hubspotProvider: WebhookProvider<Buffer[]> = {
     signedContent:
       'method + full URI (`%3A`, `%2F`, `%3F`, `%40`, `%21`, `%24`, `%27`, `%28`, `%29`, `%2A`, `%2C`, `%3B` decoded) + body + timestamp',
     algorithm: 'HMAC-SHA256, base64 (v3 only)',
-    deliveryId: 'digest of the signature',
+    deliveryId:
+      'digest of the body, each event without its `attemptNumber` (HubSpot sends no id; retries change both); no body: digest of the signature',
     event: 'none (the body is an array of events)',
     timestamp: '`X-HubSpot-Request-Timestamp`, milliseconds (300 s, only the past refused, as the SDK)',
     handshake: 'none',
@@ -106,7 +117,7 @@ export const hubspotProvider: WebhookProvider<Buffer[]> = {
       delivery.rawBody,
       timestampText,
     ]);
-    return { deliveryId: signatureDigestId(signature), event: undefined, timestamp };
+    return lazyVerifiedWebhook(DELIVERY_ID, { delivery, signature, id: undefined }, { event: undefined, timestamp });
   },
 
   parse: parseWebhookBody,
@@ -137,4 +148,32 @@ function methodOf(method: string | undefined): string {
 /** The URI as HubSpot signs it: the documented escapes decoded, everything else as received. */
 function signedUri(url: string): string {
   return url.replace(DECODED_ESCAPES, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
+}
+
+/** What `verify` keeps for the id, worked out (once) when first read. */
+interface HubSpotState {
+  readonly delivery: IncomingWebhook;
+  readonly signature: Buffer;
+  id: string | undefined;
+}
+
+const DELIVERY_ID: LazyWebhookFields<HubSpotState> = {
+  deliveryId: (state) => (state.id ??= deliveryIdOf(state.delivery, state.signature)),
+};
+
+/**
+ * The digest of what stays the same when HubSpot retries: a batch of events (a JSON array)
+ * written again without each event's `attemptNumber`, another body as received. No body: the
+ * signature's digest.
+ */
+function deliveryIdOf(delivery: IncomingWebhook, signature: Buffer): string {
+  if (delivery.rawBody.length === 0) return signatureDigestId(signature);
+  const body = delivery.json();
+  if (!Array.isArray(body)) return bodyDigestId(delivery.rawBody);
+  return bodyDigestId(JSON.stringify(body.map(withoutAttemptNumber)));
+}
+
+function withoutAttemptNumber(event: unknown): unknown {
+  if (typeof event !== 'object' || event === null || Array.isArray(event) || !(ATTEMPT_NUMBER in event)) return event;
+  return Object.fromEntries(Object.entries(event).filter(([key]) => key !== ATTEMPT_NUMBER));
 }

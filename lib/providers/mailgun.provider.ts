@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { hmac, signatureDigestId } from '../core/crypto.js';
+import { bodyDigestId, hmac } from '../core/crypto.js';
 import { WebhookConfigurationError, WebhookVerificationError } from '../core/errors/index.js';
 import { fieldMissing, providerCannot } from '../core/errors/webhook.messages.js';
 import { prepareSharedSecrets, signingKey, verifyHmacCandidates, type HmacScheme } from '../core/hmac-signature.js';
 import { fieldOf, textFieldOf, type IncomingWebhook } from '../core/incoming-webhook.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import { assertWithinWindow, parseEpochSeconds } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
 import type { VerificationPolicy, WebhookProvider } from '../core/webhook-provider.js';
@@ -28,9 +29,19 @@ const TOKEN_BYTES = 25;
  * under its signature until its timestamp leaves the window (300 s, either side). The
  * window on `signature.timestamp` (seconds) is what limits that; Mailgun also suggests
  * remembering each `token` and refusing it a second time. `event-data.id` is the delivery
- * id (a digest of the signature when absent) and `event-data.event` the event type; both
- * come from the unsigned part. A body that is not JSON is a malformed signature; one
- * without its `signature` object or `signature.signature` a missing one.
+ * id and `event-data.event` the event type; both come from the unsigned part.
+ *
+ * Without `event-data.id`, the id is a digest of the body without its `signature` object
+ * (written again as JSON), worked out when first read. Nothing signed can serve: a retry
+ * comes with a new `timestamp` and `token` (it must, to pass the window), so a digest of the
+ * signature would make every retry a new delivery. The rest of the body is what Mailgun
+ * sends again unchanged, and its event data carries the event's own `timestamp` (to the
+ * microsecond) and message, so two distinct events do not share it. That part is not signed,
+ * but neither is `event-data.id`: whoever can send other event data under a captured
+ * signature can already choose any id, so this gives a forger nothing new.
+ *
+ * A body that is not JSON is a malformed signature; one without its `signature` object or
+ * `signature.signature` a missing one.
  */
 export const mailgunProvider: WebhookProvider<Buffer[]> = {
   name: 'mailgun',
@@ -43,7 +54,8 @@ export const mailgunProvider: WebhookProvider<Buffer[]> = {
     signatureHeader: 'none: body `signature.signature` (hex), or `signature.parent-signature` for subaccounts',
     signedContent: '`signature.timestamp` + `signature.token`; **the rest of the body is not signed**',
     algorithm: 'HMAC-SHA256, hex',
-    deliveryId: 'body `event-data.id` (not signed; digest of the signature when absent)',
+    deliveryId:
+      'body `event-data.id` (not signed); when absent, digest of the body without its `signature` object (not signed either)',
     event: 'body `event-data.event` (not signed)',
     timestamp: 'body `signature.timestamp`, seconds (300 s)',
     handshake: 'none',
@@ -87,7 +99,7 @@ export const mailgunProvider: WebhookProvider<Buffer[]> = {
     if (typeof token !== 'string' || token === '') {
       throw new WebhookVerificationError('malformed_signature', fieldMissing(SIGNATURE_OBJECT, '`token`'));
     }
-    const signature = verifyHmacCandidates({
+    verifyHmacCandidates({
       header: SIGNATURE_FIELD,
       candidates,
       scheme: SCHEME,
@@ -95,11 +107,10 @@ export const mailgunProvider: WebhookProvider<Buffer[]> = {
       signedParts: [timestampText, token],
     });
     const eventData = fieldOf(delivery.json(), 'event-data');
-    return {
-      deliveryId: textFieldOf(eventData, 'id') ?? signatureDigestId(signature),
-      event: textFieldOf(eventData, 'event'),
-      timestamp,
-    };
+    const id = textFieldOf(eventData, 'id');
+    const event = textFieldOf(eventData, 'event');
+    if (id !== undefined) return { deliveryId: id, event, timestamp };
+    return lazyVerifiedWebhook(UNSIGNED_PART_ID, { delivery, id: undefined }, { event, timestamp });
   },
 
   parse: parseWebhookBody,
@@ -174,4 +185,18 @@ function jsonObjectOf(payload: Buffer): Record<string, unknown> {
     );
   }
   return body as Record<string, unknown>;
+}
+
+/**
+ * The id of a delivery without `event-data.id`: the digest of the body without its
+ * `signature` object (which changes on every retry), written again as JSON; hashed once.
+ */
+const UNSIGNED_PART_ID: LazyWebhookFields<{ readonly delivery: IncomingWebhook; id: string | undefined }> = {
+  deliveryId: (state) => (state.id ??= bodyDigestId(JSON.stringify(withoutSignature(state.delivery)))),
+};
+
+function withoutSignature(delivery: IncomingWebhook): Record<string, unknown> {
+  // `verify` made sure the body is a JSON object.
+  const body = delivery.json() as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(body).filter(([key]) => key !== 'signature'));
 }

@@ -1,5 +1,5 @@
 import { createPublicKey, sign as signMessage, verify as verifyMessage, type KeyObject } from 'node:crypto';
-import { decodeBase64, signatureDigestId } from '../core/crypto.js';
+import { bodyDigestId, decodeBase64 } from '../core/crypto.js';
 import { WebhookConfigurationError, WebhookVerificationError } from '../core/errors/index.js';
 import {
   providerCannot,
@@ -9,15 +9,14 @@ import {
 } from '../core/errors/webhook.messages.js';
 import { assertWithinWindow, parseEpochSeconds } from '../core/timestamp.js';
 import { parseWebhookBody } from '../core/webhook-body.js';
+import { lazyVerifiedWebhook, type LazyWebhookFields } from '../core/lazy-verified-webhook.js';
 import type { WebhookProvider } from '../core/webhook-provider.js';
+import type { IncomingWebhook } from '../core/incoming-webhook.js';
 import { signingKeyOf } from '../core/asymmetric-keys.js';
 
 const SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature';
 const TIMESTAMP_HEADER = 'x-twilio-email-event-webhook-timestamp';
 const PEM_PUBLIC_KEY = '-----BEGIN PUBLIC KEY-----';
-/** The order of the P-256 group: an ECDSA `s` and `n - s` verify alike. */
-const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-const P256_HALF_ORDER = P256_ORDER >> 1n;
 const SCALAR_BYTES = 32;
 
 /** The verification keys (several while SendGrid's key is being replaced). */
@@ -34,8 +33,10 @@ interface SendGridKeys {
  * does); `sign` needs the private key (`privateKey`).
  *
  * The body is an array of events, so there is no one event type; and no delivery id, so a
- * digest of the signature stands in, taken with `s` in its low form: an ECDSA signature
- * stays valid with `s` replaced by `n - s`, and that twin must not pass as a new delivery.
+ * digest of the body stands in, worked out when first read. Not the signature's: it covers
+ * the timestamp, so it changes when SendGrid signs a retry again, and an ECDSA signature
+ * stays valid with `s` replaced by `n - s` (that twin has the same body, so it is a repeat).
+ * Distinct batches never share a body: every event carries its own `sg_event_id`.
  *
  * `@sendgrid/eventwebhook` checks no timestamp window: the 300 s window, both ways, is
  * this library's choice.
@@ -52,7 +53,7 @@ export const sendGridProvider: WebhookProvider<SendGridKeys> = {
     signatureHeader: '`X-Twilio-Email-Event-Webhook-Signature` (base64 DER ECDSA)',
     signedContent: '`<X-Twilio-Email-Event-Webhook-Timestamp><body>`',
     algorithm: 'ECDSA P-256 with SHA-256, base64 DER',
-    deliveryId: 'digest of the signature (low-`s` form)',
+    deliveryId: 'digest of the body (SendGrid sends no id; the signature changes when a retry is signed again)',
     event: 'none (the body is an array of events)',
     timestamp:
       "`X-Twilio-Email-Event-Webhook-Timestamp`, seconds (300 s; the library's choice, SendGrid's SDK checks none)",
@@ -110,7 +111,7 @@ export const sendGridProvider: WebhookProvider<SendGridKeys> = {
     if (!keys.publicKeys.some(matches)) {
       throw new WebhookVerificationError('invalid_signature', signatureMismatch(SIGNATURE_HEADER));
     }
-    return { deliveryId: signatureDigestId(lowS(scalars)), event: undefined, timestamp };
+    return lazyVerifiedWebhook(BODY_ID, { delivery, id: undefined }, { event: undefined, timestamp });
   },
 
   parse: parseWebhookBody,
@@ -194,13 +195,7 @@ function derInteger(der: Buffer, offset: number): { value: Buffer; end: number }
   return { value: der.subarray(offset + 2, end), end };
 }
 
-/** `r || s` as two 32-byte numbers, with `s` replaced by `n - s` when it is the high one of the pair. */
-function lowS({ r, s }: { r: Buffer; s: Buffer }): Buffer {
-  let scalar = BigInt(`0x${s.toString('hex')}`);
-  if (scalar > P256_HALF_ORDER) scalar = P256_ORDER - scalar;
-  return Buffer.concat([fixed(BigInt(`0x${r.toString('hex')}`)), fixed(scalar)]);
-}
-
-function fixed(value: bigint): Buffer {
-  return Buffer.from(value.toString(16).padStart(SCALAR_BYTES * 2, '0'), 'hex');
-}
+/** The id: the body's digest, hashed once, when first read. */
+const BODY_ID: LazyWebhookFields<{ readonly delivery: IncomingWebhook; id: string | undefined }> = {
+  deliveryId: (state) => (state.id ??= bodyDigestId(state.delivery.rawBody)),
+};

@@ -1,5 +1,5 @@
 import type { BinaryLike } from 'node:crypto';
-import { bytesEqual, hmac, signatureDigestId } from '../core/crypto.js';
+import { bodyDigestId, bytesEqual, hmac } from '../core/crypto.js';
 import { WebhookVerificationError } from '../core/errors/index.js';
 import { headerMalformed } from '../core/errors/webhook.messages.js';
 import { prepareSharedSecrets, signingKey, verifyHmacSignature, type HmacScheme } from '../core/hmac-signature.js';
@@ -19,8 +19,10 @@ const URL_VALIDATION = 'endpoint.url_validation';
 /**
  * Zoom: `x-zm-signature` is `v0=` followed by the hex HMAC-SHA256, under the app's secret
  * token, of `v0:<x-zm-request-timestamp>:<body>` (the timestamp in seconds, as sent). The
- * body's `event` is the event. Zoom sends no delivery id, so the signature's digest stands
- * in for one. The timestamp must be within 300 s of now either way (Zoom has no SDK that
+ * body's `event` is the event. Zoom sends no delivery id, so the body's digest stands in for
+ * one, worked out when first read: not the signature's, which covers the timestamp and so
+ * changes when Zoom signs a retry again. Distinct events never share a body (each carries its
+ * `event_ts`, in milliseconds, and its object). The timestamp must be within 300 s of now either way (Zoom has no SDK that
  * says otherwise).
  *
  * Zoom signs its `endpoint.url_validation` challenge like any event; once it verifies, the
@@ -40,7 +42,7 @@ export const zoomProvider: WebhookProvider<Buffer[]> = {
     signatureHeader: '`x-zm-signature: v0=<hex>`',
     signedContent: '`v0:<x-zm-request-timestamp>:<body>`',
     algorithm: 'HMAC-SHA256, hex',
-    deliveryId: 'digest of the signature',
+    deliveryId: 'digest of the body (Zoom sends no id; the signature changes when a retry is signed again)',
     event: 'body `event`',
     timestamp: '`x-zm-request-timestamp`, seconds (300 s)',
     handshake:
@@ -94,11 +96,11 @@ export const zoomProvider: WebhookProvider<Buffer[]> = {
     assertWithinWindow(timestamp, policy);
     const signed: readonly BinaryLike[] = [`v0:${timestampText}:`, delivery.rawBody];
     const signature = verifyHmacSignature(received.slice(PREFIX.length), SIGNATURE_HEADER, SCHEME, keys, signed);
-    // Read from the body only when asked for: verifying a large body need not parse it.
+    // Read from the body only when asked for: verifying a large body need not hash or parse it.
     return lazyVerifiedWebhook(
       FROM_BODY,
-      { delivery, keys, signed, signature, handshake: null },
-      { deliveryId: signatureDigestId(signature), timestamp },
+      { delivery, keys, signed, signature, handshake: null, id: undefined },
+      { timestamp },
     );
   },
 
@@ -147,10 +149,13 @@ interface ZoomState {
   readonly signed: readonly BinaryLike[];
   readonly signature: Buffer;
   handshake: WebhookResponse | undefined | null;
+  /** The body's digest, once worked out. */
+  id: string | undefined;
 }
 
-/** The event and the answer to a URL validation, from the body, when asked for. */
+/** The id (the body's digest, hashed once), the event and the URL validation's answer, when asked for. */
 const FROM_BODY: LazyWebhookFields<ZoomState> = {
+  deliveryId: (state) => (state.id ??= bodyDigestId(state.delivery.rawBody)),
   event: ({ delivery }) => textFieldOf(delivery.json(), 'event'),
   handshake: (state) => {
     if (state.handshake === null) {

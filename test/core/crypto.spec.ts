@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import {
+  bodyDigestId,
   bytesEqual,
   decodeBase64,
   decodeSignature,
@@ -92,6 +93,17 @@ describe('crypto helpers', () => {
       expect(signature.toString('hex')).not.toContain(id);
       expect(signatureDigestId(Buffer.from(signature))).toBe(id);
       expect(signatureDigestId(createHmac('sha256', 'k').update('n').digest())).not.toBe(id);
+    });
+  });
+
+  describe('bodyDigestId', () => {
+    it('is the first 32 hex digits of the SHA-256 of the bytes (a string as UTF-8), the same form as signatureDigestId', () => {
+      const body = '{"name":"João"}';
+      const id = bodyDigestId(Buffer.from(body, 'utf8'));
+      expect(id).toBe(createHash('sha256').update(body, 'utf8').digest('hex').slice(0, 32));
+      expect(bodyDigestId(body)).toBe(id);
+      expect(bodyDigestId(new Uint8Array(Buffer.from(body, 'utf8')))).toBe(id);
+      expect(bodyDigestId('{"name":"Joao"}')).not.toBe(id);
     });
   });
 });

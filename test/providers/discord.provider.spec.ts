@@ -43,8 +43,8 @@ function verify(
   });
 }
 
-const digestOf = (headers: Record<string, string>) =>
-  createHash('sha256').update(Buffer.from(headers['x-signature-ed25519']!, 'hex')).digest('hex').slice(0, 32);
+/** The id of a webhook event: Discord sends none, so the first 32 hex characters of the body's SHA-256. */
+const bodyDigest = (body: string | Buffer) => createHash('sha256').update(body).digest('hex').slice(0, 32);
 
 const interaction = (type: number, id = '1252005811405094912') =>
   JSON.stringify({ application_id: '1251316715767504957', id, token: 'tok', type, version: 1, data: { name: 'roll' } });
@@ -168,15 +168,34 @@ describe('discord provider', () => {
       },
     });
 
-    it('type 1: event from event.type, a digest id, acknowledged with 204 as Discord expects', () => {
+    it('type 1: event from event.type, the body digest as id, acknowledged with 204 as Discord expects', () => {
       const headers = signed(event);
       const result = verify(headers, event);
       expect(result.event).toBe('APPLICATION_AUTHORIZED');
-      expect(result.deliveryId).toBe(digestOf(headers));
+      expect(result.deliveryId).toBe(bodyDigest(event));
       expect(result.deliveryId).not.toContain(headers['x-signature-ed25519'].slice(0, 16));
       expect(result.timestamp).toEqual(SENT);
       expect(result.handshake).toBeUndefined();
       expect(result.acknowledgement).toMatchObject({ status: 204, body: undefined, contentType: undefined });
+    });
+
+    it('gives a retry signed again at another second the same id, another event another id', () => {
+      const first = verify(signed(event), event);
+      // Both inside the 300 s window: the retry's timestamp and signature differ, its body does not.
+      const later = String(Number(SENT_S) + 200);
+      const again = verify(signed(event, later), event, { now: new Date(SENT.getTime() + 210_000) });
+      expect(again.timestamp).toEqual(new Date(Number(later) * 1000));
+      expect(again.deliveryId).toBe(first.deliveryId);
+      const other = event.replace('14:42:53.064834', '14:42:54.000001');
+      expect(verify(signed(other), other).deliveryId).toBe(bodyDigest(other));
+      expect(bodyDigest(other)).not.toBe(first.deliveryId);
+    });
+
+    it('works the id out only when it is read, once', () => {
+      const result = verify(signed(event), event);
+      expect(typeof Object.getOwnPropertyDescriptor(result, 'deliveryId')?.get).toBe('function');
+      expect(result.deliveryId).toBe(bodyDigest(event));
+      expect(result.deliveryId).toBe(result.deliveryId);
     });
 
     it('type 0: the PING is answered 204 with no body, after verification', () => {
@@ -205,11 +224,11 @@ describe('discord provider', () => {
       ['a string type', '{"type":"2","id":"1"}'],
       ['an id that is an object', '{"type":2,"id":{}}'],
       ['bytes that are not UTF-8', Buffer.from([0xff, 0xfe, 0x7b])],
-    ])('verify when signed (%s), with a digest id, no event, no answer, never throwing', (_label, body) => {
+    ])('verify when signed (%s), with the body digest as id, no event, no answer, never throwing', (_label, body) => {
       const headers = signed(body);
       const result = verify(headers, body);
       expect(result).toEqual({
-        deliveryId: digestOf(headers),
+        deliveryId: bodyDigest(body),
         event: undefined,
         timestamp: SENT,
         handshake: undefined,

@@ -1,11 +1,11 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { Signature } from '@hubspot/api-client/lib/src/utils/signature.js';
 import { signWebhook, verifyWebhook, WebhookConfigurationError, WebhookVerifier } from '../../lib/index.js';
 import type { WebhookHeaders } from '../../lib/index.js';
 import { hubspotProvider } from '../../lib/providers/hubspot.provider.js';
 import { flipByte, reasonOf } from '../core/rejections.js';
-import { HUBSPOT_EVENTS_BODY, hubspotSender, hubspotSignedUri } from '../senders/hubspot.sender.js';
+import { HUBSPOT_EVENTS_BODY, hubspotDeliveryId, hubspotSender, hubspotSignedUri } from '../senders/hubspot.sender.js';
 
 const SECRET = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 const URL_ = 'https://hooks.example.com/webhooks/hubspot?portal=62515';
@@ -185,6 +185,59 @@ describe('hubspot provider', () => {
       expect(() => signWebhook({ provider: hubspotProvider, secret: SECRET, payload: '[]' })).toThrow(
         WebhookConfigurationError,
       );
+    });
+  });
+
+  describe('the delivery id (HubSpot sends none)', () => {
+    /** The batch as HubSpot sends it again: every event's `attemptNumber` raised. */
+    const attempt = (number: number, body = HUBSPOT_EVENTS_BODY) =>
+      JSON.stringify(
+        (JSON.parse(body) as Record<string, unknown>[]).map((event) => ({ ...event, attemptNumber: number })),
+      );
+
+    it('gives a retry signed again later, with its attemptNumber raised, the same id; another batch another id', () => {
+      const first = verify(headersFor(sdkSignature({})));
+      expect(first.deliveryId).toBe(hubspotDeliveryId(HUBSPOT_EVENTS_BODY));
+      // The same body at another time, both inside the 300 s window.
+      const later = NOW.getTime() + 250_000;
+      const resigned = verify(headersFor(sdkSignature({ timestamp: later }), String(later)), HUBSPOT_EVENTS_BODY, {
+        now: new Date(later + 1000),
+      });
+      expect(resigned.timestamp).toEqual(new Date(later));
+      expect(resigned.deliveryId).toBe(first.deliveryId);
+      // HubSpot's own retry: attemptNumber 1, signed again.
+      const retry = attempt(1);
+      const retried = verify(headersFor(sdkSignature({ body: retry, timestamp: later }), String(later)), retry, {
+        now: new Date(later + 1000),
+      });
+      expect(retried.deliveryId).toBe(first.deliveryId);
+      const other = HUBSPOT_EVENTS_BODY.replace('1871893410', '1871893411');
+      expect(verify(headersFor(sdkSignature({ body: other })), other).deliveryId).not.toBe(first.deliveryId);
+    });
+
+    it("takes out only the events' attemptNumber: another body is hashed as received", () => {
+      const body = '{"callbackId":"ap-102-193-1-1","attemptNumber":0}';
+      const id = verify(headersFor(sdkSignature({ body })), body).deliveryId;
+      expect(id).toBe(createHash('sha256').update(body).digest('hex').slice(0, 32));
+      const raised = body.replace('0}', '1}');
+      expect(verify(headersFor(sdkSignature({ body: raised })), raised).deliveryId).not.toBe(id);
+    });
+
+    it('keeps the signature digest for a request without a body: two GETs of one URI are two requests', () => {
+      const signature = sdkSignature({ method: 'GET', body: '' });
+      const get = verify(headersFor(signature), '', { method: 'GET' });
+      expect(get.deliveryId).toBe(
+        createHash('sha256').update(Buffer.from(signature, 'base64')).digest('hex').slice(0, 32),
+      );
+      const later = NOW.getTime() + 1000;
+      const again = sdkSignature({ method: 'GET', body: '', timestamp: later });
+      expect(verify(headersFor(again, String(later)), '', { method: 'GET' }).deliveryId).not.toBe(get.deliveryId);
+    });
+
+    it('works the id out only when it is read, once', () => {
+      const result = verify(headersFor(sdkSignature({})));
+      expect(typeof Object.getOwnPropertyDescriptor(result, 'deliveryId')?.get).toBe('function');
+      expect(result.deliveryId).toBe(result.deliveryId);
     });
   });
 

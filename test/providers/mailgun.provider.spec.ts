@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { signWebhook, verifyWebhook, WebhookConfigurationError, WebhookVerifier } from '../../lib/index.js';
 import { mailgunProvider } from '../../lib/providers/mailgun.provider.js';
@@ -108,6 +108,40 @@ describe('mailgun provider', () => {
       );
       expect(result.deliveryId).toMatch(/^[0-9a-f]{32}$/);
       expect(result.deliveryId).not.toContain(signatureOf(NOW_S).slice(0, 16));
+    });
+  });
+
+  describe('the id of a delivery without event-data.id', () => {
+    const eventData = Object.fromEntries(
+      Object.entries(MAILGUN_DELIVERED_EVENT['event-data']).filter(([key]) => key !== 'id'),
+    ) as Omit<(typeof MAILGUN_DELIVERED_EVENT)['event-data'], 'id'>;
+    const withoutId = { 'event-data': eventData };
+    /** The first 32 hex characters of the SHA-256 of the body without its `signature` object. */
+    const expectedId = (rest: Record<string, unknown>) =>
+      createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 32);
+
+    it('gives a retry signed again (new timestamp and token) the same id; other event data another id', () => {
+      const first = verify(bodyWith({ token: TOKEN, timestamp: NOW_S, signature: signatureOf(NOW_S) }, withoutId));
+      expect(first.deliveryId).toBe(expectedId(withoutId));
+      expect(first.event).toBe('delivered');
+      // Both inside the 300 s window.
+      const later = String(Number(NOW_S) + 240);
+      const token = 'f1c6588278221e79aa2fad7cad0a01b22177bf38945711f234';
+      const retry = verify(bodyWith({ token, timestamp: later, signature: signatureOf(later, token) }, withoutId), {
+        now: new Date(NOW.getTime() + 250_000),
+      });
+      expect(retry.timestamp).toEqual(new Date(Number(later) * 1000));
+      expect(retry.deliveryId).toBe(first.deliveryId);
+      const other = { 'event-data': { ...eventData, timestamp: eventData.timestamp + 0.000001 } };
+      const another = verify(bodyWith({ token: TOKEN, timestamp: NOW_S, signature: signatureOf(NOW_S) }, other));
+      expect(another.deliveryId).toBe(expectedId(other));
+      expect(another.deliveryId).not.toBe(first.deliveryId);
+    });
+
+    it('works the id out only when it is read, once', () => {
+      const result = verify(bodyWith({ token: TOKEN, timestamp: NOW_S, signature: signatureOf(NOW_S) }, withoutId));
+      expect(typeof Object.getOwnPropertyDescriptor(result, 'deliveryId')?.get).toBe('function');
+      expect(result.deliveryId).toBe(result.deliveryId);
     });
   });
 

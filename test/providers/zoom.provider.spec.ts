@@ -58,11 +58,8 @@ function without(headers: Record<string, string>, name: string): Record<string, 
   return Object.fromEntries(Object.entries(headers).filter(([key]) => key !== name));
 }
 
-const digestOf = (signatureHeader: string) =>
-  createHash('sha256')
-    .update(Buffer.from(signatureHeader.slice(3), 'hex'))
-    .digest('hex')
-    .slice(0, 32);
+/** The id of a delivery: Zoom sends none, so the first 32 hex characters of the body's SHA-256. */
+const bodyDigest = (body: string) => createHash('sha256').update(body).digest('hex').slice(0, 32);
 
 describe('zoom provider', () => {
   describe("against Zoom's documented check", () => {
@@ -93,14 +90,35 @@ describe('zoom provider', () => {
   });
 
   describe('delivery id, event and timestamp', () => {
-    it('the digest of the signature, the body event, the header timestamp', () => {
+    it('the digest of the body, the body event, the header timestamp', () => {
       const headers = headersFor(MEETING_ENDED);
       expect(verify(headers, MEETING_ENDED)).toEqual({
-        deliveryId: digestOf(headers['x-zm-signature']!),
+        deliveryId: bodyDigest(MEETING_ENDED),
         event: 'meeting.ended',
         timestamp: SENT,
         handshake: undefined,
       });
+    });
+
+    it('gives a retry signed again at another second the same id, another body another id', () => {
+      const first = verify(headersFor(MEETING_ENDED), MEETING_ENDED);
+      // Both inside the 300 s window: the retry's timestamp and signature differ, its body does not.
+      const later = String(Number(SENT_SECONDS) + 240);
+      const again = verify(headersFor(MEETING_ENDED, later), MEETING_ENDED, {
+        now: new Date(SENT.getTime() + 250_000),
+      });
+      expect(again.timestamp).toEqual(new Date(Number(later) * 1000));
+      expect(again.deliveryId).toBe(first.deliveryId);
+      const other = MEETING_ENDED.replace('"duration":30', '"duration":31');
+      expect(verify(headersFor(other), other).deliveryId).toBe(bodyDigest(other));
+      expect(bodyDigest(other)).not.toBe(first.deliveryId);
+    });
+
+    it('works the id out only when it is read, once', () => {
+      const result = verify(headersFor(MEETING_ENDED), MEETING_ENDED);
+      expect(typeof Object.getOwnPropertyDescriptor(result, 'deliveryId')?.get).toBe('function');
+      expect(result.deliveryId).toBe(bodyDigest(MEETING_ENDED));
+      expect(result.deliveryId).toBe(result.deliveryId);
     });
 
     it.each([
