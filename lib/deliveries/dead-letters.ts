@@ -1,4 +1,4 @@
-import type { Job, Queue, QueueEvents } from 'bullmq';
+import type { Job, QueueEvents } from 'bullmq';
 import { WEBHOOK_REASON_STATUS, WebhookConfigurationError, type WebhookRejectionReason } from '../core/errors/index.js';
 import { noFailedDelivery } from '../core/errors/webhook.messages.js';
 import type { DeliveryJobData } from './delivery-job.js';
@@ -22,6 +22,21 @@ export interface FailedDelivery {
 }
 
 /**
+ * BullMQ's `Queue` as dead letters use it, and its `QueueEvents`. Declared here rather than
+ * imported, so that the published declarations name no bullmq type: bullmq is an optional peer,
+ * and an application without it must still compile against the package (scripts/test-package.sh).
+ */
+export interface DeadLetterQueue {
+  getFailed(): Promise<unknown[]>;
+  getJob(id: string): Promise<unknown>;
+}
+
+/** See {@link DeadLetterQueue}: BullMQ's `QueueEvents`, as far as its owner needs to know. */
+export interface DeadLetterEvents {
+  close(): Promise<void>;
+}
+
+/**
  * The dead letters of a {@link WebhookQueue}: the BullMQ jobs that failed every attempt. Lists
  * and reads them, and replays one through the workers. Uses the queue's BullMQ `Queue`, and a
  * `QueueEvents` opened on the first replay (by `openEvents`) and closed by {@link close}.
@@ -30,8 +45,8 @@ export class DeadLetters {
   private events?: QueueEvents;
 
   constructor(
-    private readonly queue: Queue,
-    private readonly openEvents: () => Promise<QueueEvents>,
+    private readonly queue: DeadLetterQueue,
+    private readonly openEvents: () => Promise<DeadLetterEvents>,
   ) {}
 
   /** The dead letters, newest first, optionally of one source. */
@@ -56,7 +71,7 @@ export class DeadLetters {
   async replay(id: string, timeoutMs: number): Promise<string | undefined> {
     const job = await this.failedJob(id);
     if (!job) throw new WebhookConfigurationError(noFailedDelivery(id));
-    this.events ??= await this.openEvents();
+    this.events ??= (await this.openEvents()) as QueueEvents;
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     return await this.outcome(job, this.events, timeoutMs);
   }

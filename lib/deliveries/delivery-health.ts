@@ -42,6 +42,7 @@ export type WebhookQueueHealth = WebhookQueueHealthUp | WebhookQueueHealthDown;
  * queue's Redis answer, with the queue's job counts. Holds no connection URL, host or password.
  */
 export interface WebhookDeliveriesHealth {
+  /** The de-duplication store. */
   readonly store: WebhookStoreHealth;
   /** Queue mode only (`processing: 'queue'`). */
   readonly queue?: WebhookQueueHealth;
