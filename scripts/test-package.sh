@@ -5,7 +5,8 @@
 # output expected):
 #   nest12-esm  NestJS 12 (ESM only), "type": "module", module/moduleResolution NodeNext
 #   nest11-cjs  NestJS 11, CommonJS, module commonjs + moduleResolution node (top-level main/types)
-# Both also mount the ./dashboard entry's module and verify through the ./core entry. A third, core-only,
+# Both also mount the ./dashboard entry's module, serve GET /health with the ./terminus entry's indicator (terminus
+# 12.1.0 and 11.0.0) and verify through the ./core entry. A third, core-only,
 # installs the tarball alone with --omit=peer and checks that ./core loads and verifies without any peer.
 # Catches what only the packed package shows: files left out of `files`, missing .d.ts or public
 # exports, a package.json that `moduleResolution: node` cannot resolve (no `types`/`main`), peer
