@@ -2,7 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { App } from 'supertest/types.js';
 import { WebhookSigner, WebhooksModule, type WebhooksModuleOptions } from '../../lib/index.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { eventually } from '../support/queue-idle.js';
 import { deliver } from './fixtures/deliver.js';
+import { SECRETS } from './fixtures/secrets.js';
 import { PLATFORMS, startTestApp, testWebhooksOptions, type TestApp } from './fixtures/test-app.js';
 
 let redis: TestRedis;
@@ -111,12 +113,83 @@ describe.each(PLATFORMS)('deliveries on %s', (platform) => {
       expect(testApp.calls.of('slow')).toHaveLength(1);
     }, 15_000);
 
+    it('forgets a handled delivery after deliveries.ttlSeconds: a repeat is then handled again', async () => {
+      const ttlSeconds = 3;
+      const testApp = await startTestApp(
+        WebhooksModule.forRoot({
+          sources: { guuru: { secret: SECRETS.guuru } },
+          // No replay window, so a ttl of seconds is allowed (start-up refuses one shorter than the window).
+          toleranceSeconds: 0,
+          deliveries: { ...storeOptions().deliveries, ttlSeconds },
+        }),
+        { platform, handlers: 'guuru-only' },
+      );
+      apps.push(testApp);
+      const server = testApp.app.getHttpServer() as App;
+      const signed = testApp.app.get(WebhookSigner).sign('guuru', { question: 'remember me for a while' });
+      expect((await deliver(server, '/webhooks/guuru', signed).expect(200)).body.handled).toBe(1);
+      const handledAt = Date.now();
+      expect((await deliver(server, '/webhooks/guuru', signed).expect(200)).body).toMatchObject({ duplicate: true });
+      // The sender keeps repeating it: each repeat is a duplicate until the record expires.
+      await eventually(
+        async () => (await deliver(server, '/webhooks/guuru', signed).expect(200)).body.handled === 1,
+        ttlSeconds * 1000 + 15_000,
+        'the repeat handled again once the ttl is over',
+      );
+      expect(Date.now() - handledAt).toBeGreaterThanOrEqual(ttlSeconds * 1000 - 100);
+      expect(testApp.calls.of('guuru')).toHaveLength(2);
+    }, 30_000);
+
     it('releases the claim when the payload is refused, so nothing is both skipped and unprocessed', async () => {
       const testApp = await start();
       const server = testApp.app.getHttpServer() as App;
       const signed = testApp.app.get(WebhookSigner).sign('guuru', { rating: 'not a number' });
       await deliver(server, '/webhooks/guuru', signed).expect(400);
       await deliver(server, '/webhooks/guuru', signed).expect(400);
+    });
+  });
+
+  describe('deliveries.ttlSeconds at start-up', () => {
+    const apps: TestApp[] = [];
+    const startWith = (options: Partial<WebhooksModuleOptions>): Promise<TestApp> =>
+      startTestApp(WebhooksModule.forRoot({ ...testWebhooksOptions(), ...options }), { platform }).then((app) => {
+        apps.push(app);
+        return app;
+      });
+
+    afterEach(async () => {
+      await Promise.all(apps.splice(0).map((app) => app.app.close()));
+    });
+
+    it('refuses a ttl shorter than the longest replay window, a source’s own window included', async () => {
+      // Every source here has the default 300 s window but usersnap, whose own is 600 s.
+      await expect(startWith({ deliveries: { ttlSeconds: 60 } })).rejects.toThrow(
+        'deliveries.ttlSeconds (60) must be at least the longest replay window (600s)',
+      );
+      await expect(startWith({ deliveries: { ttlSeconds: 599 } })).rejects.toThrow(
+        'deliveries.ttlSeconds (599) must be at least the longest replay window (600s)',
+      );
+      const withoutUsersnap = Object.fromEntries(
+        Object.entries(testWebhooksOptions().sources).filter(([name]) => name !== 'usersnap'),
+      );
+      await expect(
+        startTestApp(WebhooksModule.forRoot({ sources: withoutUsersnap, deliveries: { ttlSeconds: 299 } }), {
+          platform,
+          handlers: 'guuru-only',
+        }),
+      ).rejects.toThrow('deliveries.ttlSeconds (299) must be at least the longest replay window (300s)');
+    });
+
+    it('accepts a ttl as long as the longest window', async () => {
+      const app = await startWith({ deliveries: { ttlSeconds: 600 } });
+      const signed = app.app.get(WebhookSigner).sign('guuru', { question: 'a ttl of exactly the window' });
+      await deliver(app.app.getHttpServer() as App, '/webhooks/guuru', signed).expect(200);
+    });
+
+    it.each([0, -5, Number.NaN, Number.POSITIVE_INFINITY])('refuses ttlSeconds %p', async (ttlSeconds) => {
+      await expect(startWith({ deliveries: { ttlSeconds } })).rejects.toThrow(
+        'deliveries.ttlSeconds must be a positive number of seconds.',
+      );
     });
   });
 

@@ -7,15 +7,20 @@ import { WebhookSigner } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
 import { signSampleDeliveries } from '../../sample/payloads.js';
 import type { ReceivedDelivery } from '../../sample/received.log.js';
+import { sampleConfig } from '../../sample/sample.config.js';
+import { capturedLogs } from '../support/log-capture.js';
 import { deliver } from './fixtures/deliver.js';
-import { initTestApplication, PLATFORMS } from './fixtures/test-app.js';
+import { CapturingLogger, initTestApplication, PLATFORMS } from './fixtures/test-app.js';
 
 describe.each(PLATFORMS)('the sample app on %s', (platform) => {
   let app: INestApplication;
+  // The sample logs as it would in production (every level), into the record the suite's
+  // no-secret check reads (test/setup-after-env.ts), and this file's own check below.
+  const logs = new CapturingLogger();
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = await initTestApplication(moduleRef, platform, { rawBody: true, logger: false });
+    app = await initTestApplication(moduleRef, platform, { rawBody: true, logger: logs });
   });
 
   afterAll(async () => {
@@ -36,8 +41,14 @@ describe.each(PLATFORMS)('the sample app on %s', (platform) => {
       'shopsurvey:onResponse:ShopSurveyEventDto',
       'billing:onInvoice:StandardWebhookEventDto',
       'github:onPush:Object',
+      'stripe:onPayment:Object',
+      'slack:onMention:Object',
     ]);
     expect(received[0]!.attachments).toEqual(['screenshot.png (image/png, 70 bytes)']);
+    // Its handlers' log lines reach the record, one per delivery.
+    for (const entry of received) {
+      expect(logs.find('log', `${entry.source} `).some((line) => line.includes(entry.deliveryId))).toBe(true);
+    }
   });
 
   it('counts those deliveries in GET /metrics, by source and outcome, with a handling-time histogram', async () => {
@@ -58,7 +69,7 @@ describe.each(PLATFORMS)('the sample app on %s', (platform) => {
         return [series, Number(value)];
       }),
     );
-    for (const source of ['usersnap', 'survicate', 'shopsurvey', 'billing', 'github']) {
+    for (const source of ['usersnap', 'survicate', 'shopsurvey', 'billing', 'github', 'stripe', 'slack']) {
       expect(counts[`webhook_deliveries_total{source="${source}",outcome="verified",reason=""}`]).toBe(1);
       expect(counts[`webhook_deliveries_total{source="${source}",outcome="handled",reason=""}`]).toBe(1);
     }
@@ -69,5 +80,17 @@ describe.each(PLATFORMS)('the sample app on %s', (platform) => {
     expect(counts['webhook_deliveries_total{source="(unknown)",outcome="rejected",reason="unknown_source"}']).toBe(2);
     expect(response.text).not.toContain('made-up');
     expect(response.text).toMatch(/^webhook_handling_seconds_count\{source="billing",outcome="handled"\} 1$/m);
+    // The refusals were logged, and the suite's no-secret check sees those lines.
+    expect(logs.find('warn', 'webhook rejected source=guuru reason=invalid_signature')).toHaveLength(1);
+    expect(capturedLogs()).toContain('webhook rejected source=guuru reason=invalid_signature');
+  });
+
+  afterAll(() => {
+    // Every secret the sample holds, those the suite-wide check does not know of included.
+    const text = capturedLogs();
+    const secrets = Object.entries(sampleConfig).filter(([name]) => /secret|token/i.test(name));
+    expect(secrets.length).toBeGreaterThanOrEqual(8);
+    // Names only in the message, so the failure itself does not print a secret.
+    expect(secrets.filter(([, value]) => text.includes(String(value))).map(([name]) => name)).toEqual([]);
   });
 });
