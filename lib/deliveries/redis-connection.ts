@@ -245,8 +245,7 @@ function isClusterNode(node: unknown): node is RedisClusterNode {
 }
 
 function keyPrefixOf(connection: RedisClusterConnection | RedisClusterClient): unknown {
-  const options = (isClusterConnection(connection) ? connection.options : connection.options) as
-    { keyPrefix?: unknown; redisOptions?: { keyPrefix?: unknown } } | undefined;
+  const options = connection.options as { keyPrefix?: unknown; redisOptions?: { keyPrefix?: unknown } } | undefined;
   const prefix = options?.keyPrefix ?? options?.redisOptions?.keyPrefix;
   return prefix === '' ? undefined : prefix;
 }
@@ -302,7 +301,7 @@ function describeNode(node: unknown): string {
     const { host, port } = node as { host?: unknown; port?: unknown };
     return `${typeof host === 'string' ? host : '127.0.0.1'}:${typeof port === 'number' ? port : 6379}`;
   }
-  return 'a node given as a string';
+  return 'an unreadable node';
 }
 
 /** The error text without the connection URL, or any URL's credentials, which may hold a password. */

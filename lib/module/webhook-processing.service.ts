@@ -126,7 +126,14 @@ export class WebhookProcessing
   /** Connects to Redis where configured, so a missing Redis fails start-up, not the first delivery. */
   async onModuleInit(): Promise<void> {
     this.store = await this.openStore();
-    if (this.queued) this.queue = await WebhookQueue.open(this.options.queue!);
+    if (!this.queued) return;
+    try {
+      this.queue = await WebhookQueue.open(this.options.queue!);
+    } catch (error) {
+      // Nest runs no shutdown hook after a failed start: the store's connection must not outlive it.
+      await this.store.close?.().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Workers start once every handler has been discovered. */
