@@ -110,13 +110,90 @@ export const linearProvider: WebhookProvider<Buffer[]> = {
 
 /** The SDK's checks: present, a finite number, a time Date can hold. */
 function requiredTimestamp(delivery: IncomingWebhook): Date {
-  const value = fieldOf(delivery.json(), TIMESTAMP_FIELD);
+  const value = trailingTimestamp(delivery.rawBody) ?? fieldOf(delivery.json(), TIMESTAMP_FIELD);
   if (value === undefined || value === null) {
     throw new WebhookVerificationError('missing_timestamp', fieldMissing('body', TIMESTAMP_FIELD));
   }
   const timestamp = typeof value === 'number' ? dateOf(value) : undefined;
   if (!timestamp) throw new WebhookVerificationError('malformed_timestamp', timestampInvalid(TIMESTAMP_FIELD));
   return timestamp;
+}
+
+const TAIL_KEY = Buffer.from(TIMESTAMP_FIELD, 'latin1');
+/** More digits than any millisecond time Date can hold: the full parse decides. */
+const MAX_TAIL_DIGITS = 16;
+/** Linear writes `webhookTimestamp` second to last, before `webhookId`; a few more are looked at. */
+const TAIL_MEMBERS = 4;
+
+/**
+ * `webhookTimestamp`, read backwards from the end of the signed bytes when it is among the last
+ * members of the top-level object (Linear writes `...,"webhookTimestamp":1700000000000,
+ * "webhookId":"..."}`), so verifying a 64 KB delivery does not parse it. Only members whose key
+ * and value are plain (a string without backslashes, or digits) are stepped over: in valid JSON
+ * every quote not after a backslash delimits a string, so what is read is exactly the top-level
+ * object's last members, and the last `webhookTimestamp`, which `JSON.parse` keeps. Anything
+ * else (an escape, a nested value, a fraction, a leading zero) is `undefined`: the caller parses.
+ */
+function trailingTimestamp(body: Buffer): number | undefined {
+  let at = skipSpaceBack(body, body.length - 1);
+  if (body[at] !== 0x7d) return undefined; // }
+  for (let member = 0; member < TAIL_MEMBERS; member += 1) {
+    const value = memberBefore(body, at - 1);
+    if (!value) return undefined;
+    if (value.key.equals(TAIL_KEY)) return value.digits ? Number(value.digits) : undefined;
+    if (body[value.start] !== 0x2c) return undefined; // the first member, and no timestamp
+    at = value.start;
+  }
+  return undefined;
+}
+
+interface TailMember {
+  readonly key: Buffer;
+  /** The value's digits, when it is a whole number without a leading zero. */
+  readonly digits: string | undefined;
+  /** Where the `,` or `{` before the member is. */
+  readonly start: number;
+}
+
+/** The plain member that ends at or before `end` (spaces skipped), or `undefined`. */
+function memberBefore(body: Buffer, end: number): TailMember | undefined {
+  let at = skipSpaceBack(body, end);
+  let digits: string | undefined;
+  if (body[at] === 0x22) {
+    at = stringStartBefore(body, at);
+  } else {
+    const digitsEnd = at + 1;
+    while (at >= 0 && body[at]! >= 0x30 && body[at]! <= 0x39) at -= 1;
+    const length = digitsEnd - at - 1;
+    if (length === 0 || length > MAX_TAIL_DIGITS || (length > 1 && body[at + 1] === 0x30)) return undefined;
+    digits = body.toString('latin1', at + 1, digitsEnd);
+    at += 1;
+  }
+  if (at < 0) return undefined;
+  at = skipSpaceBack(body, at - 1);
+  if (body[at] !== 0x3a) return undefined; // :
+  at = skipSpaceBack(body, at - 1);
+  if (body[at] !== 0x22) return undefined;
+  const keyStart = stringStartBefore(body, at);
+  if (keyStart < 0) return undefined;
+  const start = skipSpaceBack(body, keyStart - 1);
+  if (body[start] !== 0x2c && body[start] !== 0x7b) return undefined; // , or {
+  return { key: body.subarray(keyStart + 1, at), digits, start };
+}
+
+/** The opening quote of the string whose closing quote is at `close`; -1 for any backslash. */
+function stringStartBefore(body: Buffer, close: number): number {
+  for (let at = close - 1; at >= 0; at -= 1) {
+    if (body[at] === 0x5c) return -1;
+    if (body[at] === 0x22) return at;
+  }
+  return -1;
+}
+
+/** The index of the last byte at or before `at` that is not JSON whitespace (-1 when none is). */
+function skipSpaceBack(body: Buffer, at: number): number {
+  while (at >= 0 && (body[at] === 0x20 || body[at] === 0x0a || body[at] === 0x0d || body[at] === 0x09)) at -= 1;
+  return at;
 }
 
 function optionalTimestamp(delivery: IncomingWebhook): Date | undefined {

@@ -221,6 +221,71 @@ describe('linear provider', () => {
     });
   });
 
+  describe('webhookTimestamp read from the end of the body', () => {
+    const T = SENT.getTime();
+    /** Verifies with the window on, counting how often the body is parsed. */
+    function verifyCountingParses(body: string): { result: string | Date | undefined; parses: number } {
+      const delivery = new IncomingWebhook(headersFor(body), Buffer.from(body));
+      let parses = 0;
+      const json = delivery.json.bind(delivery);
+      delivery.json = () => {
+        parses += 1;
+        return json();
+      };
+      const keys = linearProvider.prepareKeys({ secrets: [SECRET] });
+      try {
+        return { result: linearProvider.verify(delivery, keys, { toleranceSeconds: 60, now: SENT }).timestamp, parses };
+      } catch (error) {
+        return {
+          result: reasonOf(() => {
+            throw error;
+          }),
+          parses,
+        };
+      }
+    }
+
+    it("reads Linear's own layout (webhookTimestamp, then webhookId, last) without parsing the body", () => {
+      expect(verifyCountingParses(ISSUE)).toEqual({ result: SENT, parses: 0 });
+      const spaced = `{ "type": "Issue", "webhookTimestamp" : ${T} ,\n "webhookId": "abc" }\n`;
+      expect(verifyCountingParses(spaced)).toEqual({ result: SENT, parses: 0 });
+    });
+
+    // Each body: what the shortcut must not misread. The answer must be the full parse's.
+    it.each([
+      ['nested last member', `{"type":"Issue","data":{"webhookTimestamp":${T}}}`],
+      ['an earlier duplicate: the last one counts', `{"webhookTimestamp":1,"type":"Issue","webhookTimestamp":${T}}`],
+      ['a later duplicate: the last one counts', `{"webhookTimestamp":${T},"type":"Issue","webhookTimestamp":1}`],
+      ['inside a string with escaped quotes', `{"type":"Issue","note":"x\\",\\"webhookTimestamp\\":${T}"}`],
+      ['an escaped key', `{"type":"Issue","webhook\\u0054imestamp":${T}}`],
+      ['a fraction', `{"type":"Issue","webhookTimestamp":${T}.5}`],
+      ['an exponent', `{"type":"Issue","webhookTimestamp":1.7e12}`],
+      ['a negative time', `{"type":"Issue","webhookTimestamp":-${T}}`],
+      ['a leading zero (not JSON)', `{"type":"Issue","webhookTimestamp":0${T}}`],
+      ['a string', `{"type":"Issue","webhookTimestamp":"${T}"}`],
+      ['a top-level array', `[{"webhookTimestamp":${T}}]`],
+      ['after a nested last member', `{"webhookTimestamp":${T},"data":{"a":1}}`],
+      ['behind a literal', `{"webhookTimestamp":${T},"ok":true}`],
+    ])('%s: the same answer as parsing the body', (_label, body) => {
+      const parsed = ((): unknown => {
+        try {
+          return (JSON.parse(body) as { webhookTimestamp?: unknown }).webhookTimestamp;
+        } catch {
+          return undefined;
+        }
+      })();
+      const expected =
+        parsed === undefined || parsed === null
+          ? 'missing_timestamp'
+          : typeof parsed !== 'number'
+            ? 'malformed_timestamp'
+            : Math.abs(parsed - T) > 60_000
+              ? 'timestamp_out_of_window'
+              : new Date(parsed);
+      expect(verifyCountingParses(body).result).toEqual(expected);
+    });
+  });
+
   describe('window and webhookTimestamp', () => {
     it('is 60 s by default, configurable, off with 0', () => {
       const headers = headersFor(ISSUE);
