@@ -304,7 +304,7 @@ async function main(): Promise<void> {
     target: `throughput with the dashboard recording ≥ ${TARGET} × without (mean over blocks of the on ÷ off ratios)`,
     value: throughput.mean,
     threshold: TARGET,
-    met: throughput.mean >= TARGET,
+    met: throughput.low >= TARGET,
   };
 
   const data = {
@@ -510,7 +510,8 @@ async function mainInterleaved(): Promise<void> {
       target: `throughput while recording ≥ ${TARGET} × paused (all recording windows' deliveries per second ÷ all paused windows')`,
       value: overall,
       threshold: TARGET,
-      met: overall >= TARGET,
+      // Met only when the interval's lower bound clears the target: a target within the noise is not met.
+      met: throughput.low >= TARGET,
     };
     const data = {
       benchmark: 'dashboard',
@@ -554,9 +555,20 @@ async function mainInterleaved(): Promise<void> {
         '`WebhookEvents` has no listener and no subscriber, so no outcome event is built and the delivery path is ' +
         'the one of an app without a dashboard; recording, two events per delivery are built and recorded. Windows this short alternate ' +
         'faster than the shared machine changes speed, so both kinds see the same machine.',
-      `- Target: throughput while recording at least ${TARGET} of paused (a cost of at most 3 %): ` +
-        `**${target.met ? 'met' : 'missed'}** (${overall.toFixed(3)}; 95 % bootstrap interval over the ${PAIRS} ` +
-        `pairs of windows ${interval(throughput)}).`,
+      '',
+      '<!-- summary -->',
+      '',
+      `Throughput while the dashboard records, ÷ paused, in one app under one load: ${overall.toFixed(3)} ` +
+        `(95 % bootstrap interval over the ${PAIRS} pairs of windows ${interval(throughput)}). The target, a cost ` +
+        `of at most 3 % (≥ ${TARGET}), counts as met only when the lower bound clears it: ` +
+        `**${target.met ? 'met' : 'missed'}**. CPU per delivery, paused ÷ recording: ` +
+        `${cpuOf(pairs).toFixed(3)} (${interval(cpu)}).`,
+      '',
+      '<!-- /summary -->',
+      '',
+      `- Target: throughput while recording at least ${TARGET} of paused (a cost of at most 3 %), met only when ` +
+        `the interval's lower bound clears it: **${target.met ? 'met' : 'missed'}** (${overall.toFixed(3)}; ` +
+        `95 % bootstrap interval over the ${PAIRS} pairs of windows ${interval(throughput)}).`,
       `- The app's CPU time per delivery, paused ÷ recording (1.00 = recording is free): ` +
         `${cpuOf(pairs).toFixed(3)} (95 % bootstrap interval ${interval(cpu)}).`,
       '',
