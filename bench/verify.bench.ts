@@ -940,6 +940,9 @@ async function main(): Promise<void> {
       `does not count. A ratio is the median of the per-round ratios, with its ${CONFIDENCE * 100} % bootstrap ` +
       'interval in brackets; ops/s are medians. ' +
       'Method: `bench/README.md`.',
+    '',
+    '<!-- summary -->',
+    '',
     `- A target is met only when the lower bound of its interval clears it. Issue 15 (64 KB, \`WebhookVerifier\` and ` +
       `\`verifyWebhook\` ≥ ${FLOOR_TARGET_64KB} × floor): ${count(is64)} met. Issue 13 (1 KB, \`WebhookVerifier\` ≥ ` +
       `${FLOOR_TARGET_1KB} × floor, HMAC senders): ${count(is1)} met; \`verifyWebhook\` ≥ ${STANDARDWEBHOOKS_TARGET} × ` +
@@ -953,6 +956,8 @@ async function main(): Promise<void> {
               `[${target.interval.low.toFixed(2)}–${target.interval.high.toFixed(2)}] < ${target.threshold}`,
           )
           .join('; ')}.`,
+    '',
+    '<!-- /summary -->',
     '',
     ...SIZES_RUN.flatMap((size) => [`## ${size.label}`, '', floorTable(size), '']),
     '## Standard Webhooks against the `standardwebhooks` package',
