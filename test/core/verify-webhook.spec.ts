@@ -125,7 +125,7 @@ describe('verifyWebhook', () => {
   });
 
   it.each([
-    ['an unknown provider name', { provider: 'github' as 'guuru', secret: 'secret' }],
+    ['an unknown provider name', { provider: 'no-such-sender' as 'guuru', secret: 'secret' }],
     ['no secret', { provider: 'guuru' as const }],
     ['an empty secret', { provider: 'guuru' as const, secret: '' }],
     ['an empty secret in a list', { provider: 'guuru' as const, secret: ['secret', ''] }],
