@@ -211,7 +211,12 @@ describe('queue lifecycle (BullMQ on a real Redis, Express)', () => {
     const jobs = await queue.getJobs(['waiting', 'active', 'completed', 'delayed', 'failed']);
     const queuedIds = new Set(jobs.map((job) => (job.data as { deliveryId: string }).deliveryId));
     for (const answer of accepted) expect(queuedIds.has(answer.body.deliveryId as string)).toBe(true);
-    expect((await queue.getJobCounts('waiting')).waiting).toBe(accepted.length);
+    // A job without a 200 is a delivery whose answer the closing server cut off (the client saw a network
+    // error): the sender retries it, and the retry is the same job. None other may be there.
+    const cutOff = answers.filter((answer) => answer.status === 'refused').length;
+    const waiting = (await queue.getJobCounts('waiting')).waiting;
+    expect(waiting).toBeGreaterThanOrEqual(accepted.length);
+    expect(waiting).toBeLessThanOrEqual(accepted.length + cutOff);
     // The slow job finished before the worker stopped.
     expect(app.calls.of('slow')).toHaveLength(1);
   });
