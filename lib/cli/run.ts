@@ -74,7 +74,7 @@ function reportError(error: unknown, output: CliOutput): number {
     return EXIT.usage;
   }
   const message = error instanceof Error ? error.message : String(error);
-  // An abstract generic class narrows `unknown` to WebhookError<any>: typed back here.
+  // instanceof on the generic base class leaves the reason untyped: typed back here.
   const reason: string | undefined = error instanceof WebhookError ? (error as WebhookError).reason : undefined;
   if (output.json) output.object({ ok: false, error: 'failed', reason: reason ?? null, message });
   else output.error(cliMessages.failed(message, reason));

@@ -27,7 +27,7 @@ export interface HmacScheme {
 export interface HmacCandidates {
   /** The header the signatures came from, for messages. */
   readonly header: string;
-  /** The signatures as received (without any `v1=`-style prefix): any one may match. */
+  /** The signatures as received (without their `v1=`-style prefix): each one may match. */
   readonly candidates: readonly string[];
   readonly scheme: HmacScheme;
   /** The secrets as HMAC keys (see {@link prepareSharedSecrets}). */

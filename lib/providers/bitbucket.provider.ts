@@ -21,7 +21,7 @@ const NAMED_SIGNATURE = /^([A-Za-z0-9-]{1,16})=(.*)$/s;
 /**
  * Bitbucket (Cloud and Data Center): `X-Hub-Signature` is `sha256=` followed by the
  * lowercase hex HMAC-SHA256 of the raw body under the webhook's secret. The prefix names
- * the algorithm: any other name is refused as `unsupported_algorithm`. Only the body is
+ * the algorithm: every other name is refused as `unsupported_algorithm`. Only the body is
  * signed: `X-Request-UUID` (Cloud; `X-Request-Id` on Data Center) is the delivery id and
  * `X-Event-Key` the event, both plain headers; there is no timestamp and no replay window.
  */
