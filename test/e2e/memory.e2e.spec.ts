@@ -157,9 +157,10 @@ describe.each(PLATFORMS)('memory on %s', (platform) => {
           `retained ${cost.retainedMb.toFixed(1)} MB`,
       );
       expect(statuses).toEqual(Array.from({ length: CONCURRENCY }, () => 413));
-      // At most the limit is read per request (50 x 2 MB if all were at their limit at once); 40 to 80 MB
-      // here. Reading whole bodies before refusing them costs 220 to 230 MB (checked by breaking the limit).
-      expect(cost.peakMb).toBeLessThan(CONCURRENCY * 2.4);
+      // At most the limit is read per request (50 x 2 MB if all were at their limit at once), plus garbage a
+      // loaded machine has not collected yet: 40 to 80 MB here, once 142 MB on a busy CI machine. Reading whole
+      // bodies before refusing them costs 220 to 230 MB (checked by breaking the limit), above this bound.
+      expect(cost.peakMb).toBeLessThan(CONCURRENCY * 3.4);
       // Keeping what was read up to the limit would hold about 100 MB afterwards.
       expect(cost.retainedMb).toBeLessThan(10);
     }, 180_000);
