@@ -84,6 +84,8 @@ export class DeliveryClaims {
   /**
    * Renews every held claim with one timer, every third of a lease (so each is renewed at least
    * once a third of its lease, whenever it began): a short handler costs a map entry, not a timer.
+   * The timer stops when it finds nothing held, not when the last claim is dropped: between
+   * deliveries that would stop and start a timer for every one.
    */
   private hold(key: string, owner: string): void {
     this.held.set(key, owner);
@@ -94,12 +96,14 @@ export class DeliveryClaims {
 
   private drop(key: string): void {
     this.held.delete(key);
-    if (this.held.size > 0 || !this.renewal) return;
-    clearInterval(this.renewal);
-    this.renewal = undefined;
   }
 
   private renewAll(): void {
+    if (this.held.size === 0) {
+      clearInterval(this.renewal);
+      this.renewal = undefined;
+      return;
+    }
     for (const [key, owner] of this.held) {
       this.store()
         .claim(key, owner, this.settings.leaseSeconds)

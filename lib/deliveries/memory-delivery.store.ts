@@ -2,22 +2,22 @@ import { WebhookDeliveryError } from '../core/errors/index.js';
 import { deliveryStoreFull } from '../core/errors/webhook.messages.js';
 import type { DeliveryClaim, DeliveryProgress, DeliveryStore } from './delivery-store.js';
 
+/**
+ * One remembered delivery. Mutable, and one object for its whole life (claimed, then done or
+ * released): a delivery costs one allocation and one heap slot, not one per change of state.
+ */
 interface Entry {
-  readonly state: 'processing' | 'released' | 'done';
-  /** The claim's owner, while processing. */
-  readonly owner?: string;
-  /** When the entry is gone whatever happens: the lease's end, or the end of `ttlSeconds`. */
-  readonly expiresAt: number;
-  /** From when forgetting it lets nothing be handled twice: see {@link MemoryDeliveryStore}. */
-  readonly forgettableAt: number;
-  readonly handledBy: readonly string[];
-}
-
-/** An entry in the order of the time it may be forgotten (stale when the map holds another entry for the key). */
-interface Forgettable {
-  readonly at: number;
   readonly key: string;
-  readonly entry: Entry;
+  state: 'processing' | 'released' | 'done';
+  /** The claim's owner, while processing. */
+  owner: string | undefined;
+  /** When the entry is gone whatever happens: the lease's end, or the end of `ttlSeconds`. */
+  expiresAt: number;
+  /** From when forgetting it lets nothing be handled twice: see {@link MemoryDeliveryStore}. */
+  forgettableAt: number;
+  handledBy: readonly string[];
+  /** Its place in the heap. */
+  index: number;
 }
 
 /** Options of {@link MemoryDeliveryStore}. */
@@ -29,6 +29,11 @@ export interface MemoryDeliveryStoreOptions {
 }
 
 const NONE: readonly string[] = [];
+// The usual answers, made once: a claim answers with a settled promise and allocates nothing.
+const DONE: Promise<DeliveryClaim> = Promise.resolve(Object.freeze({ state: 'done', handledBy: NONE }));
+const IN_PROGRESS: Promise<DeliveryClaim> = Promise.resolve(Object.freeze({ state: 'in_progress', handledBy: NONE }));
+const CLAIMED: Promise<DeliveryClaim> = Promise.resolve(Object.freeze({ state: 'claimed', handledBy: NONE }));
+const SETTLED: Promise<void> = Promise.resolve();
 
 /**
  * The default store: one process's memory, bounded by `maxEntries`. When full, it forgets
@@ -41,8 +46,8 @@ const NONE: readonly string[] = [];
  */
 export class MemoryDeliveryStore implements DeliveryStore {
   private readonly entries = new Map<string, Entry>();
-  /** A min-heap on `at`: the next entry that may be forgotten is on top. */
-  private heap: Forgettable[] = [];
+  /** A min-heap of every entry on `forgettableAt`, each knowing its index: the next that may be forgotten is on top. */
+  private readonly heap: Entry[] = [];
   private readonly maxEntries: number;
   private readonly now: () => number;
 
@@ -59,90 +64,108 @@ export class MemoryDeliveryStore implements DeliveryStore {
   claim(key: string, owner: string, leaseSeconds: number): Promise<DeliveryClaim> {
     const now = this.now();
     const entry = this.live(key, now);
-    if (entry?.state === 'done') return Promise.resolve({ state: 'done', handledBy: NONE });
-    if (entry?.state === 'processing' && entry.owner !== owner) {
-      return Promise.resolve({ state: 'in_progress', handledBy: NONE });
+    if (entry?.state === 'done') return DONE;
+    if (entry?.state === 'processing' && entry.owner !== owner) return IN_PROGRESS;
+    const expiresAt = now + leaseSeconds * 1000;
+    if (entry) {
+      // Released by a failed attempt, or renewed by its owner.
+      this.change(entry, 'processing', owner, expiresAt, expiresAt, entry.handledBy);
+      return entry.handledBy.length === 0 ? CLAIMED : Promise.resolve({ state: 'claimed', handledBy: entry.handledBy });
     }
-    if (!entry && !this.makeRoom(now)) {
+    if (!this.makeRoom(now)) {
       return Promise.reject(new WebhookDeliveryError('delivery_store_full', deliveryStoreFull()));
     }
-    const handledBy = entry?.handledBy ?? NONE;
-    const expiresAt = now + leaseSeconds * 1000;
-    this.put(key, { state: 'processing', owner, expiresAt, forgettableAt: expiresAt, handledBy });
-    return Promise.resolve({ state: 'claimed', handledBy });
+    this.insert({ key, state: 'processing', owner, expiresAt, forgettableAt: expiresAt, handledBy: NONE, index: -1 });
+    return CLAIMED;
   }
 
   complete(key: string, ttlSeconds: number, replayableUntilMs?: number): Promise<void> {
     const expiresAt = this.now() + ttlSeconds * 1000;
     const forgettableAt = Math.min(expiresAt, replayableUntilMs ?? Infinity);
-    this.put(key, { state: 'done', expiresAt, forgettableAt, handledBy: NONE });
-    return Promise.resolve();
+    const entry = this.entries.get(key);
+    if (entry) this.change(entry, 'done', undefined, expiresAt, forgettableAt, NONE);
+    else this.insert({ key, state: 'done', owner: undefined, expiresAt, forgettableAt, handledBy: NONE, index: -1 });
+    return SETTLED;
   }
 
   release(key: string, owner: string, progress?: DeliveryProgress): Promise<void> {
     const entry = this.entries.get(key);
-    if (entry?.state !== 'processing' || entry.owner !== owner) return Promise.resolve();
+    if (entry?.state !== 'processing' || entry.owner !== owner) return SETTLED;
     if (progress && progress.handledBy.length > 0) {
       // Handlers that succeeded must not run again on the retry: kept as long as a done delivery would be.
       const expiresAt = this.now() + progress.ttlSeconds * 1000;
-      this.put(key, { state: 'released', expiresAt, forgettableAt: expiresAt, handledBy: progress.handledBy });
+      this.change(entry, 'released', undefined, expiresAt, expiresAt, progress.handledBy);
     } else {
-      this.entries.delete(key);
+      this.remove(entry);
     }
-    return Promise.resolve();
+    return SETTLED;
   }
 
   private live(key: string, now: number): Entry | undefined {
     const entry = this.entries.get(key);
     if (entry && entry.expiresAt <= now) {
-      this.entries.delete(key);
+      this.remove(entry);
       return undefined;
     }
     return entry;
-  }
-
-  private put(key: string, entry: Entry): void {
-    this.entries.set(key, entry);
-    this.push({ at: entry.forgettableAt, key, entry });
-    // Replaced entries leave stale heap items behind: rebuild before they outnumber the live ones.
-    if (this.heap.length > 2 * this.maxEntries + 1024) this.rebuildHeap();
   }
 
   /** Whether there is room for one more entry, forgetting what may be forgotten to make it. */
   private makeRoom(now: number): boolean {
     while (this.entries.size >= this.maxEntries) {
       const top = this.heap[0];
-      if (!top || top.at > now) return false;
-      this.pop();
-      if (this.entries.get(top.key) === top.entry) this.entries.delete(top.key);
+      if (!top || top.forgettableAt > now) return false;
+      this.remove(top);
     }
     return true;
   }
 
-  private rebuildHeap(): void {
-    this.heap = [...this.entries].map(([key, entry]) => ({ at: entry.forgettableAt, key, entry }));
-    for (let index = (this.heap.length >> 1) - 1; index >= 0; index -= 1) this.siftDown(index);
+  private insert(entry: Entry): void {
+    this.entries.set(entry.key, entry);
+    entry.index = this.heap.length;
+    this.heap.push(entry);
+    this.siftUp(entry.index);
   }
 
-  private push(item: Forgettable): void {
+  private change(
+    entry: Entry,
+    state: Entry['state'],
+    owner: string | undefined,
+    expiresAt: number,
+    forgettableAt: number,
+    handledBy: readonly string[],
+  ): void {
+    const earlier = forgettableAt < entry.forgettableAt;
+    entry.state = state;
+    entry.owner = owner;
+    entry.expiresAt = expiresAt;
+    entry.forgettableAt = forgettableAt;
+    entry.handledBy = handledBy;
+    if (earlier) this.siftUp(entry.index);
+    else this.siftDown(entry.index);
+  }
+
+  private remove(entry: Entry): void {
+    this.entries.delete(entry.key);
+    const last = this.heap.pop()!;
+    if (last === entry) return;
+    this.heap[entry.index] = last;
+    last.index = entry.index;
+    this.siftUp(last.index);
+    this.siftDown(last.index);
+  }
+
+  private siftUp(start: number): void {
     const heap = this.heap;
-    heap.push(item);
-    let index = heap.length - 1;
+    const item = heap[start]!;
+    let index = start;
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if (heap[parent]!.at <= item.at) break;
-      heap[index] = heap[parent]!;
+      if (heap[parent]!.forgettableAt <= item.forgettableAt) break;
+      this.place(heap[parent]!, index);
       index = parent;
     }
-    heap[index] = item;
-  }
-
-  private pop(): void {
-    const last = this.heap.pop();
-    if (last && this.heap.length > 0) {
-      this.heap[0] = last;
-      this.siftDown(0);
-    }
+    this.place(item, index);
   }
 
   private siftDown(start: number): void {
@@ -152,11 +175,16 @@ export class MemoryDeliveryStore implements DeliveryStore {
     for (;;) {
       let child = 2 * index + 1;
       if (child >= heap.length) break;
-      if (child + 1 < heap.length && heap[child + 1]!.at < heap[child]!.at) child += 1;
-      if (heap[child]!.at >= item.at) break;
-      heap[index] = heap[child]!;
+      if (child + 1 < heap.length && heap[child + 1]!.forgettableAt < heap[child]!.forgettableAt) child += 1;
+      if (heap[child]!.forgettableAt >= item.forgettableAt) break;
+      this.place(heap[child]!, index);
       index = child;
     }
-    heap[index] = item;
+    this.place(item, index);
+  }
+
+  private place(entry: Entry, index: number): void {
+    this.heap[index] = entry;
+    entry.index = index;
   }
 }

@@ -18,6 +18,14 @@ interface ExpressRequest extends IncomingMessage {
   body?: unknown;
 }
 
+/** The part of an Express response this adapter uses beyond Node's. */
+interface ExpressResponse extends ServerResponse {
+  send(body?: string): unknown;
+}
+
+/** What Express's `res.json()` sends JSON with. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** The parts of Express 5's router this adapter reorders. */
 interface ExpressAppLike {
   readonly router?: { stack?: { route?: { path?: unknown } }[] };
@@ -81,5 +89,18 @@ export class ExpressWebhookAdapter implements WebhookHttpAdapter {
     const res = response as ServerResponse;
     res.statusCode = status;
     if (contentType !== undefined) res.setHeader('content-type', contentType);
+  }
+
+  send(response: unknown, status: number, contentType: string | undefined, body: string | undefined): void {
+    this.prepareAnswer(response, status, contentType);
+    (response as ExpressResponse).send(body);
+  }
+
+  sendJson(response: unknown, status: number, json: string): void {
+    const res = response as ServerResponse;
+    res.statusCode = status;
+    res.setHeader('content-type', JSON_CONTENT_TYPE);
+    res.setHeader('content-length', Buffer.byteLength(json));
+    res.end(json);
   }
 }

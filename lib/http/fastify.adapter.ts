@@ -27,7 +27,11 @@ interface FastifyRequestLike {
 interface FastifyReplyLike {
   header(name: string, value: string): unknown;
   code(status: number): unknown;
+  send(payload?: string): unknown;
 }
+
+/** What Fastify sends a serialized object with. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 type ParserDone = (error: Error | null, body?: unknown) => void;
 
@@ -94,6 +98,16 @@ export class FastifyWebhookAdapter implements WebhookHttpAdapter {
     const reply = response as FastifyReplyLike;
     reply.code(status);
     if (contentType !== undefined) reply.header('content-type', contentType);
+  }
+
+  send(response: unknown, status: number, contentType: string | undefined, body: string | undefined): void {
+    this.prepareAnswer(response, status, contentType);
+    (response as FastifyReplyLike).send(body);
+  }
+
+  sendJson(response: unknown, status: number, json: string): void {
+    // A string with its content type set is sent as it is: Fastify serializes nothing.
+    this.send(response, status, JSON_CONTENT_TYPE, json);
   }
 
   /**

@@ -35,6 +35,14 @@ export interface WebhookHttpAdapter {
   parsedJson(request: unknown): unknown;
   /** Sets the status and content type of the answer the route then returns the body of. */
   prepareAnswer(response: unknown, status: number, contentType: string | undefined): void;
+  /** Sends an answer the platform's way (its charset rules included): a sender's own answer. */
+  send(response: unknown, status: number, contentType: string | undefined, body: string | undefined): void;
+  /**
+   * Sends a JSON text as it is, with `application/json; charset=utf-8` and its length: the
+   * module's receipt. It skips what the platform's JSON answer adds and no sender reads (an
+   * ETag hashed from the body on Express, a serializer lookup on Fastify), on every delivery.
+   */
+  sendJson(response: unknown, status: number, json: string): void;
   /**
    * Called once at module initialisation, after Nest registered the routes, with the
    * platform's instance (Nest's `HttpAdapter.getInstance()`): for platforms that must be told

@@ -16,3 +16,12 @@ export function answerWith(
   adapter.prepareAnswer(response, answer.status, answer.contentType);
   return answer.body;
 }
+
+/**
+ * Sends an answer on a route that handles its response itself (`@Res()`): the receipt as
+ * its JSON text, a sender's answer with its status and content type, the platform's way.
+ */
+export function sendAnswer(adapter: WebhookHttpAdapter, response: unknown, answer: WebhookAnswer): void {
+  if (answer instanceof WebhookResponse) adapter.send(response, answer.status, answer.contentType, answer.body);
+  else adapter.sendJson(response, 200, JSON.stringify(answer));
+}

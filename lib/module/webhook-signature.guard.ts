@@ -36,7 +36,7 @@ export class WebhookSignatureGuard implements CanActivate {
     private readonly tracing: WebhookTracing,
   ) {}
 
-  canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<object>();
     const adapter = this.adapters.get();
     const sourceName = this.sourceNameOf(context, adapter, request);
@@ -44,25 +44,28 @@ export class WebhookSignatureGuard implements CanActivate {
     const tenant = adapter.param(request, 'tenant');
     const trace = this.tracing.startRequest(sourceName, attemptId);
     let source: WebhookSource | undefined;
+    let resolved: SourceVerifier | Promise<SourceVerifier>;
+    // The secret first: an unknown tenant or a failing resolver is answered without reading the body.
+    const resolveStart = performance.now();
     try {
       source = this.sources.route(sourceName, adapter.method(request), tenant);
-      // The secret first: an unknown tenant or a failing resolver is answered without reading the body.
-      const resolveStart = performance.now();
-      const resolved = source.verifierFor(tenant, adapter.headers(request));
-      return resolved instanceof Promise
-        ? resolved.then(
-            (verifier) =>
-              this.verify(request, adapter, source!, attemptId, trace, verifier, performance.now() - resolveStart),
-            (error: unknown) =>
-              this.refuse(request, adapter, attemptId, trace, sourceName, source, tenant, undefined, error),
-          )
-        : this.verify(request, adapter, source, attemptId, trace, resolved, 0);
+      resolved = source.verifierFor(tenant, adapter.headers(request));
     } catch (error) {
       return this.refuse(request, adapter, attemptId, trace, sourceName, source, tenant, undefined, error);
     }
+    const routed = source;
+    if (!(resolved instanceof Promise)) return this.verify(request, adapter, routed, attemptId, trace, resolved, 0);
+    return resolved.then(
+      (verifier) => this.verify(request, adapter, routed, attemptId, trace, verifier, performance.now() - resolveStart),
+      (error: unknown) => this.refuse(request, adapter, attemptId, trace, sourceName, routed, tenant, undefined, error),
+    );
   }
 
-  private async verify(
+  /**
+   * Reads the body and verifies it: synchronously when the platform already holds the bytes
+   * (Nest's guard runner then awaits nothing), through a promise when the stream must be read.
+   */
+  private verify(
     request: object,
     adapter: WebhookHttpAdapter,
     source: WebhookSource,
@@ -70,12 +73,34 @@ export class WebhookSignatureGuard implements CanActivate {
     trace: AttemptTrace | undefined,
     resolved: SourceVerifier,
     resolveMs: number,
-  ): Promise<boolean> {
-    const headers = adapter.headers(request);
-    let rawBody: Buffer | undefined;
+  ): boolean | Promise<boolean> {
+    let body: Buffer | Promise<Buffer>;
     try {
-      const body = adapter.readBody(request, this.sources.maxBodyBytes);
-      rawBody = Buffer.isBuffer(body) ? body : await body;
+      body = adapter.readBody(request, this.sources.maxBodyBytes);
+    } catch (error) {
+      return this.refuse(request, adapter, attemptId, trace, source.name, source, resolved.tenant, undefined, error);
+    }
+    if (Buffer.isBuffer(body))
+      return this.verifyBytes(request, adapter, source, attemptId, trace, resolved, resolveMs, body);
+    return body.then(
+      (rawBody) => this.verifyBytes(request, adapter, source, attemptId, trace, resolved, resolveMs, rawBody),
+      (error: unknown) =>
+        this.refuse(request, adapter, attemptId, trace, source.name, source, resolved.tenant, undefined, error),
+    );
+  }
+
+  private verifyBytes(
+    request: object,
+    adapter: WebhookHttpAdapter,
+    source: WebhookSource,
+    attemptId: string,
+    trace: AttemptTrace | undefined,
+    resolved: SourceVerifier,
+    resolveMs: number,
+    rawBody: Buffer,
+  ): boolean {
+    const headers = adapter.headers(request);
+    try {
       const url = source.url ?? (source.provider.signsUrl ? () => adapter.url(request) : undefined);
       const json = adapter.parsedJson(request);
       const delivery = new IncomingWebhook(headers, rawBody, { method: adapter.method(request), url, json });

@@ -62,9 +62,12 @@ export class WebhookDispatcher {
     }
     const handlersStart = performance.now();
     const context = contextOf(attempt, parsed.attachments);
-    const outcomes = await Promise.allSettled(
-      handlers.map((handler, index) => this.run(handler, payloads[index], context, attempt.trace)),
-    );
+    const outcomes =
+      handlers.length === 1
+        ? [await settle(this.run(handlers[0]!, payloads[0], context, attempt.trace))]
+        : await Promise.allSettled(
+            handlers.map((handler, index) => this.run(handler, payloads[index], context, attempt.trace)),
+          );
     const durations = { validateMs: handlersStart - validateStart, handlersMs: performance.now() - handlersStart };
     return reportOf(handlers, outcomes, durations, verified.deliveryId);
   }
@@ -81,6 +84,15 @@ export class WebhookDispatcher {
   ): Promise<unknown> {
     if (!trace) return handler.invoke(payload, context);
     return this.tracing.inSpan(trace, 'webhook.handler', handler.name, () => handler.invoke(payload, context));
+  }
+}
+
+/** One handler's outcome, as `Promise.allSettled` gives it, without its array of promises (the usual case). */
+async function settle(run: Promise<unknown>): Promise<PromiseSettledResult<unknown>> {
+  try {
+    return { status: 'fulfilled', value: await run };
+  } catch (reason) {
+    return { status: 'rejected', reason };
   }
 }
 

@@ -13,10 +13,10 @@ import {
 import { WebhookConfigurationError } from '../core/errors/index.js';
 import { guardDidNotRun } from '../core/errors/webhook.messages.js';
 import { verifiedOf } from './verified-requests.js';
-import { answerWith } from './webhook-answer.js';
+import { sendAnswer } from './webhook-answer.js';
 import { WebhookHttpAdapterHost } from './webhook-http-adapter.host.js';
 import { WebhookOutcomeRecorder } from './webhook-outcome-recorder.service.js';
-import { WebhookProcessing, type WebhookReceipt } from './webhook-processing.service.js';
+import { WebhookProcessing, type WebhookAnswer } from './webhook-processing.service.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
 
 /**
@@ -41,30 +41,31 @@ export function createWebhooksController(
 
     @Post([':source', ':source/:tenant'])
     @HttpCode(HttpStatus.OK)
-    receive(
-      @Req() request: object,
-      @Res({ passthrough: true }) response: object,
-    ): Promise<WebhookReceipt | string | undefined> {
+    receive(@Req() request: object, @Res() response: object): Promise<void> {
       return this.answer(request, response);
     }
 
     @Get([':source', ':source/:tenant'])
     @HttpCode(HttpStatus.OK)
-    receiveGet(
-      @Req() request: object,
-      @Res({ passthrough: true }) response: object,
-    ): Promise<WebhookReceipt | string | undefined> {
+    receiveGet(@Req() request: object, @Res() response: object): Promise<void> {
       return this.answer(request, response);
     }
 
-    async answer(request: object, response: object): Promise<WebhookReceipt | string | undefined> {
+    /**
+     * The route sends its answer itself (`@Res()`): the sender's answer is the module's to
+     * make, and written directly it costs no serializer and no ETag per delivery. A refusal
+     * is thrown, for Nest's exception filters to answer as usual.
+     */
+    async answer(request: object, response: object): Promise<void> {
       const attempt = verifiedOf(request);
       if (!attempt) throw new WebhookConfigurationError(guardDidNotRun());
+      let answer: WebhookAnswer;
       try {
-        return answerWith(this.adapters.get(), response, await this.processing.receive(attempt));
+        answer = await this.processing.receive(attempt);
       } catch (error) {
         throw this.recorder.toHttpError(attempt, error);
       }
+      sendAnswer(this.adapters.get(), response, answer);
     }
   }
   for (const [key, value] of Object.entries(routeMetadata)) SetMetadata(key, value)(WebhooksController);
