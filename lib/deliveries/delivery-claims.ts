@@ -34,7 +34,9 @@ export interface HeldClaim {
  * a retry runs only the others. Never both skipped and unhandled, and no handler twice.
  */
 export class DeliveryClaims {
-  private readonly held = new Map<string, string>();
+  /** The claims held now, and some dropped ones not yet swept out (see {@link drop}). */
+  private held: Held[] = [];
+  private dropped = 0;
   private renewal: NodeJS.Timeout | undefined;
   private readonly fullStore = { refused: 0, warnedAtMs: -Infinity };
 
@@ -56,8 +58,9 @@ export class DeliveryClaims {
     }
     if (claim.state === 'done') return 'duplicate';
     if (claim.state === 'in_progress') throw new WebhookDeliveryError('delivery_in_progress', deliveryInProgress());
-    this.hold(key, owner);
-    return { key, owner, handledBy: claim.handledBy };
+    const held = new Held(key, owner, claim.handledBy);
+    this.hold(held);
+    return held;
   }
 
   /**
@@ -66,7 +69,7 @@ export class DeliveryClaims {
    * forget it once its replay window is over.
    */
   async complete(claim: HeldClaim, replayableUntilMs: number | undefined): Promise<void> {
-    this.drop(claim.key);
+    this.drop(claim);
     await this.store()
       .complete(claim.key, this.settings.ttlSeconds, replayableUntilMs)
       .catch((error: unknown) => this.settings.error(storeFailed(error)));
@@ -74,7 +77,7 @@ export class DeliveryClaims {
 
   /** Some handlers failed: the claim is freed for the retry, keeping the ones that succeeded. */
   async release(claim: HeldClaim, succeeded: readonly string[]): Promise<void> {
-    this.drop(claim.key);
+    this.drop(claim);
     const handledBy = [...claim.handledBy, ...succeeded];
     await this.store()
       .release(claim.key, claim.owner, { handledBy, ttlSeconds: this.settings.ttlSeconds })
@@ -83,28 +86,41 @@ export class DeliveryClaims {
 
   /**
    * Renews every held claim with one timer, every third of a lease (so each is renewed at least
-   * once a third of its lease, whenever it began): a short handler costs a map entry, not a timer.
+   * once a third of its lease, whenever it began): a short handler costs a list entry, not a timer.
    * The timer stops when it finds nothing held, not when the last claim is dropped: between
    * deliveries that would stop and start a timer for every one.
    */
-  private hold(key: string, owner: string): void {
-    this.held.set(key, owner);
+  private hold(claim: Held): void {
+    this.held.push(claim);
     if (this.renewal) return;
     this.renewal = setInterval(() => this.renewAll(), (this.settings.leaseSeconds * 1000) / 3);
     this.renewal.unref();
   }
 
-  private drop(key: string): void {
-    this.held.delete(key);
+  /**
+   * Marks a claim dropped; the list is swept once dropped claims are half of it. A map keyed by
+   * delivery would do the same, but rehash as it shrinks and grows around every delivery.
+   */
+  private drop(claim: HeldClaim): void {
+    if (!(claim instanceof Held) || !claim.active) return;
+    claim.active = false;
+    this.dropped += 1;
+    if (this.dropped > 32 && this.dropped * 2 > this.held.length) this.sweep();
+  }
+
+  private sweep(): void {
+    this.held = this.held.filter((claim) => claim.active);
+    this.dropped = 0;
   }
 
   private renewAll(): void {
-    if (this.held.size === 0) {
+    this.sweep();
+    if (this.held.length === 0) {
       clearInterval(this.renewal);
       this.renewal = undefined;
       return;
     }
-    for (const [key, owner] of this.held) {
+    for (const { key, owner } of this.held) {
       this.store()
         .claim(key, owner, this.settings.leaseSeconds)
         .then(
@@ -135,4 +151,15 @@ export class DeliveryClaims {
     this.fullStore.warnedAtMs = nowMs;
     this.fullStore.refused = 0;
   }
+}
+
+/** A claim this process holds, renewed until it is dropped. */
+class Held implements HeldClaim {
+  active = true;
+
+  constructor(
+    readonly key: string,
+    readonly owner: string,
+    readonly handledBy: readonly string[],
+  ) {}
 }
