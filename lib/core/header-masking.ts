@@ -20,11 +20,50 @@ export interface SenderHeaderNames {
   readonly declared?: readonly string[];
 }
 
+/** What a provider declares of its headers. */
+interface DeclaringProvider {
+  readonly sensitiveHeaders: readonly string[];
+  readonly senderHeaders?: readonly string[];
+}
+
+const namesOfProviders = new WeakMap<DeclaringProvider, SenderHeaderNames>();
+
+/** A provider's header lists as {@link SenderHeaderNames}: one object per provider, so verdicts on its names are remembered. */
+export function senderHeaderNamesOf(provider: DeclaringProvider): SenderHeaderNames {
+  let names = namesOfProviders.get(provider);
+  if (!names) {
+    names = { sensitive: provider.sensitiveHeaders, declared: provider.senderHeaders };
+    namesOfProviders.set(provider, names);
+  }
+  return names;
+}
+
+/**
+ * Verdicts already reached, per sender: the same few header names come with every delivery.
+ * Bounded, since anyone can send headers of new names.
+ */
+const verdictsOfSenders = new WeakMap<SenderHeaderNames, Map<string, boolean>>();
+const MAX_REMEMBERED_NAMES = 256;
+
 /**
  * Whether a header is kept from view (events, logs, the dashboard) and out of stored jobs: by
  * the sender's own lists, else by its name (for headers nobody declared, and unknown senders).
+ * Verdicts are remembered per `sender` object: change its lists by passing a new object.
  */
 export function isSensitiveHeader(name: string, sender: SenderHeaderNames): boolean {
+  let verdicts = verdictsOfSenders.get(sender);
+  const known = verdicts?.get(name);
+  if (known !== undefined) return known;
+  const verdict = judgeHeader(name, sender);
+  if (!verdicts) {
+    verdicts = new Map();
+    verdictsOfSenders.set(sender, verdicts);
+  }
+  if (verdicts.size < MAX_REMEMBERED_NAMES) verdicts.set(name, verdict);
+  return verdict;
+}
+
+function judgeHeader(name: string, sender: SenderHeaderNames): boolean {
   const lower = name.toLowerCase();
   if (sender.sensitive.includes(lower)) return true;
   if (sender.declared?.includes(lower)) return false;
@@ -37,7 +76,10 @@ export function maskHeaders(
   sender: SenderHeaderNames,
 ): Record<string, string | readonly string[]> {
   const masked: Record<string, string | readonly string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  const names = Object.keys(headers);
+  for (let index = 0; index < names.length; index += 1) {
+    const name = names[index]!;
+    const value = headers[name];
     if (value === undefined) continue;
     masked[name] = isSensitiveHeader(name, sender) ? MASKED_HEADER_VALUE : value;
   }

@@ -10,7 +10,7 @@ import { handlerFailedLine, jobCrashedLine, rejectionLine } from '../core/errors
 import type { WebhookHeaders } from '../core/headers.js';
 import type { DeliveryAttempt } from './delivery-attempt.js';
 import { isWebhookRejection, toHttpException, type WebhookRejectionError } from './webhook-rejection.js';
-import { maskHeaders, type SenderHeaderNames } from '../core/header-masking.js';
+import { maskHeaders, senderHeaderNamesOf, type SenderHeaderNames } from '../core/header-masking.js';
 import { WebhookEvents, type WebhookOutcome, type WebhookOutcomeEvent } from './webhook-events.js';
 import { WebhookSources } from './webhook-sources.js';
 import { WebhookTracing } from './webhook-tracing.service.js';
@@ -188,7 +188,7 @@ class OutcomeEvent implements WebhookOutcomeEvent {
     this.rawBody = attempt.rawBody;
     this.#rawHeaders = attempt.headers;
     const provider = attempt.source?.provider;
-    this.#sender = provider ? { sensitive: provider.sensitiveHeaders, declared: provider.senderHeaders } : NO_SENDER;
+    this.#sender = provider ? senderHeaderNamesOf(provider) : NO_SENDER;
   }
 
   get at(): Date {

@@ -34,7 +34,7 @@ import { RedisDeliveryStore } from '../deliveries/redis-delivery.store.js';
 import { WebhookQueue } from '../deliveries/webhook-queue.js';
 import { nextAttemptId, type DeliveryAttempt, type VerifiedAttempt } from './delivery-attempt.js';
 import { WebhookDispatcher, type DispatchReport } from './webhook.dispatcher.js';
-import { isSensitiveHeader } from '../core/header-masking.js';
+import { isSensitiveHeader, senderHeaderNamesOf } from '../core/header-masking.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
 import { WebhookOutcomeRecorder } from './webhook-outcome-recorder.service.js';
 import { WebhookSources } from './webhook-sources.js';
@@ -319,7 +319,7 @@ export class WebhookProcessing
         event: verified.event ?? null,
         timestamp: verified.timestamp?.getTime() ?? null,
         headers: storableHeaders(attempt.headers, provider.senderHeaders ?? [], (name) =>
-          isSensitiveHeader(name, { sensitive: provider.sensitiveHeaders, declared: provider.senderHeaders }),
+          isSensitiveHeader(name, senderHeaderNamesOf(provider)),
         ),
         body: attempt.rawBody.toString('base64'),
         receivedAt: Date.now(),
