@@ -141,8 +141,10 @@ export class WebhookQueue {
       removeOnFail: retention(this.options.removeOnFail ?? false),
     });
     // BullMQ answers a repeat with the new Job object but stores nothing: the stored job's creation time tells.
-    const stored = await this.queue.getJob(jobId);
-    return stored !== undefined && stored.timestamp !== job.timestamp ? 'already_queued' : 'queued';
+    // Read alone, not the whole job: the web process need not fetch and parse the body it just sent.
+    const client = await this.queue.getBackend().client;
+    const stored = await client.hget(this.queue.toKey(jobId), 'timestamp');
+    return stored !== null && Number(stored) !== job.timestamp ? 'already_queued' : 'queued';
   }
 
   /** Starts this process's worker. Errors for which `isPermanent` is true fail the job without retries. */
