@@ -6,6 +6,7 @@
 // Every request carries a distinct delivery of the sender asked for (a 1 KB Guuru chat by default, or a 1 KB
 // Standard Webhooks event), signed as that sender signs it when the request is built.
 import autocannon from 'autocannon';
+import { Agent, request as httpRequest } from 'node:http';
 import { percentile } from './common.js';
 import { signedDelivery, type Sender } from './http-senders.js';
 
@@ -21,7 +22,10 @@ export interface LoadOptions {
   /** Makes this run's bodies distinct from every other run's. */
   readonly tag: string;
   readonly bodyBytes: number;
-  /** Requests per second over all connections (autocannon's `overallRate`); default: as fast as answered. */
+  /**
+   * Requests per second over all connections, sent evenly (see {@link runPaced}); default: as fast as answered
+   * (autocannon, a closed loop).
+   */
   readonly rate?: number;
 }
 
@@ -46,6 +50,99 @@ export interface LoadResult {
 }
 
 function run(options: LoadOptions): Promise<LoadResult> {
+  return options.rate === undefined ? runClosedLoop(options) : runPaced(options, options.rate);
+}
+
+/**
+ * An open loop at `rate` requests per second, evenly spaced, over `connections` kept-alive connections in turn:
+ * `connections` senders, each sending every `connections / rate` seconds on a connection of its own, whether or not
+ * the server kept up. autocannon's `overallRate` is not that: each connection sends its share of a second as fast
+ * as it is answered at the start of every second, then waits, so every second begins with the server saturated.
+ * Latency runs from when a request was due, not from when it went out: a request that waited for its sender's
+ * previous answer counts that wait (no coordinated omission).
+ */
+async function runPaced(options: LoadOptions, rate: number): Promise<LoadResult> {
+  const sender = options.sender ?? 'guuru';
+  const url = new URL(options.url);
+  // One agent of one socket per sender: its requests queue behind each other, as on a sender's one connection.
+  const agents = Array.from({ length: options.connections }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
+  const times: number[] = [];
+  const statusCodes: Record<string, number> = {};
+  let sent = 0;
+  let errors = 0;
+  const pending: Promise<void>[] = [];
+  const send = (due: number): Promise<void> => {
+    const { headers, body } = signedDelivery(sender, options.tag, sent, options.bodyBytes, options.secret);
+    const agent = agents[sent % agents.length]!;
+    sent += 1;
+    return new Promise((resolve) => {
+      const request = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: options.path,
+          method: 'POST',
+          agent,
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => {
+            const status = response.statusCode ?? 0;
+            statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+            if (status >= 200 && status < 300) times.push(performance.now() - due);
+            resolve();
+          });
+        },
+      );
+      request.on('error', () => {
+        errors += 1;
+        resolve();
+      });
+      request.end(body);
+    });
+  };
+  const cpuBefore = process.cpuUsage();
+  const interval = 1000 / rate;
+  const start = performance.now();
+  const end = start + options.seconds * 1000;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      while (start + sent * interval <= Math.min(now, end)) pending.push(send(start + sent * interval));
+      if (now >= end) resolve();
+      else setTimeout(tick, Math.max(0, start + sent * interval - now));
+    };
+    tick();
+  });
+  await Promise.all(pending);
+  const durationSeconds = (performance.now() - start) / 1000;
+  for (const agent of agents) agent.destroy();
+  const cpu = process.cpuUsage(cpuBefore);
+  const sorted = Float64Array.from(times).sort();
+  const latencyMs = {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    mean: times.reduce((sum, time) => sum + time, 0) / Math.max(1, times.length),
+  };
+  return {
+    requestsPerSecond: times.length / durationSeconds,
+    autocannonRequestsAverage: times.length / durationSeconds,
+    durationSeconds,
+    sent,
+    ok: times.length,
+    non2xx: sent - errors - times.length,
+    errors,
+    timeouts: 0,
+    latencyMs,
+    autocannonLatencyMs: { p50: latencyMs.p50, p99: latencyMs.p99 },
+    statusCodes,
+    cpuCores: (cpu.user + cpu.system) / 1e6 / durationSeconds,
+  };
+}
+
+/** autocannon, each connection sending its next request as soon as the last is answered. */
+function runClosedLoop(options: LoadOptions): Promise<LoadResult> {
   let next = 0;
   const sender = options.sender ?? 'guuru';
   const times: number[] = [];
@@ -56,7 +153,6 @@ function run(options: LoadOptions): Promise<LoadResult> {
         url: options.url,
         connections: options.connections,
         duration: options.seconds,
-        ...(options.rate === undefined ? {} : { overallRate: options.rate }),
         requests: [
           {
             method: 'POST',
