@@ -1,15 +1,16 @@
 // Queue mode: how fast the web process answers, and how many deliveries per second get from accepted to handled,
 // with 1, 2 and 4 worker processes on one Redis (a redis-server the benchmark starts). The web process
 // (`queue.worker: false`) and every worker are processes of their own (bench/queue-process.ts), with the same
-// WebhooksModule configuration; the load comes from a separate autocannon process (bench/http-load.ts), every request
-// a distinct, freshly signed 1 KB Guuru chat.
+// WebhooksModule configuration; the load comes from a separate process (bench/http-load.ts: autocannon for closed
+// loops, an even open loop when paced), every request a distinct, freshly signed 1 KB Guuru chat.
 //
 // Each round runs, in an order rotated every round:
 //   - latency: the web process alone (no worker running), 100 connections for BENCH_SECONDS, each sending its next
 //     request as soon as it is answered (a closed loop, the web process saturated): p50 and p99 of the 200s; then
 //     workers drain what it queued (untimed, but counted like the rest);
-//   - paced: the same at a fixed rate over the 100 connections (BENCH_QUEUE_PACED_RATE; default half what the web
-//     process answered in a closed loop while warming up): the latency of a web process that is not saturated;
+//   - paced: the same at a fixed rate, evenly spaced over the 100 connections, latency from when each request was due
+//     (BENCH_QUEUE_PACED_RATE; default half what the web process answered in a closed loop while warming up): the
+//     latency of a web process that is not saturated;
 //   - for W = 1, 2, 4: W fresh worker processes, then the same load; end to end, the deliveries handled ÷ the time
 //     from the first delivery queued to the last handler done, and each delivery's time from queued to handled.
 // After every window the queue is waited on until idle (no job active, waiting, delayed, prioritised or waiting for
@@ -506,7 +507,9 @@ async function main(): Promise<void> {
         processes:
           'bench/queue-process.ts: the web process (NestFactory.create, Express, queue.worker false) and each worker ' +
           '(NestFactory.createApplicationContext), with the same WebhooksModule configuration',
-        loadGenerator: 'autocannon (API) in one separate Node process, kept up across windows',
+        loadGenerator:
+          'one separate Node process, kept up across windows: autocannon (API) for closed loops; paced windows an ' +
+          'open loop of its own, evenly spaced over the connections, latency counted from when a request was due',
         order: orders,
         statistic:
           `medians over rounds with ${CONFIDENCE * 100} % percentile bootstrap intervals (10,000 resamples of the ` +
@@ -581,7 +584,7 @@ async function main(): Promise<void> {
       `- Run: \`npm run bench:queue\`; one redis-server started by the benchmark; the web process ` +
         '(`processing: "queue"`, `queue.worker: false`, Express) and each worker (an application context with the ' +
         'same configuration, `concurrency` ' +
-        `${CONCURRENCY}) are processes of their own; autocannon in one more, ${CONNECTIONS} connections to ` +
+        `${CONCURRENCY}) are processes of their own; the load generator in one more, ${CONNECTIONS} connections to ` +
         `\`POST ${PATH}\`, every request a distinct, freshly signed 1 KB Guuru chat. ${ROUNDS} rounds, each with ` +
         `two latency windows, closed loop and paced (no worker running; ${DRAIN_WORKERS} workers drain the queue ` +
         'afterwards, untimed) and a ' +
@@ -627,7 +630,8 @@ async function main(): Promise<void> {
           PACED_RATE === undefined
             ? "half what the web process answered in the closed loop's second warm-up window"
             : 'BENCH_QUEUE_PACED_RATE'
-        }) over the same connections: the latency of a web process with room to spare.`,
+        }) evenly over the same connections (an open loop, each request timed from when it was due): the latency of a ` +
+        'web process with room to spare.',
       '',
       '## End to end, by worker processes',
       '',
