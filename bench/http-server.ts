@@ -6,13 +6,17 @@
 //   counters, which bench:http reads around every window of load;
 // - `{ alternate: { windowMs, windows } }` (with the dashboard) by pausing and resuming the dashboard's recording
 //   (`WebhooksDashboard.pause()` / `resume()`, the public switch) every `windowMs` (paused first), `windows` times,
-//   and sends back what each window did: `{ windows: Window[] }`.
+//   and sends back what each window did: `{ windows: Window[] }`;
+// - `{ profile: 'start' }` by starting the CPU profiler (a sample every 100 µs), and `{ profile: <file> }` by
+//   stopping it and writing the profile to that file; both answer `{ profiled: <the same> }` (bench:profile).
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebhooksDashboard } from '../lib/entries/dashboard.js';
@@ -92,14 +96,41 @@ function snapshot(id: number): Snapshot {
   return { id, cpuMicros: cpu.user + cpu.system, gcMs, runs: runs.snapshot(), at: performance.now() };
 }
 
-process.on('message', (message: { alternate?: { windowMs: number; windows: number }; snapshot?: number }) => {
-  if (message.snapshot !== undefined) {
-    process.send?.({ snapshot: snapshot(message.snapshot) });
+/** The profiler, between `{ profile: 'start' }` and `{ profile: <file> }` (bench:profile). */
+let profiler: Session | undefined;
+
+async function profile(command: string): Promise<void> {
+  if (command === 'start') {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+    await profiler.post('Profiler.start');
     return;
   }
-  if (!message.alternate) return;
-  void alternate(message.alternate.windowMs, message.alternate.windows).then((windows) => process.send?.({ windows }));
-});
+  const { profile: taken } = await profiler!.post('Profiler.stop');
+  profiler!.disconnect();
+  profiler = undefined;
+  await writeFile(command, JSON.stringify(taken));
+}
+
+process.on(
+  'message',
+  (message: { alternate?: { windowMs: number; windows: number }; snapshot?: number; profile?: string }) => {
+    if (message.profile !== undefined) {
+      void profile(message.profile).then(() => process.send?.({ profiled: message.profile }));
+      return;
+    }
+    if (message.snapshot !== undefined) {
+      process.send?.({ snapshot: snapshot(message.snapshot) });
+      return;
+    }
+    if (!message.alternate) return;
+    void alternate(message.alternate.windowMs, message.alternate.windows).then((windows) =>
+      process.send?.({ windows }),
+    );
+  },
+);
 process.once('SIGTERM', () => {
   void app.close().then(() => process.exit(0));
 });

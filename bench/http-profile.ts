@@ -1,0 +1,187 @@
+// Where an HTTP delivery's CPU goes: the app of bench:http (bench/http-server.ts), once per route, under the same
+// load as bench:http (10 connections, 1 KB bodies, every request signed afresh), profiled by V8's sampling profiler
+// (a sample every 100 µs) over the measured window only, after a warm-up. Every sample's function is put in one bucket by the file it is in
+// (see BUCKETS); a bucket's time divided by the answered requests is its µs per request.
+//   npm run bench:profile                        (both platforms, the Standard Webhooks routes, BENCH_SECONDS=8)
+//   BENCH_PLATFORMS=fastify npm run bench:profile
+// Profiles are one run each, with the profiler's own cost in them: they say where the time goes, not how fast
+// anything is (that is bench:http's ratios). The sum of the buckets is the app's CPU per request.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import {
+  codeMarkdown,
+  codeState,
+  envNumber,
+  fmt,
+  machineInfo,
+  machineMarkdown,
+  markdownTable,
+  writeResults,
+} from './common.js';
+import { SECRETS } from './http-senders.js';
+import { runLoad } from './load-process.js';
+
+const SECONDS = envNumber('BENCH_SECONDS', 8);
+const CONNECTIONS = 10;
+const PLATFORMS = (process.env.BENCH_PLATFORMS ?? 'express,fastify').split(',');
+const SERVER_SCRIPT = fileURLToPath(new URL('./http-server.js', import.meta.url));
+const ROUTES = [
+  { path: '/webhooks/standard', name: 'module (`standard-webhooks` source, `SmallEventDto`)' },
+  { path: '/manual/standard', name: 'hand-written guard + `ValidationPipe` (`SmallEventDto`)' },
+] as const;
+
+/** Buckets, first match wins: a test on the sample's file URL (or, for native code, its function name). */
+const BUCKETS: readonly (readonly [string, RegExp])[] = [
+  ['garbage collection', /^\(garbage collector\)$/],
+  ['socket writes (system call)', /^(writev|writeBuffer|writeUtf8String|writeLatin1String)$/],
+  [
+    'signature check',
+    /lib\/(core|providers)\/|node:internal\/crypto|bench\/http-app\.js|^(hash|compare|base64Write|latin1Write|base64Slice)$/,
+  ],
+  ['de-duplication (memory store)', /lib\/deliveries\//],
+  [
+    'validation (class-transformer, class-validator, ValidationPipe)',
+    /class-validator|class-transformer|libphonenumber|@nestjs\/common\/pipes|lib\/module\/webhook-payload\.validator/,
+  ],
+  ['the module’s own steps (guard, processing, dispatch, answer)', /lib\/(module|http)\//],
+  ['Nest (router, guards, interceptors, params)', /@nestjs\//],
+  ['the platform (HTTP parsing, routing, body parsing, replies)', /node_modules\/|node:/],
+];
+const OTHER = 'other (microtasks, native calls)';
+const IGNORED = /^\((idle|program|root)\)$/;
+
+interface CpuProfile {
+  readonly nodes: readonly {
+    readonly id: number;
+    readonly callFrame: { readonly functionName: string; readonly url: string };
+  }[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+interface RouteProfile {
+  readonly platform: string;
+  readonly path: string;
+  readonly requests: number;
+  readonly cpuMicrosPerRequest: number;
+  readonly buckets: Record<string, number>;
+}
+
+function bucketOf(functionName: string, url: string): string | undefined {
+  if (IGNORED.test(functionName)) return undefined;
+  for (const [bucket, test] of BUCKETS) if (test.test(url) || (url === '' && test.test(functionName))) return bucket;
+  return OTHER;
+}
+
+function summarize(profile: CpuProfile, requests: number): Record<string, number> {
+  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const micros: Record<string, number> = {};
+  profile.samples.forEach((id, index) => {
+    const frame = frames.get(id)!;
+    const bucket = bucketOf(frame.functionName, frame.url);
+    if (bucket) micros[bucket] = (micros[bucket] ?? 0) + (profile.timeDeltas[index] ?? 0) / requests;
+  });
+  return micros;
+}
+
+/** Sends `message` to the app and waits for its `{ profiled }` answer. */
+function profilerCommand(child: ChildProcess, command: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { profiled?: string }) => {
+      if (message.profiled !== command) return;
+      child.off('message', onMessage);
+      resolve();
+    };
+    child.on('message', onMessage);
+    child.send({ profile: command });
+  });
+}
+
+async function profileRoute(platform: string, path: string): Promise<RouteProfile> {
+  const dir = mkdtempSync(join(tmpdir(), 'http-profile-'));
+  const child = spawn(process.execPath, [SERVER_SCRIPT], {
+    env: { ...process.env, BENCH_PLATFORM: platform, BENCH_STANDARD: '1', BENCH_DELIVERY_TTL_SECONDS: '300' },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const { port } = JSON.parse(await new Promise<string>((resolve) => lines.once('line', resolve))) as { port: number };
+  const load = (seconds: number, tag: string) =>
+    runLoad({
+      url: `http://127.0.0.1:${port}`,
+      path,
+      connections: CONNECTIONS,
+      seconds,
+      secret: SECRETS.standard,
+      sender: 'standard',
+      tag,
+      bodyBytes: 1024,
+    });
+  await load(3, `warm-${platform}`);
+  // Only the measured window is profiled: start-up and warm-up are not a delivery's cost.
+  await profilerCommand(child, 'start');
+  const result = await load(SECONDS, `profile-${platform}`);
+  const file = join(dir, 'route.cpuprofile');
+  await profilerCommand(child, file);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  rmSync(dir, { recursive: true, force: true });
+  const buckets = summarize(profile, result.ok);
+  const cpuMicrosPerRequest = Object.values(buckets).reduce((sum, value) => sum + value, 0);
+  return { platform, path, requests: result.ok, cpuMicrosPerRequest, buckets };
+}
+
+const profiles: RouteProfile[] = [];
+for (const platform of PLATFORMS) {
+  for (const route of ROUTES) {
+    console.log(`profiling ${platform} ${route.path}`);
+    profiles.push(await profileRoute(platform, route.path));
+  }
+}
+
+const bucketNames = [...BUCKETS.map(([name]) => name), OTHER];
+const sections = PLATFORMS.map((platform) => {
+  const [module, manual] = ROUTES.map((route) =>
+    profiles.find((p) => p.platform === platform && p.path === route.path)!,
+  );
+  const rows = bucketNames.map((bucket) => {
+    const a = module!.buckets[bucket] ?? 0;
+    const b = manual!.buckets[bucket] ?? 0;
+    return [bucket, fmt(a, 1), fmt(b, 1), `${a - b >= 0 ? '+' : ''}${fmt(a - b, 1)}`];
+  });
+  rows.push([
+    '**all**',
+    `**${fmt(module!.cpuMicrosPerRequest, 1)}**`,
+    `**${fmt(manual!.cpuMicrosPerRequest, 1)}**`,
+    `**${fmt(module!.cpuMicrosPerRequest - manual!.cpuMicrosPerRequest, 1)}**`,
+  ]);
+  return [
+    `## ${platform}`,
+    '',
+    markdownTable(
+      ['µs of app CPU per request, by bucket', ROUTES[0].name, ROUTES[1].name, 'module − hand-written'],
+      rows,
+    ),
+  ].join('\n');
+});
+const markdown = [
+  '# Where an HTTP delivery’s CPU goes',
+  '',
+  machineMarkdown(machineInfo()),
+  codeMarkdown(codeState()),
+  `- Run: \`npm run bench:profile\`; the app of bench:http, one process per route, ${CONNECTIONS} connections, 3 s ` +
+    `of warm-up, then ${SECONDS} s under V8's sampling profiler (a sample every 100 µs), 1 KB Standard Webhooks ` +
+    'deliveries signed ' +
+    'afresh. One run each, with the profiler’s own cost in it: the split of the time, not a speed (bench:http has ' +
+    'the ratios). Buckets by the file each sampled function is in (bench/http-profile.ts, `BUCKETS`).',
+  '',
+  ...sections,
+  '',
+].join('\n');
+const files = await writeResults(process.env.BENCH_RESULTS_NAME ?? 'http-profile', { profiles }, markdown);
+console.log(`written: ${files.join(', ')}`);
