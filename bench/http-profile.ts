@@ -2,7 +2,8 @@
 // load as bench:http (10 connections, 1 KB bodies, every request signed afresh), profiled by V8's sampling profiler
 // (a sample every 100 µs) over the measured window only, after a warm-up. Every sample's function is put in one bucket by the file it is in
 // (see BUCKETS); a bucket's time divided by the answered requests is its µs per request.
-//   npm run bench:profile                        (both platforms, the Standard Webhooks routes, BENCH_SECONDS=8)
+//   npm run bench:profile                        (both platforms, the Standard Webhooks routes; BENCH_ROUNDS=4 turns
+//                                                of BENCH_SECONDS=3 per route)
 //   BENCH_PLATFORMS=fastify npm run bench:profile
 // Profiles are one run each, with the profiler's own cost in them: they say where the time goes, not how fast
 // anything is (that is bench:http's ratios). The sum of the buckets is the app's CPU per request.
@@ -25,7 +26,8 @@ import {
 import { SECRETS } from './http-senders.js';
 import { runLoad } from './load-process.js';
 
-const SECONDS = envNumber('BENCH_SECONDS', 8);
+const SECONDS = envNumber('BENCH_SECONDS', 3);
+const ROUNDS = Math.round(envNumber('BENCH_ROUNDS', 4));
 const CONNECTIONS = 10;
 const PLATFORMS = (process.env.BENCH_PLATFORMS ?? 'express,fastify').split(',');
 const SERVER_SCRIPT = fileURLToPath(new URL('./http-server.js', import.meta.url));
@@ -101,7 +103,16 @@ function profilerCommand(child: ChildProcess, command: string): Promise<void> {
   });
 }
 
-async function profileRoute(platform: string, path: string): Promise<RouteProfile> {
+/** Adds `from` into `into`, bucket by bucket. */
+function addInto(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [bucket, micros] of Object.entries(from)) into[bucket] = (into[bucket] ?? 0) + micros;
+}
+
+/**
+ * One app process per platform serving both routes, profiled in turns (ROUNDS of SECONDS per route, the order
+ * alternating), so that both see the same process and the same machine.
+ */
+async function profilePlatform(platform: string): Promise<RouteProfile[]> {
   const dir = mkdtempSync(join(tmpdir(), 'http-profile-'));
   const child = spawn(process.execPath, [SERVER_SCRIPT], {
     env: { ...process.env, BENCH_PLATFORM: platform, BENCH_STANDARD: '1', BENCH_DELIVERY_TTL_SECONDS: '300' },
@@ -109,7 +120,7 @@ async function profileRoute(platform: string, path: string): Promise<RouteProfil
   });
   const lines = createInterface({ input: child.stdout! });
   const { port } = JSON.parse(await new Promise<string>((resolve) => lines.once('line', resolve))) as { port: number };
-  const load = (seconds: number, tag: string) =>
+  const load = (path: string, seconds: number, tag: string) =>
     runLoad({
       url: `http://127.0.0.1:${port}`,
       path,
@@ -120,28 +131,39 @@ async function profileRoute(platform: string, path: string): Promise<RouteProfil
       tag,
       bodyBytes: 1024,
     });
-  await load(3, `warm-${platform}`);
-  // Only the measured window is profiled: start-up and warm-up are not a delivery's cost.
-  await profilerCommand(child, 'start');
-  const result = await load(SECONDS, `profile-${platform}`);
-  const file = join(dir, 'route.cpuprofile');
-  await profilerCommand(child, file);
+  for (const route of ROUTES) await load(route.path, 3, `warm-${platform}-${route.path}`);
+  const totals: { micros: Record<string, number>; requests: number }[] = ROUTES.map(() => ({
+    micros: {},
+    requests: 0,
+  }));
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const index of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      // Only the measured window is profiled: start-up and warm-up are not a delivery's cost.
+      await profilerCommand(child, 'start');
+      const result = await load(ROUTES[index]!.path, SECONDS, `profile-${platform}-${round}-${index}`);
+      const file = join(dir, `${round}-${index}.cpuprofile`);
+      await profilerCommand(child, file);
+      const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+      addInto(totals[index]!.micros, summarize(profile, 1));
+      totals[index]!.requests += result.ok;
+    }
+  }
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   rmSync(dir, { recursive: true, force: true });
-  const buckets = summarize(profile, result.ok);
-  const cpuMicrosPerRequest = Object.values(buckets).reduce((sum, value) => sum + value, 0);
-  return { platform, path, requests: result.ok, cpuMicrosPerRequest, buckets };
+  return ROUTES.map((route, index) => {
+    const { micros, requests } = totals[index]!;
+    const buckets = Object.fromEntries(Object.entries(micros).map(([bucket, total]) => [bucket, total / requests]));
+    const cpuMicrosPerRequest = Object.values(buckets).reduce((sum, value) => sum + value, 0);
+    return { platform, path: route.path, requests, cpuMicrosPerRequest, buckets };
+  });
 }
 
 const profiles: RouteProfile[] = [];
 for (const platform of PLATFORMS) {
-  for (const route of ROUTES) {
-    console.log(`profiling ${platform} ${route.path}`);
-    profiles.push(await profileRoute(platform, route.path));
-  }
+  console.log(`profiling ${platform}`);
+  profiles.push(...(await profilePlatform(platform)));
 }
 
 const bucketNames = [...BUCKETS.map(([name]) => name), OTHER];
@@ -174,9 +196,10 @@ const markdown = [
   '',
   machineMarkdown(machineInfo()),
   codeMarkdown(codeState()),
-  `- Run: \`npm run bench:profile\`; the app of bench:http, one process per route, ${CONNECTIONS} connections, 3 s ` +
-    `of warm-up, then ${SECONDS} s under V8's sampling profiler (a sample every 100 µs), 1 KB Standard Webhooks ` +
-    'deliveries signed ' +
+  `- Run: \`npm run bench:profile\`; the app of bench:http, one process per platform serving both routes, ` +
+    `${CONNECTIONS} connections, 3 s of warm-up per route, then ${ROUNDS} rounds of ${SECONDS} s per route (the ` +
+    "order alternating) under V8's sampling profiler (a sample every 100 µs), 1 KB Standard Webhooks deliveries " +
+    'signed ' +
     'afresh. One run each, with the profiler’s own cost in it: the split of the time, not a speed (bench:http has ' +
     'the ratios). Buckets by the file each sampled function is in (bench/http-profile.ts, `BUCKETS`).',
   '',
