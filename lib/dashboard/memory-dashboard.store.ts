@@ -18,8 +18,18 @@ import {
   type MinuteCounts,
 } from './dashboard.store.js';
 
+type ShownHeaders = Readonly<Record<string, string | readonly string[]>>;
+
 const NO_RUNS: readonly WebhookHandlerRun[] = [];
-const NO_HEADERS: Readonly<Record<string, string | readonly string[]>> = Object.freeze({});
+const NO_HEADERS: ShownHeaders = Object.freeze({});
+const noHeaders = (): ShownHeaders => NO_HEADERS;
+
+/**
+ * How many of the newest verified entries an attempt's final outcome is looked for in, before
+ * the map of entries still open past them: attempts of a few concurrent requests finish within
+ * it, and a scan this short costs less than a map entry per attempt.
+ */
+const RECENT_ENTRIES = 32;
 
 /** The two rings: attempts proven authentic (or at least verified first), and requests refused before that. */
 type RingKind = 'v' | 'r';
@@ -27,8 +37,8 @@ type RingKind = 'v' | 'r';
 /**
  * One attempt in a ring. An entry is allocated the first time the ring reaches it and
  * overwritten in place when it comes round: recording allocates no record or copy of its own
- * per attempt. An entry keeps the masked headers of its attempt's first event (the event masks
- * them once, when first read), never the event itself: that would keep its raw body alive too,
+ * per attempt. An entry keeps its attempt's headers as its first event defers them (masked when
+ * a page first reads them), never the event itself: that would keep its raw body alive too,
  * and a ring of forged 1 MB requests would hold a gigabyte. Numbers are never `undefined`
  * (`NaN`, or `-1` for a count, stands for "none"), so V8 keeps them in the entry's own fields
  * instead of holding on to each delivery's number objects.
@@ -54,11 +64,11 @@ class Entry {
   handlersMs = NaN;
   verified = false;
   handlers: readonly WebhookHandlerRun[] = NO_RUNS;
-  /** Its attempt's headers, as its first event gives them: masked. */
-  headers: Readonly<Record<string, string | readonly string[]>> = NO_HEADERS;
+  /** Its attempt's headers, masked on first call (`WebhookOutcomeEvent.deferHeaders`). */
+  headers: () => ShownHeaders = noHeaders;
   body: string | undefined = undefined;
   bodyBytes = -1;
-  /** Whether it waits, in the open map, for its attempt's final outcome. */
+  /** Whether it waits for its attempt's final outcome. */
   open = false;
 }
 
@@ -115,8 +125,13 @@ export class MemoryDashboardStore implements DashboardStore {
   private readonly verifiedRing: Ring;
   private readonly refusedRing: Ring;
   private order = 0;
-  /** The entries whose attempt was verified and whose final outcome has not come yet, by attempt id. */
-  private readonly open = new Map<string, Entry>();
+  /** How many verified entries wait for their attempt's final outcome. */
+  private openCount = 0;
+  /**
+   * By attempt id, the open entries older than the {@link RECENT_ENTRIES} newest: an attempt
+   * still running when that many others began (a slow handler) is found here.
+   */
+  private readonly openPastRecent = new Map<string, Entry>();
   /** minute → overview row → its counts. */
   private readonly minutes = new Map<number, Map<string, SourceCounts>>();
   private currentMinute = -1;
@@ -129,11 +144,10 @@ export class MemoryDashboardStore implements DashboardStore {
 
   append(event: WebhookOutcomeEvent): void {
     this.count(event);
-    if (event.outcome !== 'verified' && this.open.size > 0) {
-      const pending = this.open.get(event.attemptId);
+    if (event.outcome !== 'verified' && this.openCount > 0) {
+      const pending = this.openEntryOf(event.attemptId);
       if (pending !== undefined) {
-        this.open.delete(event.attemptId);
-        pending.open = false;
+        this.closeEntry(pending);
         complete(pending, event);
         return;
       }
@@ -193,18 +207,39 @@ export class MemoryDashboardStore implements DashboardStore {
 
   /** An attempt's first outcome takes the oldest entry of its ring. */
   private start(event: WebhookOutcomeEvent): void {
-    const ring = refusedUnverified(event) ? this.refusedRing : this.verifiedRing;
+    const refused = refusedUnverified(event);
+    const ring = refused ? this.refusedRing : this.verifiedRing;
     const entry = ring.take();
-    if (entry.open) {
-      // Its attempt never completed (or not yet): it is forgotten with its entry.
-      if (this.open.get(entry.attemptId) === entry) this.open.delete(entry.attemptId);
-      entry.open = false;
-    }
+    // Its attempt never completed (or not yet): it is forgotten with its entry.
+    if (entry.open) this.closeEntry(entry);
     this.order += 1;
     fill(entry, ring.count, this.order, event, this.options.showBodies === true);
+    if (refused) return;
     if (event.outcome === 'verified') {
-      this.open.set(event.attemptId, entry);
       entry.open = true;
+      this.openCount += 1;
+    }
+    // The entry that just left the recent ones, if its attempt is still running, is looked for by id from now on.
+    const leaving = ring.at(ring.count - RECENT_ENTRIES);
+    if (leaving?.open) this.openPastRecent.set(leaving.attemptId, leaving);
+  }
+
+  /** The open entry of an attempt: among the newest verified entries, else among the older ones still open. */
+  private openEntryOf(attemptId: string): Entry | undefined {
+    const ring = this.verifiedRing;
+    const oldest = Math.max(ring.oldest, ring.count - RECENT_ENTRIES + 1);
+    for (let sequence = ring.count; sequence >= oldest; sequence -= 1) {
+      const entry = ring.at(sequence);
+      if (entry?.open === true && entry.attemptId === attemptId) return entry;
+    }
+    return this.openPastRecent.size > 0 ? this.openPastRecent.get(attemptId) : undefined;
+  }
+
+  private closeEntry(entry: Entry): void {
+    entry.open = false;
+    this.openCount -= 1;
+    if (this.openPastRecent.size > 0 && this.openPastRecent.get(entry.attemptId) === entry) {
+      this.openPastRecent.delete(entry.attemptId);
     }
   }
 
@@ -306,7 +341,7 @@ function fill(entry: Entry, sequence: number, order: number, event: WebhookOutco
   entry.handlersMs = durations.handlersMs ?? NaN;
   entry.verified = provesAuthentic(event);
   entry.handlers = event.handlers;
-  entry.headers = event.headers;
+  entry.headers = event.deferHeaders();
   const rawBody = event.rawBody;
   entry.body = showBodies && rawBody ? rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8') : undefined;
   entry.bodyBytes = rawBody?.length ?? -1;
@@ -355,7 +390,7 @@ function toRecord(entry: Entry, kind: RingKind): DashboardRecord {
     handlersMs: Number.isNaN(entry.handlersMs) ? undefined : entry.handlersMs,
     verified: entry.verified,
     handlers: entry.handlers,
-    headers: entry.headers,
+    headers: entry.headers(),
     body: entry.body,
     bodyBytes: entry.bodyBytes < 0 ? undefined : entry.bodyBytes,
   });

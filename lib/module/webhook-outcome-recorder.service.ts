@@ -134,6 +134,9 @@ export class WebhookOutcomeRecorder {
   }
 }
 
+/** The handlers of an outcome that ran none: one array for all of them. */
+const NO_RUNS: readonly WebhookHandlerRun[] = Object.freeze([]);
+
 /** What is known of the headers of a request that names no configured source: nothing but their names. */
 const NO_SENDER: SenderHeaderNames = { sensitive: [] };
 
@@ -184,7 +187,7 @@ class OutcomeEvent implements WebhookOutcomeEvent {
       validateMs: details.durations?.validateMs,
       handlersMs: details.durations?.handlersMs,
     };
-    this.handlers = details.handlers ?? [];
+    this.handlers = details.handlers ?? NO_RUNS;
     this.rawBody = attempt.rawBody;
     this.#rawHeaders = attempt.headers;
     const provider = attempt.source?.provider;
@@ -200,8 +203,26 @@ class OutcomeEvent implements WebhookOutcomeEvent {
     return this.#headers;
   }
 
+  deferHeaders(): () => Readonly<Record<string, string | readonly string[]>> {
+    if (this.#headers) return constant(this.#headers);
+    // Captures the headers and the rules, not the event: a kept function must not keep the body alive.
+    return deferredMask(this.#rawHeaders, this.#sender);
+  }
+
   /** `JSON.stringify(event)` shows the time and the masked headers, like any other field. */
-  toJSON(): WebhookOutcomeEvent {
+  toJSON(): Omit<WebhookOutcomeEvent, 'deferHeaders'> {
     return { ...this, at: this.at, headers: this.headers };
   }
+}
+
+function constant<T>(value: T): () => T {
+  return () => value;
+}
+
+function deferredMask(
+  headers: WebhookHeaders,
+  sender: SenderHeaderNames,
+): () => Readonly<Record<string, string | readonly string[]>> {
+  let masked: Readonly<Record<string, string | readonly string[]>> | undefined;
+  return () => (masked ??= maskHeaders(headers, sender));
 }
