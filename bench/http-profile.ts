@@ -5,10 +5,11 @@
 //   npm run bench:profile                        (both platforms, the Standard Webhooks routes; BENCH_ROUNDS=4 turns
 //                                                of BENCH_SECONDS=3 per route)
 //   BENCH_PLATFORMS=fastify npm run bench:profile
+//   BENCH_PROFILE_DIR=/tmp/profiles npm run bench:profile   (keeps each window's .cpuprofile there, for DevTools)
 // Profiles are one run each, with the profiler's own cost in them: they say where the time goes, not how fast
 // anything is (that is bench:http's ratios). The sum of the buckets is the app's CPU per request.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -113,7 +114,9 @@ function addInto(into: Record<string, number>, from: Record<string, number>): vo
  * alternating), so that both see the same process and the same machine.
  */
 async function profilePlatform(platform: string): Promise<RouteProfile[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'http-profile-'));
+  const kept = process.env.BENCH_PROFILE_DIR;
+  const dir = kept ? join(kept, platform) : mkdtempSync(join(tmpdir(), 'http-profile-'));
+  if (kept) mkdirSync(dir, { recursive: true });
   const child = spawn(process.execPath, [SERVER_SCRIPT], {
     env: { ...process.env, BENCH_PLATFORM: platform, BENCH_STANDARD: '1', BENCH_DELIVERY_TTL_SECONDS: '300' },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -151,7 +154,7 @@ async function profilePlatform(platform: string): Promise<RouteProfile[]> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
-  rmSync(dir, { recursive: true, force: true });
+  if (!kept) rmSync(dir, { recursive: true, force: true });
   return ROUTES.map((route, index) => {
     const { micros, requests } = totals[index]!;
     const buckets = Object.fromEntries(Object.entries(micros).map(([bucket, total]) => [bucket, total / requests]));

@@ -20,11 +20,17 @@ export interface DeliveryClaimsSettings {
   readonly error: (line: string) => void;
 }
 
-/** A claim held by its owner: what an earlier, partly failed attempt already handled. */
-export interface HeldClaim {
-  readonly key: string;
-  readonly owner: string;
-  readonly handledBy: readonly string[];
+/** A claim this process holds, renewed until it is completed or released. */
+export class HeldClaim {
+  /** Whether it is still held: completing or releasing it drops it from renewal. */
+  active = true;
+
+  constructor(
+    readonly key: string,
+    readonly owner: string,
+    /** What an earlier, partly failed attempt already handled. */
+    readonly handledBy: readonly string[],
+  ) {}
 }
 
 /**
@@ -35,7 +41,7 @@ export interface HeldClaim {
  */
 export class DeliveryClaims {
   /** The claims held now, and some dropped ones not yet swept out (see {@link drop}). */
-  private held: Held[] = [];
+  private held: HeldClaim[] = [];
   private dropped = 0;
   private renewal: NodeJS.Timeout | undefined;
   private readonly fullStore = { refused: 0, warnedAtMs: -Infinity };
@@ -58,7 +64,7 @@ export class DeliveryClaims {
     }
     if (claim.state === 'done') return 'duplicate';
     if (claim.state === 'in_progress') throw new WebhookDeliveryError('delivery_in_progress', deliveryInProgress());
-    const held = new Held(key, owner, claim.handledBy);
+    const held = new HeldClaim(key, owner, claim.handledBy);
     this.hold(held);
     return held;
   }
@@ -68,18 +74,18 @@ export class DeliveryClaims {
    * thrown: the sender must not send it again. `replayableUntilMs` lets a full memory store
    * forget it once its replay window is over.
    */
-  async complete(claim: HeldClaim, replayableUntilMs: number | undefined): Promise<void> {
+  complete(claim: HeldClaim, replayableUntilMs: number | undefined): Promise<void> {
     this.drop(claim);
-    await this.store()
+    return this.store()
       .complete(claim.key, this.settings.ttlSeconds, replayableUntilMs)
       .catch((error: unknown) => this.settings.error(storeFailed(error)));
   }
 
   /** Some handlers failed: the claim is freed for the retry, keeping the ones that succeeded. */
-  async release(claim: HeldClaim, succeeded: readonly string[]): Promise<void> {
+  release(claim: HeldClaim, succeeded: readonly string[]): Promise<void> {
     this.drop(claim);
     const handledBy = [...claim.handledBy, ...succeeded];
-    await this.store()
+    return this.store()
       .release(claim.key, claim.owner, { handledBy, ttlSeconds: this.settings.ttlSeconds })
       .catch((error: unknown) => this.settings.error(storeFailed(error)));
   }
@@ -90,7 +96,7 @@ export class DeliveryClaims {
    * The timer stops when it finds nothing held, not when the last claim is dropped: between
    * deliveries that would stop and start a timer for every one.
    */
-  private hold(claim: Held): void {
+  private hold(claim: HeldClaim): void {
     this.held.push(claim);
     if (this.renewal) return;
     this.renewal = setInterval(() => this.renewAll(), (this.settings.leaseSeconds * 1000) / 3);
@@ -102,7 +108,7 @@ export class DeliveryClaims {
    * delivery would do the same, but rehash as it shrinks and grows around every delivery.
    */
   private drop(claim: HeldClaim): void {
-    if (!(claim instanceof Held) || !claim.active) return;
+    if (!claim.active) return;
     claim.active = false;
     this.dropped += 1;
     if (this.dropped > 32 && this.dropped * 2 > this.held.length) this.sweep();
@@ -151,15 +157,4 @@ export class DeliveryClaims {
     this.fullStore.warnedAtMs = nowMs;
     this.fullStore.refused = 0;
   }
-}
-
-/** A claim this process holds, renewed until it is dropped. */
-class Held implements HeldClaim {
-  active = true;
-
-  constructor(
-    readonly key: string,
-    readonly owner: string,
-    readonly handledBy: readonly string[],
-  ) {}
 }

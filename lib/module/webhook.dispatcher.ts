@@ -56,7 +56,7 @@ export class WebhookDispatcher {
       throw asPayloadError('unparseable_payload', error);
     }
     try {
-      payloads = await payloadsFor(handlers, parsed);
+      payloads = handlers.length === 1 ? [await payloadOf(handlers[0]!, parsed)] : await payloadsFor(handlers, parsed);
     } catch (error) {
       throw asPayloadError('invalid_payload', error);
     }
@@ -64,7 +64,7 @@ export class WebhookDispatcher {
     const context = contextOf(attempt, parsed.attachments);
     const outcomes =
       handlers.length === 1
-        ? [await settle(this.run(handlers[0]!, payloads[0], context, attempt.trace))]
+        ? [await this.runOne(handlers[0]!, payloads[0], context, attempt.trace)]
         : await Promise.allSettled(
             handlers.map((handler, index) => this.run(handler, payloads[index], context, attempt.trace)),
           );
@@ -85,14 +85,25 @@ export class WebhookDispatcher {
     if (!trace) return handler.invoke(payload, context);
     return this.tracing.inSpan(trace, 'webhook.handler', handler.name, () => handler.invoke(payload, context));
   }
-}
 
-/** One handler's outcome, as `Promise.allSettled` gives it, without its array of promises (the usual case). */
-async function settle(run: Promise<unknown>): Promise<PromiseSettledResult<unknown>> {
-  try {
-    return { status: 'fulfilled', value: await run };
-  } catch (reason) {
-    return { status: 'rejected', reason };
+  /**
+   * The usual case, one handler: its outcome as `Promise.allSettled` gives it, in one async
+   * step (no array of promises, no second frame around {@link run}).
+   */
+  private async runOne(
+    handler: WebhookHandlerDefinition,
+    payload: unknown,
+    context: WebhookContext,
+    trace: AttemptTrace | undefined,
+  ): Promise<PromiseSettledResult<unknown>> {
+    try {
+      const value: unknown = await (trace
+        ? this.tracing.inSpan(trace, 'webhook.handler', handler.name, () => handler.invoke(payload, context))
+        : handler.invoke(payload, context));
+      return { status: 'fulfilled', value };
+    } catch (reason) {
+      return { status: 'rejected', reason };
+    }
   }
 }
 
@@ -143,15 +154,13 @@ function asPayloadError(reason: WebhookPayloadReason, error: unknown): WebhookPa
   return new WebhookPayloadError(reason, payloadUnreadable(error instanceof Error ? error.message : String(error)));
 }
 
-/** Each handler's argument: its validated DTO (one per DTO class) or the parsed payload. */
-async function payloadsFor(
-  handlers: readonly WebhookHandlerDefinition[],
-  parsed: ParsedWebhookBody,
-): Promise<unknown[]> {
-  if (handlers.length === 1) {
-    const dto = handlers[0]!.dto;
-    return [dto ? await toValidatedDto(dto, parsed.payload) : parsed.payload];
-  }
+/** A handler's argument: its validated DTO, or the parsed payload. */
+function payloadOf(handler: WebhookHandlerDefinition, parsed: ParsedWebhookBody): unknown {
+  return handler.dto ? toValidatedDto(handler.dto, parsed.payload) : parsed.payload;
+}
+
+/** Each handler's argument, for several handlers: one validated DTO per DTO class, or the parsed payload. */
+function payloadsFor(handlers: readonly WebhookHandlerDefinition[], parsed: ParsedWebhookBody): Promise<unknown[]> {
   const byDto = new Map<Type<object>, Promise<object>>();
   return Promise.all(
     handlers.map((handler) => {
