@@ -1,7 +1,8 @@
 // A process of the queue benchmark: the web process or a worker, with the same WebhooksModule configuration
 // (queue mode on one Redis), as users deploy them:
-//   BENCH_QUEUE_ROLE=web     NestFactory.create (Express, rawBody) with `queue.worker: false`: verifies, enqueues,
-//                            answers 200; prints `{ "port": n }` once it listens
+//   BENCH_QUEUE_ROLE=web     NestFactory.create (Express, or Fastify with BENCH_PLATFORM=fastify; rawBody) with
+//                            `queue.worker: false`: verifies, enqueues, answers 200; prints `{ "port": n }` once it
+//                            listens
 //   BENCH_QUEUE_ROLE=worker  NestFactory.createApplicationContext (no HTTP) with the queue's worker, like
 //                            test/e2e/processes/queue-worker.ts; prints `{ "ready": true }` once its worker runs
 // Other settings: REDIS_URL, QUEUE_NAME, BENCH_QUEUE_CONCURRENCY (deliveries one worker handles at once, default 5,
@@ -11,8 +12,9 @@
 // answers once no attempt is in flight (every verified attempt has its outcome) and none began for 100 ms, so that
 // requests still being answered when the load stopped are in the report.
 import 'reflect-metadata';
-import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import { Injectable, Module, type INestApplicationContext, type NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GuuruChatDto, WebhookEvents, WebhookHandler, WebhooksModule, type WebhookContext } from '../lib/index.js';
@@ -119,7 +121,11 @@ function listen(app: INestApplicationContext): void {
 
 let app: INestApplicationContext;
 if (role === 'web') {
-  const web = await NestFactory.create(QueueBenchModule, { rawBody: true, logger: ['error', 'warn'] });
+  const options: NestApplicationOptions = { rawBody: true, logger: ['error', 'warn'] };
+  const web =
+    process.env.BENCH_PLATFORM === 'fastify'
+      ? await NestFactory.create<NestFastifyApplication>(QueueBenchModule, new FastifyAdapter(), options)
+      : await NestFactory.create(QueueBenchModule, options);
   listen(web);
   await web.listen(0, '127.0.0.1');
   const { port } = (web.getHttpServer() as Server).address() as AddressInfo;

@@ -72,8 +72,11 @@ describe.each(PLATFORMS)('queue on %s', (platform) => {
       const app = await start();
       const server = app.app.getHttpServer() as App;
       const signed = app.app.get(WebhookSigner).sign('guuru', { question: 'queued', rating: 5 });
-      await deliver(server, '/webhooks/guuru', signed).expect(200);
-      await deliver(server, '/webhooks/guuru', signed).expect(200);
+      const first = await deliver(server, '/webhooks/guuru', signed).expect(200);
+      const repeat = await deliver(server, '/webhooks/guuru', signed).expect(200);
+      // The first is queued, the repeat is known as one: exactly, not merely "queued" both times.
+      expect(first.body).toEqual({ received: true, deliveryId: first.body.deliveryId, handled: 0, queued: true });
+      expect(repeat.body).toEqual({ ...first.body, duplicate: true });
       await queueIdle();
       expect(app.calls.of('guuru')).toHaveLength(1);
       // Sent again once handled: nothing is added or run.
