@@ -223,6 +223,34 @@ export function bootstrapMedian(
   return { estimate, low: at(tail), high: at(1 - tail), confidence, n };
 }
 
+/**
+ * A percentile bootstrap interval of any `statistic` of `samples` (pairs of windows, say): `resamples` samples
+ * drawn with replacement, the statistic of each, and its `(1 - confidence) / 2` and `(1 + confidence) / 2`
+ * quantiles. Seeded, so a result file can be recomputed from its samples.
+ */
+export function bootstrapStatistic<T>(
+  samples: readonly T[],
+  statistic: (sample: readonly T[]) => number,
+  options: { readonly confidence?: number; readonly resamples?: number; readonly seed?: number } = {},
+): Interval {
+  const confidence = options.confidence ?? 0.95;
+  const resamples = options.resamples ?? 2_000;
+  const n = samples.length;
+  const estimate = statistic(samples);
+  if (n < 2) return { estimate, low: Number.NaN, high: Number.NaN, confidence, n };
+  const random = seededRandom(options.seed ?? 0x9e3779b9);
+  const estimates = new Float64Array(resamples);
+  const sample: T[] = new Array<T>(n);
+  for (let r = 0; r < resamples; r += 1) {
+    for (let i = 0; i < n; i += 1) sample[i] = samples[Math.floor(random() * n)]!;
+    estimates[r] = statistic(sample);
+  }
+  estimates.sort();
+  const tail = (1 - confidence) / 2;
+  const at = (q: number) => estimates[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))]!;
+  return { estimate, low: at(tail), high: at(1 - tail), confidence, n };
+}
+
 /** `0.93× [0.90–0.95]`: a ratio with its interval. */
 export function ratioInterval(interval: Interval): string {
   if (!Number.isFinite(interval.estimate)) return 'n/a';

@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { signWebhook } from '../lib/index.js';
 import {
+  bootstrapStatistic,
   codeMarkdown,
   codeState,
   envNumber,
@@ -390,31 +391,6 @@ interface WindowPair {
   readonly on: RecordingWindow;
 }
 
-/**
- * A 95 % percentile-bootstrap interval of `statistic` over `pairs`: the pairs resampled with replacement
- * 2,000 times, with a fixed seed so that a rerun on the same data gives the same interval.
- */
-function bootstrapInterval<T>(
-  pairs: readonly T[],
-  statistic: (sample: readonly T[]) => number,
-): { low: number; high: number } {
-  let seed = 0x9e3779b9;
-  const random = () => {
-    // mulberry32
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const estimates = Array.from({ length: 2000 }, () =>
-    statistic(Array.from({ length: pairs.length }, () => pairs[Math.floor(random() * pairs.length)]!)),
-  ).sort((a, b) => a - b);
-  return {
-    low: estimates[Math.floor(0.025 * estimates.length)]!,
-    high: estimates[Math.ceil(0.975 * estimates.length) - 1]!,
-  };
-}
-
 /** Asks the app to alternate its recording, and waits for what each window did. */
 async function alternate(server: Server, windowMs: number, windows: number): Promise<RecordingWindow[]> {
   const answer = new Promise<RecordingWindow[]>((resolve) => {
@@ -504,8 +480,8 @@ async function mainInterleaved(): Promise<void> {
       sum(list, (pair) => pair.off.handled) /
       (sum(list, (pair) => pair.on.cpuMicros) / sum(list, (pair) => pair.on.handled));
     const overall = throughputOf(pairs);
-    const throughput = bootstrapInterval(pairs, throughputOf);
-    const cpu = bootstrapInterval(pairs, cpuOf);
+    const throughput = bootstrapStatistic(pairs, throughputOf);
+    const cpu = bootstrapStatistic(pairs, cpuOf);
     const target = {
       target: `throughput while recording ≥ ${TARGET} × paused (all recording windows' deliveries per second ÷ all paused windows')`,
       value: overall,
@@ -600,7 +576,7 @@ async function mainInterleaved(): Promise<void> {
       `- the load: ${fmt(run.ok)} answers of 200, ${run.non2xx} other answers, ${run.errors} errors, ${run.timeouts} timeouts`,
       '',
     ].join('\n');
-    const files = await writeResults('dashboard', data, markdown);
+    const files = await writeResults(process.env.BENCH_RESULTS_NAME ?? 'dashboard', data, markdown);
     console.log(markdown);
     console.log(`written: ${files.join(', ')}`);
   } finally {

@@ -27,6 +27,29 @@ export interface LoadOptions {
    * (autocannon, a closed loop).
    */
   readonly rate?: number;
+  /** Two routes in turn, window by window, under one closed-loop load (see {@link runAlternating}). */
+  readonly alternate?: AlternateOptions;
+}
+
+/** Windows of `windowMs`, each sending to one of two paths (`path` is then unused). */
+export interface AlternateOptions {
+  readonly paths: readonly [string, string];
+  readonly windowMs: number;
+  /** How many windows; an even number, so that pairs of windows are whole. */
+  readonly windows: number;
+}
+
+/** What one window of an alternating run did: which path it sent to, and how many of its requests got a 2xx. */
+export interface AlternateWindow {
+  /** 0 or 1: the index in {@link AlternateOptions.paths}. */
+  readonly route: 0 | 1;
+  readonly ok: number;
+}
+
+/** An alternating run's windows, and the 2xx answers per route to requests built after the last window. */
+export interface AlternateResult {
+  readonly windows: readonly AlternateWindow[];
+  readonly afterLastWindow: readonly [number, number];
 }
 
 /** What it answers. */
@@ -47,10 +70,100 @@ export interface LoadResult {
   readonly statusCodes: Record<string, number>;
   /** CPU time of this process (user + system) over the run's duration: 1 = one core busy all the time. */
   readonly cpuCores: number;
+  /** For an alternating run: every window, in order. */
+  readonly alternate?: AlternateResult;
 }
 
 function run(options: LoadOptions): Promise<LoadResult> {
+  if (options.alternate) return runAlternating(options, options.alternate);
   return options.rate === undefined ? runClosedLoop(options) : runPaced(options, options.rate);
+}
+
+/**
+ * The route of window `index`, in blocks of two windows ordered A B, B A, A B, …: each block holds one window of
+ * each route, and neither route is always the earlier one (a machine that slows down through a block favours
+ * neither).
+ */
+export function routeOfWindow(index: number): 0 | 1 {
+  return ((index + 1) >> 1) % 2 === 0 ? 0 : 1;
+}
+
+/**
+ * One closed-loop load (autocannon, every connection sending its next request when answered) whose requests go to
+ * two routes in turn, window by window: a request goes to the route of the window it is built in, and counts for
+ * that window when answered. Windows of a few hundred ms alternate faster than a shared machine changes speed, so
+ * both routes see the same machine; separate runs seconds apart do not.
+ */
+function runAlternating(options: LoadOptions, alternate: AlternateOptions): Promise<LoadResult> {
+  const sender = options.sender ?? 'guuru';
+  const { paths, windowMs, windows } = alternate;
+  const ok = new Array<number>(windows).fill(0);
+  // autocannon's own clock starts a little after ours: what it sends after the last window is counted apart.
+  const afterLastWindow: [number, number] = [0, 0];
+  let next = 0;
+  let failed = 0;
+  const cpuBefore = process.cpuUsage();
+  const start = performance.now();
+  // autocannon's per-connection context: its one request in flight (no pipelining) and the window it was built in.
+  const windowOf = (context: object) => (context as { window: number }).window;
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: options.url,
+        connections: options.connections,
+        duration: (windows * windowMs) / 1000,
+        requests: [
+          {
+            method: 'POST',
+            path: paths[0],
+            setupRequest: (request, context) => {
+              const window = Math.floor((performance.now() - start) / windowMs);
+              (context as { window: number }).window = window;
+              const { headers, body } = signedDelivery(sender, options.tag, next++, options.bodyBytes, options.secret);
+              return { ...request, path: paths[routeOfWindow(window)], headers, body };
+            },
+            onResponse: (status, _body, context) => {
+              const window = windowOf(context);
+              if (status < 200 || status >= 300) failed += 1;
+              else if (window < windows) ok[window]! += 1;
+              else afterLastWindow[routeOfWindow(window)] += 1;
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        const cpu = process.cpuUsage(cpuBefore);
+        const counted = ok.reduce((sum, count) => sum + count, 0);
+        resolve({
+          requestsPerSecond: counted / ((windows * windowMs) / 1000),
+          autocannonRequestsAverage: result.requests.average,
+          durationSeconds: result.duration,
+          sent: result.requests.sent,
+          ok: result['2xx'],
+          non2xx: Math.max(result.non2xx, failed),
+          errors: result.errors,
+          timeouts: result.timeouts,
+          latencyMs: { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.mean },
+          autocannonLatencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
+          statusCodes: Object.fromEntries(
+            Object.entries(result.statusCodeStats as Record<string, { count: number }>).map(([code, stat]) => [
+              code,
+              stat.count,
+            ]),
+          ),
+          cpuCores: (cpu.user + cpu.system) / 1e6 / result.duration,
+          alternate: {
+            windows: ok.map((count, index) => ({ route: routeOfWindow(index), ok: count })),
+            afterLastWindow,
+          },
+        });
+      },
+    );
+  });
 }
 
 /**

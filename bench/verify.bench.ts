@@ -4,7 +4,7 @@
 //   npm run bench:verify                                              (15 rounds of 100 ms per variant)
 //   BENCH_ROUNDS=4 BENCH_SLICE_MS=30 npm run bench:verify              (a quick run)
 //   BENCH_ONLY=stripe,svix BENCH_SIZES=1 npm run bench:verify          (some senders, some sizes)
-//   BENCH_OUT=verify.before npm run bench:verify                       (results under another name)
+//   BENCH_RESULTS_NAME=verify.before npm run bench:verify              (results under another name)
 import 'reflect-metadata';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
@@ -58,7 +58,7 @@ const ROUNDS = Math.round(envNumber('BENCH_ROUNDS', 15));
 const SLICE_MS = envNumber('BENCH_SLICE_MS', 100);
 /** Each variant's slice of a round is cut into this many chunks, taken in turn with the other variants'. */
 const CHUNKS = Math.round(envNumber('BENCH_CHUNKS', 4));
-const OUT = process.env.BENCH_OUT || 'verify';
+const OUT = process.env.BENCH_RESULTS_NAME || 'verify';
 const CONFIDENCE = 0.95;
 
 const FLOOR_TARGET_64KB = 0.8;
