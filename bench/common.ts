@@ -203,24 +203,11 @@ export function bootstrapMedian(
   values: readonly number[],
   options: { readonly confidence?: number; readonly resamples?: number; readonly seed?: number } = {},
 ): Interval {
-  const confidence = options.confidence ?? 0.95;
-  const resamples = options.resamples ?? 10_000;
-  const n = values.length;
-  const estimate = median(values);
-  if (n < 2) return { estimate, low: Number.NaN, high: Number.NaN, confidence, n };
-  const random = seededRandom(options.seed ?? 0x5eed);
-  const medians = new Float64Array(resamples);
-  const sample = new Float64Array(n);
-  const middle = Math.floor(n / 2);
-  for (let r = 0; r < resamples; r += 1) {
-    for (let i = 0; i < n; i += 1) sample[i] = values[Math.floor(random() * n)]!;
-    sample.sort();
-    medians[r] = n % 2 === 1 ? sample[middle]! : (sample[middle - 1]! + sample[middle]!) / 2;
-  }
-  medians.sort();
-  const tail = (1 - confidence) / 2;
-  const at = (q: number) => medians[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))]!;
-  return { estimate, low: at(tail), high: at(1 - tail), confidence, n };
+  return bootstrapStatistic(values, median, {
+    confidence: options.confidence,
+    resamples: options.resamples ?? 10_000,
+    seed: options.seed ?? 0x5eed,
+  });
 }
 
 /**

@@ -74,6 +74,12 @@ export interface LoadResult {
   readonly alternate?: AlternateResult;
 }
 
+/** autocannon's answers by status code. */
+function statusCodesOf(result: autocannon.Result): Record<string, number> {
+  const stats = result.statusCodeStats as Record<string, { count: number }>;
+  return Object.fromEntries(Object.entries(stats).map(([code, stat]) => [code, stat.count]));
+}
+
 function run(options: LoadOptions): Promise<LoadResult> {
   if (options.alternate) return runAlternating(options, options.alternate);
   return options.rate === undefined ? runClosedLoop(options) : runPaced(options, options.rate);
@@ -149,12 +155,7 @@ function runAlternating(options: LoadOptions, alternate: AlternateOptions): Prom
           timeouts: result.timeouts,
           latencyMs: { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.mean },
           autocannonLatencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
-          statusCodes: Object.fromEntries(
-            Object.entries(result.statusCodeStats as Record<string, { count: number }>).map(([code, stat]) => [
-              code,
-              stat.count,
-            ]),
-          ),
+          statusCodes: statusCodesOf(result),
           cpuCores: (cpu.user + cpu.system) / 1e6 / result.duration,
           alternate: {
             windows: ok.map((count, index) => ({ route: routeOfWindow(index), ok: count })),
@@ -301,12 +302,7 @@ function runClosedLoop(options: LoadOptions): Promise<LoadResult> {
             mean: times.reduce((sum, time) => sum + time, 0) / Math.max(1, times.length),
           },
           autocannonLatencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
-          statusCodes: Object.fromEntries(
-            Object.entries(result.statusCodeStats as Record<string, { count: number }>).map(([code, stat]) => [
-              code,
-              stat.count,
-            ]),
-          ),
+          statusCodes: statusCodesOf(result),
           cpuCores: (cpu.user + cpu.system) / 1e6 / result.duration,
         });
       },
