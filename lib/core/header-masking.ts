@@ -51,14 +51,22 @@ const MAX_REMEMBERED_NAMES = 256;
  * Verdicts are remembered per `sender` object: change its lists by passing a new object.
  */
 export function isSensitiveHeader(name: string, sender: SenderHeaderNames): boolean {
+  return judgedHeader(name, sender, verdictsOf(sender));
+}
+
+function verdictsOf(sender: SenderHeaderNames): Map<string, boolean> {
   let verdicts = verdictsOfSenders.get(sender);
-  const known = verdicts?.get(name);
-  if (known !== undefined) return known;
-  const verdict = judgeHeader(name, sender);
   if (!verdicts) {
     verdicts = new Map();
     verdictsOfSenders.set(sender, verdicts);
   }
+  return verdicts;
+}
+
+function judgedHeader(name: string, sender: SenderHeaderNames, verdicts: Map<string, boolean>): boolean {
+  const known = verdicts.get(name);
+  if (known !== undefined) return known;
+  const verdict = judgeHeader(name, sender);
   if (verdicts.size < MAX_REMEMBERED_NAMES) verdicts.set(name, verdict);
   return verdict;
 }
@@ -76,12 +84,13 @@ export function maskHeaders(
   sender: SenderHeaderNames,
 ): Record<string, string | readonly string[]> {
   const masked: Record<string, string | readonly string[]> = {};
+  const verdicts = verdictsOf(sender);
   const names = Object.keys(headers);
   for (let index = 0; index < names.length; index += 1) {
     const name = names[index]!;
     const value = headers[name];
     if (value === undefined) continue;
-    masked[name] = isSensitiveHeader(name, sender) ? MASKED_HEADER_VALUE : value;
+    masked[name] = judgedHeader(name, sender, verdicts) ? MASKED_HEADER_VALUE : value;
   }
   return masked;
 }

@@ -18,11 +18,8 @@ import {
   type MinuteCounts,
 } from './dashboard.store.js';
 
-type ShownHeaders = Readonly<Record<string, string | readonly string[]>>;
-
 const NO_RUNS: readonly WebhookHandlerRun[] = [];
-const NO_HEADERS: ShownHeaders = Object.freeze({});
-const noHeaders = (): ShownHeaders => NO_HEADERS;
+const NO_HEADERS: Readonly<Record<string, string | readonly string[]>> = Object.freeze({});
 
 /**
  * How many of the newest verified entries an attempt's final outcome is looked for in, before
@@ -37,9 +34,10 @@ type RingKind = 'v' | 'r';
 /**
  * One attempt in a ring. An entry is allocated the first time the ring reaches it and
  * overwritten in place when it comes round: recording allocates no record or copy of its own
- * per attempt. An entry keeps its attempt's headers as its first event defers them (masked when
- * a page first reads them), never the event itself: that would keep its raw body alive too,
- * and a ring of forged 1 MB requests would hold a gigabyte. Numbers are never `undefined`
+ * per attempt. An entry keeps the masked headers of its attempt's first event (the event masks
+ * them once, when first read), never the event itself: that would keep its raw body alive too,
+ * and a ring of forged 1 MB requests would hold a gigabyte. Nor the request's own headers: their
+ * credentials must not outlive the request. Numbers are never `undefined`
  * (`NaN`, or `-1` for a count, stands for "none"), so V8 keeps them in the entry's own fields
  * instead of holding on to each delivery's number objects.
  */
@@ -64,8 +62,8 @@ class Entry {
   handlersMs = NaN;
   verified = false;
   handlers: readonly WebhookHandlerRun[] = NO_RUNS;
-  /** Its attempt's headers, masked on first call (`WebhookOutcomeEvent.deferHeaders`). */
-  headers: () => ShownHeaders = noHeaders;
+  /** Its attempt's headers, as its first event gives them: masked. */
+  headers: Readonly<Record<string, string | readonly string[]>> = NO_HEADERS;
   body: string | undefined = undefined;
   bodyBytes = -1;
   /** Whether it waits for its attempt's final outcome. */
@@ -144,7 +142,9 @@ export class MemoryDashboardStore implements DashboardStore {
 
   append(event: WebhookOutcomeEvent): void {
     this.count(event);
-    if (event.outcome !== 'verified' && this.openCount > 0) {
+    // A request refused before verification never completes an attempt: anyone can send one, so it costs no search.
+    const refused = refusedUnverified(event);
+    if (!refused && event.outcome !== 'verified' && this.openCount > 0) {
       const pending = this.openEntryOf(event.attemptId);
       if (pending !== undefined) {
         this.closeEntry(pending);
@@ -152,7 +152,7 @@ export class MemoryDashboardStore implements DashboardStore {
         return;
       }
     }
-    this.start(event);
+    this.start(event, refused);
   }
 
   list(filter: DashboardFilter): Promise<DashboardRecord[]> {
@@ -206,14 +206,15 @@ export class MemoryDashboardStore implements DashboardStore {
   }
 
   /** An attempt's first outcome takes the oldest entry of its ring. */
-  private start(event: WebhookOutcomeEvent): void {
-    const refused = refusedUnverified(event);
+  private start(event: WebhookOutcomeEvent, refused: boolean): void {
+    // Read first: whatever reading the event does, no entry is left half overwritten.
+    const headers = event.headers;
     const ring = refused ? this.refusedRing : this.verifiedRing;
     const entry = ring.take();
     // Its attempt never completed (or not yet): it is forgotten with its entry.
     if (entry.open) this.closeEntry(entry);
     this.order += 1;
-    fill(entry, ring.count, this.order, event, this.options.showBodies === true);
+    fill(entry, ring.count, this.order, event, headers, this.options.showBodies === true);
     if (refused) return;
     if (event.outcome === 'verified') {
       entry.open = true;
@@ -321,7 +322,14 @@ class SourceCounts {
 }
 
 /** Overwrites an entry with an attempt's first outcome. */
-function fill(entry: Entry, sequence: number, order: number, event: WebhookOutcomeEvent, showBodies: boolean): void {
+function fill(
+  entry: Entry,
+  sequence: number,
+  order: number,
+  event: WebhookOutcomeEvent,
+  headers: Readonly<Record<string, string | readonly string[]>>,
+  showBodies: boolean,
+): void {
   const durations = event.durations;
   entry.sequence = sequence;
   entry.order = order;
@@ -341,7 +349,7 @@ function fill(entry: Entry, sequence: number, order: number, event: WebhookOutco
   entry.handlersMs = durations.handlersMs ?? NaN;
   entry.verified = provesAuthentic(event);
   entry.handlers = event.handlers;
-  entry.headers = event.deferHeaders();
+  entry.headers = headers;
   const rawBody = event.rawBody;
   entry.body = showBodies && rawBody ? rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8') : undefined;
   entry.bodyBytes = rawBody?.length ?? -1;
@@ -390,7 +398,7 @@ function toRecord(entry: Entry, kind: RingKind): DashboardRecord {
     handlersMs: Number.isNaN(entry.handlersMs) ? undefined : entry.handlersMs,
     verified: entry.verified,
     handlers: entry.handlers,
-    headers: entry.headers(),
+    headers: entry.headers,
     body: entry.body,
     bodyBytes: entry.bodyBytes < 0 ? undefined : entry.bodyBytes,
   });

@@ -138,7 +138,8 @@ export class WebhookQueue {
     // Redis runs it first; both travel together, one round trip instead of two. It reads one field, not the job.
     // Copies sent at the same moment may both read nothing and both say queued: the job id still makes one job.
     const client = await this.queue.getBackend().client;
-    const existing = client.hget(this.queue.toKey(jobId), 'timestamp');
+    // Only the add decides the answer: a read that fails costs the duplicate flag, not a 503 for a queued job.
+    const existing = client.hget(this.queue.toKey(jobId), 'timestamp').catch(() => null);
     const added = this.queue.add(data.source, data, {
       jobId,
       attempts: this.options.attempts ?? 5,

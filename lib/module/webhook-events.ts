@@ -48,14 +48,6 @@ export interface WebhookOutcomeEvent {
   readonly handlers: readonly WebhookHandlerRun[];
   /** The request headers, with signature, token and credential headers masked. */
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
-  /**
-   * The same masked headers, worked out only when the returned function is first called (later
-   * calls return the same object). For consumers that keep many outcomes and show few, as the
-   * dashboard does: keeping the function costs no copy per outcome, where reading `headers`
-   * masks a copy at once. The function holds the request's headers and the sender's masking
-   * rules, never the body, and never returns an unmasked value.
-   */
-  deferHeaders(): () => Readonly<Record<string, string | readonly string[]>>;
   /** The body as received, when it was read (not for deliveries refused before their body was read). */
   readonly rawBody: Buffer | undefined;
 }

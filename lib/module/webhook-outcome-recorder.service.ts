@@ -203,26 +203,8 @@ class OutcomeEvent implements WebhookOutcomeEvent {
     return this.#headers;
   }
 
-  deferHeaders(): () => Readonly<Record<string, string | readonly string[]>> {
-    if (this.#headers) return constant(this.#headers);
-    // Captures the headers and the rules, not the event: a kept function must not keep the body alive.
-    return deferredMask(this.#rawHeaders, this.#sender);
-  }
-
   /** `JSON.stringify(event)` shows the time and the masked headers, like any other field. */
-  toJSON(): Omit<WebhookOutcomeEvent, 'deferHeaders'> {
+  toJSON(): WebhookOutcomeEvent {
     return { ...this, at: this.at, headers: this.headers };
   }
-}
-
-function constant<T>(value: T): () => T {
-  return () => value;
-}
-
-function deferredMask(
-  headers: WebhookHeaders,
-  sender: SenderHeaderNames,
-): () => Readonly<Record<string, string | readonly string[]>> {
-  let masked: Readonly<Record<string, string | readonly string[]>> | undefined;
-  return () => (masked ??= maskHeaders(headers, sender));
 }
