@@ -4,7 +4,7 @@ import type { DeliveryClaim, DeliveryProgress, DeliveryStore } from './delivery-
 
 /**
  * One remembered delivery. Mutable, and one object for its whole life (claimed, then done or
- * released): a delivery costs one allocation and one heap slot, not one per change of state.
+ * released): a delivery costs one allocation, not one per change of state.
  */
 interface Entry {
   readonly key: string;
@@ -16,8 +16,74 @@ interface Entry {
   /** From when forgetting it lets nothing be handled twice: see {@link MemoryDeliveryStore}. */
   forgettableAt: number;
   handledBy: readonly string[];
-  /** Its place in the heap. */
+  /** Its place in its heap: the claims' while processing, the records' otherwise. */
   index: number;
+}
+
+/**
+ * A min-heap of entries on `forgettableAt`, each entry knowing its index, so that any entry can
+ * be removed or moved in place.
+ */
+class ForgettableHeap {
+  private readonly entries: Entry[] = [];
+
+  /** The entry that may be forgotten first. */
+  get top(): Entry | undefined {
+    return this.entries[0];
+  }
+
+  push(entry: Entry): void {
+    entry.index = this.entries.length;
+    this.entries.push(entry);
+    this.siftUp(entry.index);
+  }
+
+  remove(entry: Entry): void {
+    const last = this.entries.pop()!;
+    if (last === entry) return;
+    this.place(last, entry.index);
+    this.moved(last);
+  }
+
+  /** Puts an entry back in order after its `forgettableAt` changed, or after it filled another's place. */
+  moved(entry: Entry): void {
+    const index = entry.index;
+    if (index > 0 && this.entries[(index - 1) >> 1]!.forgettableAt > entry.forgettableAt) this.siftUp(index);
+    else this.siftDown(index);
+  }
+
+  private siftUp(start: number): void {
+    const heap = this.entries;
+    const item = heap[start]!;
+    let index = start;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (heap[parent]!.forgettableAt <= item.forgettableAt) break;
+      this.place(heap[parent]!, index);
+      index = parent;
+    }
+    this.place(item, index);
+  }
+
+  private siftDown(start: number): void {
+    const heap = this.entries;
+    const item = heap[start]!;
+    let index = start;
+    for (;;) {
+      let child = 2 * index + 1;
+      if (child >= heap.length) break;
+      if (child + 1 < heap.length && heap[child + 1]!.forgettableAt < heap[child]!.forgettableAt) child += 1;
+      if (heap[child]!.forgettableAt >= item.forgettableAt) break;
+      this.place(heap[child]!, index);
+      index = child;
+    }
+    this.place(item, index);
+  }
+
+  private place(entry: Entry, index: number): void {
+    this.entries[index] = entry;
+    entry.index = index;
+  }
 }
 
 /** Options of {@link MemoryDeliveryStore}. */
@@ -46,8 +112,14 @@ const SETTLED: Promise<void> = Promise.resolve();
  */
 export class MemoryDeliveryStore implements DeliveryStore {
   private readonly entries = new Map<string, Entry>();
-  /** A min-heap of every entry on `forgettableAt`, each knowing its index: the next that may be forgotten is on top. */
-  private readonly heap: Entry[] = [];
+  /**
+   * The claims being handled, on their leases' ends. Apart from the records, because a claim
+   * becomes a record a moment later: in one heap of every entry, that move would walk the
+   * height of a large heap twice per delivery (claimed near the top, done near the bottom).
+   */
+  private readonly claims = new ForgettableHeap();
+  /** Done and released deliveries, on when each may be forgotten: mostly pushed in that order. */
+  private readonly records = new ForgettableHeap();
   private readonly maxEntries: number;
   private readonly now: () => number;
 
@@ -113,18 +185,22 @@ export class MemoryDeliveryStore implements DeliveryStore {
   /** Whether there is room for one more entry, forgetting what may be forgotten to make it. */
   private makeRoom(now: number): boolean {
     while (this.entries.size >= this.maxEntries) {
-      const top = this.heap[0];
-      if (!top || top.forgettableAt > now) return false;
-      this.remove(top);
+      const claim = this.claims.top;
+      const record = this.records.top;
+      const first = !record || (claim && claim.forgettableAt < record.forgettableAt) ? claim : record;
+      if (!first || first.forgettableAt > now) return false;
+      this.remove(first);
     }
     return true;
   }
 
+  private heapOf(entry: Entry): ForgettableHeap {
+    return entry.state === 'processing' ? this.claims : this.records;
+  }
+
   private insert(entry: Entry): void {
     this.entries.set(entry.key, entry);
-    entry.index = this.heap.length;
-    this.heap.push(entry);
-    this.siftUp(entry.index);
+    this.heapOf(entry).push(entry);
   }
 
   private change(
@@ -135,56 +211,23 @@ export class MemoryDeliveryStore implements DeliveryStore {
     forgettableAt: number,
     handledBy: readonly string[],
   ): void {
-    const earlier = forgettableAt < entry.forgettableAt;
+    const from = this.heapOf(entry);
     entry.state = state;
     entry.owner = owner;
     entry.expiresAt = expiresAt;
     entry.forgettableAt = forgettableAt;
     entry.handledBy = handledBy;
-    if (earlier) this.siftUp(entry.index);
-    else this.siftDown(entry.index);
+    const to = this.heapOf(entry);
+    if (from === to) {
+      to.moved(entry);
+    } else {
+      from.remove(entry);
+      to.push(entry);
+    }
   }
 
   private remove(entry: Entry): void {
     this.entries.delete(entry.key);
-    const last = this.heap.pop()!;
-    if (last === entry) return;
-    this.heap[entry.index] = last;
-    last.index = entry.index;
-    this.siftUp(last.index);
-    this.siftDown(last.index);
-  }
-
-  private siftUp(start: number): void {
-    const heap = this.heap;
-    const item = heap[start]!;
-    let index = start;
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (heap[parent]!.forgettableAt <= item.forgettableAt) break;
-      this.place(heap[parent]!, index);
-      index = parent;
-    }
-    this.place(item, index);
-  }
-
-  private siftDown(start: number): void {
-    const heap = this.heap;
-    const item = heap[start]!;
-    let index = start;
-    for (;;) {
-      let child = 2 * index + 1;
-      if (child >= heap.length) break;
-      if (child + 1 < heap.length && heap[child + 1]!.forgettableAt < heap[child]!.forgettableAt) child += 1;
-      if (heap[child]!.forgettableAt >= item.forgettableAt) break;
-      this.place(heap[child]!, index);
-      index = child;
-    }
-    this.place(item, index);
-  }
-
-  private place(entry: Entry, index: number): void {
-    this.heap[index] = entry;
-    entry.index = index;
+    this.heapOf(entry).remove(entry);
   }
 }

@@ -125,74 +125,90 @@ describe('MemoryDeliveryStore', () => {
     expect((await store.claim('s:after-leases', 'b', 60)).state).toBe('claimed');
   });
 
-  it('answers as a plain model of the rules does, through thousands of random claims, completions and releases', async () => {
-    // The model keeps no heap: when full, it forgets the entry with the earliest forgettable time, if that has come.
-    interface ModelEntry {
-      state: 'processing' | 'released' | 'done';
-      owner?: string;
-      expiresAt: number;
-      forgettableAt: number;
-    }
-    const model = new Map<string, ModelEntry>();
-    const maxEntries = 20;
-    const { clock, store } = storeAt(0, maxEntries);
-    let seed = 7;
-    const random = (): number => {
-      seed = (seed * 48_271) % 2_147_483_647;
-      return seed / 2_147_483_647;
-    };
-    const modelClaim = (key: string, owner: string, leaseMs: number): string => {
-      let entry = model.get(key);
-      if (entry && entry.expiresAt <= clock.now) {
-        model.delete(key);
-        entry = undefined;
+  // The larger store has heaps deep enough for an entry moved in the middle to need sifting either way.
+  it.each([
+    { maxEntries: 20, keys: 100 },
+    { maxEntries: 300, keys: 1_000 },
+  ])(
+    'answers as a plain model of the rules does, through thousands of random claims, completions and releases ($maxEntries entries)',
+    async ({ maxEntries, keys }) => {
+      // The model keeps no heap: when full, it forgets the entry with the earliest forgettable time, if that has come.
+      interface ModelEntry {
+        state: 'processing' | 'released' | 'done';
+        owner?: string;
+        expiresAt: number;
+        forgettableAt: number;
+        /** What a released claim kept for the retry. */
+        handledBy?: string;
       }
-      if (entry?.state === 'done') return 'done';
-      if (entry?.state === 'processing' && entry.owner !== owner) return 'in_progress';
-      if (!entry) {
-        while (model.size >= maxEntries) {
-          const [earliestKey, earliest] = [...model].reduce((a, b) =>
-            b[1].forgettableAt < a[1].forgettableAt ? b : a,
+      const model = new Map<string, ModelEntry>();
+      const { clock, store } = storeAt(0, maxEntries);
+      let seed = 7;
+      const random = (): number => {
+        seed = (seed * 48_271) % 2_147_483_647;
+        return seed / 2_147_483_647;
+      };
+      const modelClaim = (key: string, owner: string, leaseMs: number): string => {
+        let entry = model.get(key);
+        if (entry && entry.expiresAt <= clock.now) {
+          model.delete(key);
+          entry = undefined;
+        }
+        if (entry?.state === 'done') return 'done';
+        if (entry?.state === 'processing' && entry.owner !== owner) return 'in_progress';
+        if (!entry) {
+          while (model.size >= maxEntries) {
+            const [earliestKey, earliest] = [...model].reduce((a, b) =>
+              b[1].forgettableAt < a[1].forgettableAt ? b : a,
+            );
+            if (earliest.forgettableAt > clock.now) return 'delivery_store_full';
+            model.delete(earliestKey);
+          }
+        }
+        model.set(key, {
+          state: 'processing',
+          owner,
+          expiresAt: clock.now + leaseMs,
+          forgettableAt: clock.now + leaseMs,
+          handledBy: entry?.handledBy,
+        });
+        return entry?.handledBy ? `claimed after ${entry.handledBy}` : 'claimed';
+      };
+      for (let step = 0; step < 20_000; step += 1) {
+        // Fractions of a millisecond keep every forgettable time distinct, so the order of forgetting is defined.
+        clock.now += random() * 500;
+        const key = `s:${Math.floor(random() * keys)}`;
+        const owner = random() < 0.5 ? 'a' : 'b';
+        const action = random();
+        if (action < 0.5) {
+          const lease = 10 + random();
+          const expected = modelClaim(key, owner, lease * 1000);
+          const actual = await store.claim(key, owner, lease).then(
+            (claim) => (claim.handledBy.length > 0 ? `${claim.state} after ${claim.handledBy.join()}` : claim.state),
+            (error: { reason?: string }) => error.reason,
           );
-          if (earliest.forgettableAt > clock.now) return 'delivery_store_full';
-          model.delete(earliestKey);
+          expect(`${step}: ${actual}`).toBe(`${step}: ${expected}`);
+        } else if (action < 0.85) {
+          const ttl = 5 + random() * 60;
+          const replayableUntil = random() < 0.5 ? clock.now + random() * 30_000 : undefined;
+          await store.complete(key, ttl, replayableUntil);
+          const expiresAt = clock.now + ttl * 1000;
+          model.set(key, { state: 'done', expiresAt, forgettableAt: Math.min(expiresAt, replayableUntil ?? Infinity) });
+        } else {
+          // Half the releases keep a succeeded handler: the entry moves from the claims to the records and back.
+          const progress = random() < 0.5 ? { handledBy: ['A.one'], ttlSeconds: 5 + random() * 60 } : undefined;
+          await store.release(key, owner, progress);
+          const entry = model.get(key);
+          if (entry?.state !== 'processing' || entry.owner !== owner) continue;
+          if (!progress) model.delete(key);
+          else {
+            const expiresAt = clock.now + progress.ttlSeconds * 1000;
+            model.set(key, { state: 'released', expiresAt, forgettableAt: expiresAt, handledBy: 'A.one' });
+          }
         }
       }
-      model.set(key, {
-        state: 'processing',
-        owner,
-        expiresAt: clock.now + leaseMs,
-        forgettableAt: clock.now + leaseMs,
-      });
-      return 'claimed';
-    };
-    for (let step = 0; step < 5_000; step += 1) {
-      // Fractions of a millisecond keep every forgettable time distinct, so the order of forgetting is defined.
-      clock.now += random() * 500;
-      const key = `s:${Math.floor(random() * 100)}`;
-      const owner = random() < 0.5 ? 'a' : 'b';
-      const action = random();
-      if (action < 0.5) {
-        const lease = 10 + random();
-        const expected = modelClaim(key, owner, lease * 1000);
-        const actual = await store.claim(key, owner, lease).then(
-          (claim) => claim.state,
-          (error: { reason?: string }) => error.reason,
-        );
-        expect(`${step}: ${actual}`).toBe(`${step}: ${expected}`);
-      } else if (action < 0.85) {
-        const ttl = 5 + random() * 60;
-        const replayableUntil = random() < 0.5 ? clock.now + random() * 30_000 : undefined;
-        await store.complete(key, ttl, replayableUntil);
-        const expiresAt = clock.now + ttl * 1000;
-        model.set(key, { state: 'done', expiresAt, forgettableAt: Math.min(expiresAt, replayableUntil ?? Infinity) });
-      } else {
-        await store.release(key, owner);
-        const entry = model.get(key);
-        if (entry?.state === 'processing' && entry.owner === owner) model.delete(key);
-      }
-    }
-  });
+    },
+  );
 
   it('keeps the handlers that succeeded when a claim is released, for the retry', async () => {
     const { store } = storeAt();
