@@ -39,7 +39,7 @@ import type { RecordingWindow } from './http-server.js';
 import { runLoad } from './load-process.js';
 
 const MODE = process.env.BENCH_MODE ?? 'interleaved';
-const PAIRS = Math.round(envNumber('BENCH_PAIRS', 450));
+const PAIRS = Math.round(envNumber('BENCH_PAIRS', 900));
 const WINDOW_MS = Math.round(envNumber('BENCH_WINDOW_MS', 200));
 const BLOCKS = Math.round(envNumber('BENCH_BLOCKS', 8));
 const ROUNDS = Math.round(envNumber('BENCH_ROUNDS', 2));
