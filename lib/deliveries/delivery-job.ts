@@ -1,5 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
-import { bytesEqual } from '../core/crypto.js';
+import { hash } from 'node:crypto';
+import { bytesEqual, hmacOfParts } from '../core/crypto.js';
 import type { WebhookHeaders } from '../core/headers.js';
 
 /** The version of the job format; a job of another version is refused as tampered. */
@@ -48,7 +48,7 @@ export type UnsealedDeliveryJob = Omit<DeliveryJobData, 'v' | 'seal'>;
  */
 export function jobIdFor(source: string, scope: string | undefined, deliveryId: string): string {
   const identity = JSON.stringify([source, scope ?? null, deliveryId]);
-  return `${source}-${createHash('sha256').update(identity).digest('hex').slice(0, 40)}`;
+  return `${source}-${hash('sha256', identity, 'hex').slice(0, 40)}`;
 }
 
 /** Seals a job's content with the first key. */
@@ -73,6 +73,9 @@ export function isSealed(data: unknown, keys: readonly Buffer[]): data is Delive
  * context comes last, only when the job has one: adding, removing or changing it breaks the seal
  * (the array's length or last element changes), and jobs sealed before it existed stay valid.
  */
+/** What a seal's MAC begins with: a seal is never a MAC the same key gives in another use. */
+const SEAL_CONTEXT = 'nestjs-signed-webhooks:job\u0000';
+
 function sealOf(job: UnsealedDeliveryJob, key: Buffer): Buffer {
   const headers = Object.entries(job.headers ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const fields: unknown[] = [
@@ -90,7 +93,7 @@ function sealOf(job: UnsealedDeliveryJob, key: Buffer): Buffer {
   ];
   if (job.trace !== undefined) fields.push(job.trace);
   const content = JSON.stringify(fields);
-  return createHmac('sha256', key).update('nestjs-signed-webhooks:job\u0000').update(content).digest();
+  return hmacOfParts('sha256', key, [SEAL_CONTEXT, content]);
 }
 
 /**

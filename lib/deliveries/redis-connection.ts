@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { WebhookConfigurationError } from '../core/errors/index.js';
 import {
@@ -135,6 +136,36 @@ function isClusterClientOf(client: RedisClient): client is Cluster {
  */
 async function pingEveryMaster(cluster: Cluster): Promise<void> {
   await Promise.all(cluster.nodes('master').map((node) => node.ping()));
+}
+
+/** The sockets held by {@link writeTogetherThisTurn} until the end of this turn of the event loop. */
+const heldThisTurn = new WeakSet<Writable>();
+
+/**
+ * Holds the client's writes until the end of this turn of the event loop, so the commands of
+ * every delivery handled in the turn leave together: one system call and one packet, instead
+ * of one per command. On a shared machine a loopback write costs tens of microseconds, more
+ * than the command itself. Redis still runs the commands in the order they were sent, and none
+ * waits longer than the turn. (ioredis's `enableAutoPipelining` batches too, but wraps each
+ * command in a pipeline that costs more CPU than the writes it saves.)
+ */
+export function writeTogetherThisTurn(client: RedisClient): void {
+  if (isClusterClientOf(client)) {
+    for (const node of client.nodes()) holdUntilNextTurn(node.stream);
+    return;
+  }
+  holdUntilNextTurn(client.stream);
+}
+
+function holdUntilNextTurn(stream: Writable | undefined): void {
+  // Not yet connected: ioredis keeps the commands itself, and writes them when it connects.
+  if (!stream?.writable || heldThisTurn.has(stream)) return;
+  stream.cork();
+  heldThisTurn.add(stream);
+  setImmediate(() => {
+    heldThisTurn.delete(stream);
+    stream.uncork();
+  });
 }
 
 /** Closes a client politely, or at once when it never connected or does not answer. */

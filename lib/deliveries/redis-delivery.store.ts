@@ -5,6 +5,7 @@ import {
   closeRedisClient,
   connectRedis,
   isRedisCluster,
+  writeTogetherThisTurn,
   type RedisClient,
   type RedisConnection,
 } from './redis-connection.js';
@@ -101,6 +102,7 @@ export class RedisDeliveryStore implements DeliveryStore {
   }
 
   async claim(key: string, owner: string, leaseSeconds: number): Promise<DeliveryClaim> {
+    writeTogetherThisTurn(this.client);
     const [state, handledBy] = (await this.commands[COMMANDS.claim.name](
       this.mainKey(key),
       this.progressKey(key),
@@ -111,11 +113,13 @@ export class RedisDeliveryStore implements DeliveryStore {
   }
 
   async complete(key: string, ttlSeconds: number): Promise<void> {
+    writeTogetherThisTurn(this.client);
     await this.commands[COMMANDS.complete.name](this.mainKey(key), this.progressKey(key), seconds(ttlSeconds));
   }
 
   async release(key: string, owner: string, progress?: DeliveryProgress): Promise<void> {
     const ttl = seconds(progress?.ttlSeconds ?? 1);
+    writeTogetherThisTurn(this.client);
     await this.commands[COMMANDS.release.name](
       this.mainKey(key),
       this.progressKey(key),

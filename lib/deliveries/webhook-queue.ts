@@ -12,6 +12,7 @@ import {
   toRedisOptions,
   unreachable,
   withTimeout,
+  writeTogetherThisTurn,
   type RedisClient,
   type SingleRedisConnection,
 } from './redis-connection.js';
@@ -135,9 +136,12 @@ export class WebhookQueue {
   async enqueue(jobId: string, data: DeliveryJobData): Promise<'queued' | 'already_queued'> {
     // BullMQ answers a repeat as it answers a new job, and stores nothing: whether the job was there tells. The
     // read is sent before the add, on the same connection (and, on a cluster, the same node: one hash slot), so
-    // Redis runs it first; both travel together, one round trip instead of two. It reads one field, not the job.
+    // Redis runs it first; both leave in one write with those of the turn's other deliveries, one round trip
+    // instead of two. It reads one field, not the job.
     // Copies sent at the same moment may both read nothing and both say queued: the job id still makes one job.
     const client = await this.queue.getBackend().client;
+    // BullMQ types its client as an interface of its own; it is the ioredis client it opened.
+    writeTogetherThisTurn(client as unknown as RedisClient);
     // Only the add decides the answer: a read that fails costs the duplicate flag, not a 503 for a queued job.
     const existing = client.hget(this.queue.toKey(jobId), 'timestamp').catch(() => null);
     const added = this.queue.add(data.source, data, {

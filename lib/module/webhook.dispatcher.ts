@@ -72,18 +72,14 @@ export class WebhookDispatcher {
     return reportOf(handlers, outcomes, durations, verified.deliveryId);
   }
 
-  /**
-   * Runs one handler, in its own span when the attempt is traced (so the spans it makes are
-   * children of it); a synchronous throw becomes a rejection like any other failure.
-   */
+  /** Runs one of several handlers: a synchronous throw becomes a rejection like any other failure. */
   private async run(
     handler: WebhookHandlerDefinition,
     payload: unknown,
     context: WebhookContext,
     trace: AttemptTrace | undefined,
   ): Promise<unknown> {
-    if (!trace) return handler.invoke(payload, context);
-    return this.tracing.inSpan(trace, 'webhook.handler', handler.name, () => handler.invoke(payload, context));
+    return await this.invoke(handler, payload, context, trace);
   }
 
   /**
@@ -97,13 +93,25 @@ export class WebhookDispatcher {
     trace: AttemptTrace | undefined,
   ): Promise<PromiseSettledResult<unknown>> {
     try {
-      const value: unknown = await (trace
-        ? this.tracing.inSpan(trace, 'webhook.handler', handler.name, () => handler.invoke(payload, context))
-        : handler.invoke(payload, context));
+      const value: unknown = await this.invoke(handler, payload, context, trace);
       return { status: 'fulfilled', value };
     } catch (reason) {
       return { status: 'rejected', reason };
     }
+  }
+
+  /**
+   * Calls the handler, in its own span when the attempt is traced (so the spans it makes are
+   * children of it): what it returns, or throws, as it does.
+   */
+  private invoke(
+    handler: WebhookHandlerDefinition,
+    payload: unknown,
+    context: WebhookContext,
+    trace: AttemptTrace | undefined,
+  ): unknown {
+    if (!trace) return handler.invoke(payload, context);
+    return this.tracing.inSpan(trace, 'webhook.handler', handler.name, () => handler.invoke(payload, context));
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import {
   isSealed,
@@ -30,6 +31,33 @@ describe('queued delivery jobs', () => {
     expect(jobIdFor('billing', undefined, 'x')).not.toBe(jobIdFor('billing', 'x', ''));
     expect(jobIdFor('billing', 't.acme', 'msg_1')).toBe(jobIdFor('billing', 't.acme', 'msg_1'));
     expect(jobIdFor('billing', 't.acme', 'msg_1')).toMatch(/^billing-[0-9a-f]{40}$/);
+  });
+
+  it('keeps the id and seal formats, so jobs queued before an upgrade keep their id and their seal', () => {
+    // Written out by hand, as the format is documented: a job id is a digest of the parts as a JSON array, and a seal
+    // the HMAC-SHA256 of a context string and every field, in order, as a JSON array.
+    const identity = JSON.stringify(['billing', 't.acme', 'msg_1']);
+    expect(jobIdFor('billing', 't.acme', 'msg_1')).toBe(
+      `billing-${createHash('sha256').update(identity).digest('hex').slice(0, 40)}`,
+    );
+    const content = JSON.stringify([
+      2,
+      job.source,
+      job.tenant,
+      job.scope,
+      job.deliveryId,
+      job.event,
+      job.timestamp,
+      [
+        ['content-type', 'application/json'],
+        ['webhook-id', 'msg_1'],
+      ],
+      job.body,
+      job.receivedAt,
+      job.acceptedBy,
+    ]);
+    const seal = createHmac('sha256', KEY).update('nestjs-signed-webhooks:job\u0000').update(content).digest('hex');
+    expect(sealJob(job, [KEY]).seal).toBe(seal);
   });
 
   it('accepts its own seal, under any of the rotation keys, and nothing else', () => {

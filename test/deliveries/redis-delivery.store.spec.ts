@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Writable } from 'node:stream';
 import { Cluster, Redis } from 'ioredis';
 import { closeRedisClient, connectRedis } from '../../lib/deliveries/redis-connection.js';
 import { RedisDeliveryStore } from '../../lib/deliveries/redis-delivery.store.js';
+import { sealJob } from '../../lib/deliveries/delivery-job.js';
 import { WebhookQueue } from '../../lib/deliveries/webhook-queue.js';
 import type { RedisConnection } from '../../lib/index.js';
 import {
@@ -96,6 +98,25 @@ describe.each(BACKENDS)('RedisDeliveryStore on %s', (_name, start) => {
       expect((await store.claim(key, 'c', 60)).state).toBe('done');
     },
   );
+
+  it('sends the commands of deliveries handled in one turn of the event loop in one write per connection', async () => {
+    const client = await connectRedis(backend.connection(), 'the test');
+    const batching = new RedisDeliveryStore(client, { keyPrefix: 'test-writes:' });
+    try {
+      const keys = Array.from({ length: 30 }, (_, index) => `s:write-${index}`);
+      // Once first, so a cluster node's script is loaded (its first call answers NOSCRIPT and is sent again).
+      await Promise.all(keys.map((key) => batching.complete(key, 60)));
+      const connections = client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+      const writes = countWrites(connections.map((connection) => connection.stream));
+      const claims = await Promise.all(keys.map((key) => batching.claim(key, 'o', 60)));
+      expect(claims.every((claim) => claim.state === 'done')).toBe(true);
+      // One write per connection, where each command used to be a write of its own (30).
+      expect(writes()).toBeLessThanOrEqual(connections.length);
+      expect(writes()).toBeGreaterThan(0);
+    } finally {
+      await closeRedisClient(client);
+    }
+  });
 
   it('fails start-up with a message that names Redis when it is unreachable', async () => {
     await expect(RedisDeliveryStore.connect('redis://127.0.0.1:1')).rejects.toThrow(
@@ -240,6 +261,50 @@ describe('RedisDeliveryStore keys on a Redis Cluster', () => {
   });
 });
 
+describe('WebhookQueue on one redis-server', () => {
+  let redis: TestRedis;
+  let queue: WebhookQueue;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    queue = await WebhookQueue.open({ connection: redis.url, jobSigningKey: 'k'.repeat(32), worker: false });
+  }, 60_000);
+
+  afterAll(async () => {
+    await queue?.close();
+    await redis?.stop();
+  });
+
+  it('sends the jobs of deliveries queued in one turn of the event loop in one write', async () => {
+    const key = Buffer.from('k'.repeat(32));
+    const job = (index: number) =>
+      sealJob(
+        {
+          source: 's',
+          tenant: null,
+          scope: null,
+          deliveryId: `d${index}`,
+          event: null,
+          timestamp: null,
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from('{}').toString('base64'),
+          receivedAt: Date.now(),
+          acceptedBy: 'test',
+        },
+        [key],
+      );
+    // Once first: BullMQ's script is loaded, and every later add is one command.
+    await queue.enqueue('warm-up', job(0));
+    // The queue's own client: private, and read here only to count what it writes.
+    const client = (await queue['queue'].getBackend().client) as unknown as Redis;
+    const writes = countWrites([client.stream]);
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, index) => queue.enqueue(`j${index}`, job(index))));
+    expect(answers).toEqual(Array.from({ length: 30 }, () => 'queued'));
+    // Each delivery's read and add (60 commands) used to be a write each.
+    expect(writes()).toBe(1);
+  });
+});
+
 describe('Redis connection errors', () => {
   it('never repeat a password from a malformed Redis URL', async () => {
     const error = await RedisDeliveryStore.connect('redis://:s3cr#tPass@127.0.0.1:6399').catch((e: unknown) => e);
@@ -261,3 +326,24 @@ describe('Redis connection errors', () => {
     }
   });
 });
+
+/** Counts the writes to the sockets from now on: each is one system call, whatever it holds. */
+function countWrites(streams: readonly Writable[]): () => number {
+  let writes = 0;
+  for (const stream of streams) {
+    const socket = stream as Writable & { _write: Writable['_write']; _writev?: Writable['_writev'] };
+    const write = socket._write.bind(socket);
+    socket._write = (chunk, encoding, callback) => {
+      writes += 1;
+      write(chunk, encoding, callback);
+    };
+    const writev = socket._writev?.bind(socket);
+    if (writev) {
+      socket._writev = (chunks, callback) => {
+        writes += 1;
+        writev(chunks, callback);
+      };
+    }
+  }
+  return () => writes;
+}
