@@ -11,6 +11,8 @@
 //   - paced: the same at a fixed rate, evenly spaced over the 100 connections, latency from when each request was due
 //     (BENCH_QUEUE_PACED_RATE; default half what the web process answered in a closed loop while warming up): the
 //     latency of a web process that is not saturated;
+//   - floor: the paced load against a Node server that does nothing but answer (bench/floor-server.ts): what the
+//     machine and the load generator add to any server's latency;
 //   - for W = 1, 2, 4: W fresh worker processes, then the same load; end to end, the deliveries handled ÷ the time
 //     from the first delivery queued to the last handler done, and each delivery's time from queued to handled.
 // After every window the queue is waited on until idle (no job active, waiting, delayed, prioritised or waiting for
@@ -67,27 +69,36 @@ const CONFIDENCE = 0.95;
 const QUEUE_NAME = 'bench-queue';
 const PATH = '/webhooks/guuru';
 const PROCESS_SCRIPT = fileURLToPath(new URL('./queue-process.js', import.meta.url));
+const FLOOR_SCRIPT = fileURLToPath(new URL('./floor-server.js', import.meta.url));
 /** How long the queue may take to be idle after a window. */
 const IDLE_TIMEOUT_MS = 600_000;
 
 // ---- Processes ---------------------------------------------------------------------------------------------------
 
 interface QueueProcess {
-  readonly role: QueueRole;
+  readonly role: QueueRole | 'floor';
   readonly child: ChildProcess;
-  /** The web process's address. */
+  /** The address of a process that serves HTTP (the web process, the floor). */
   readonly base?: string;
 }
 
-async function startProcess(role: QueueRole, redis: TestRedis): Promise<QueueProcess> {
-  const child = spawn(process.execPath, [PROCESS_SCRIPT], {
-    env: {
-      ...process.env,
-      BENCH_QUEUE_ROLE: role,
-      REDIS_URL: redis.url,
-      QUEUE_NAME,
-      BENCH_QUEUE_CONCURRENCY: String(CONCURRENCY),
-    },
+function startProcess(role: QueueRole, redis: TestRedis): Promise<QueueProcess> {
+  return startScript(role, PROCESS_SCRIPT, {
+    BENCH_QUEUE_ROLE: role,
+    REDIS_URL: redis.url,
+    QUEUE_NAME,
+    BENCH_QUEUE_CONCURRENCY: String(CONCURRENCY),
+  });
+}
+
+/** Starts a script as a process of its own, once it printed its first line (`{ "port": n }`, or `{}`). */
+async function startScript(
+  role: QueueProcess['role'],
+  script: string,
+  env: Record<string, string> = {},
+): Promise<QueueProcess> {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const lines = createInterface({ input: child.stdout! });
@@ -206,6 +217,16 @@ function account(web: QueueProcessReport, workers: readonly QueueProcessReport[]
 /** `latency`: closed loop, no worker; `paced`: at a fixed rate, no worker; a number: that many workers. */
 type WindowKind = 'latency' | 'paced' | number;
 
+/** What a round runs: the web process's windows, and the floor's. */
+type RoundKind = WindowKind | 'floor';
+
+/** The paced load against the floor server (bench/floor-server.ts). */
+interface FloorWindow {
+  readonly kind: 'floor';
+  readonly round: number;
+  readonly load: LoadResult;
+}
+
 interface Window {
   readonly kind: WindowKind;
   readonly round: number;
@@ -223,7 +244,30 @@ interface Window {
 interface Context {
   readonly redis: TestRedis;
   readonly web: QueueProcess;
+  readonly floor: QueueProcess;
   readonly load: LoadGenerator;
+}
+
+/** The paced load against the floor server: every request must be answered 200, as by the web process. */
+async function runFloorWindow(context: Context, round: number, seconds: number, rate: number): Promise<FloorWindow> {
+  const result = await context.load.run({
+    url: context.floor.base!,
+    path: PATH,
+    connections: CONNECTIONS,
+    seconds,
+    secret: GUURU_SECRET,
+    sender: 'guuru',
+    tag: `q${round}-floor-${Date.now().toString(36)}`,
+    bodyBytes: BODY_BYTES,
+    rate,
+  });
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.ok === 0) {
+    throw new Error(
+      `Round ${round}, ${describe('floor')}: ${result.ok} answers of 200, non-2xx ${result.non2xx}, errors ` +
+        `${result.errors}, timeouts ${result.timeouts}.`,
+    );
+  }
+  return { kind: 'floor', round, load: result };
 }
 
 async function runWindow(
@@ -295,9 +339,23 @@ async function runWindow(
   }
 }
 
-function describe(kind: WindowKind): string {
+/** The columns of the table of windows that only the web process's windows have. */
+function windowColumns(window: Window): string[] {
+  return [
+    window.endToEndPerSecond === undefined ? '—' : fmt(window.endToEndPerSecond),
+    window.endToEndPerSecond === undefined
+      ? '—'
+      : `${ms(window.accounting.endToEndMs.p50)} / ${ms(window.accounting.endToEndMs.p99)}`,
+    fmt(window.drainMs),
+    fmt(window.accounting.queued),
+    fmt(window.accounting.handledOnce),
+  ];
+}
+
+function describe(kind: RoundKind): string {
   if (kind === 'latency') return 'latency (closed loop, no worker)';
   if (kind === 'paced') return 'latency (paced, no worker)';
+  if (kind === 'floor') return 'floor (paced, a bare Node server)';
   return `${kind} worker${kind === 1 ? '' : 's'}`;
 }
 
@@ -388,14 +446,16 @@ async function main(): Promise<void> {
   const redis = await startTestRedis();
   const load = startLoadGenerator();
   let web: QueueProcess | undefined;
+  let floor: QueueProcess | undefined;
   try {
     web = await startProcess('web', redis);
-    const context: Context = { redis, web, load };
+    floor = await startScript('floor', FLOOR_SCRIPT);
+    const context: Context = { redis, web, floor, load };
     const sanity = await sanityChecks(context);
     const failed = sanity.filter((check) => !check.ok);
     if (failed.length > 0) throw new Error(`Sanity checks failed: ${JSON.stringify(failed, undefined, 2)}`);
 
-    const kinds: WindowKind[] = ['latency', 'paced', ...WORKER_COUNTS];
+    const kinds: RoundKind[] = ['latency', 'paced', 'floor', ...WORKER_COUNTS];
     console.log(
       `queue: ${ROUNDS} rounds × (${kinds.map(describe).join(', ')}) × ${SECONDS} s, ${CONNECTIONS} connections ` +
         `(load average ${loadBefore.map((v) => v.toFixed(1)).join(', ')})`,
@@ -405,15 +465,32 @@ async function main(): Promise<void> {
     const calibration = await runWindow(context, 'latency', 0, WARM_UP_SECONDS);
     const pacedRate = PACED_RATE ?? Math.max(10, Math.round(calibration.load.requestsPerSecond / 2));
     console.log(`  paced windows at ${fmt(pacedRate)} requests/s`);
-    for (const kind of kinds.slice(1)) await runWindow(context, kind, 0, WARM_UP_SECONDS, pacedRate);
+    for (const kind of kinds.slice(1)) {
+      if (kind === 'floor') await runFloorWindow(context, 0, WARM_UP_SECONDS, pacedRate);
+      else await runWindow(context, kind, 0, WARM_UP_SECONDS, pacedRate);
+    }
     const windows: Window[] = [];
+    const floors: FloorWindow[] = [];
+    /** Every window in the order it ran, for the table of windows. */
+    const ran: (Window | FloorWindow)[] = [];
     const orders: string[][] = [];
     for (let round = 1; round <= ROUNDS; round += 1) {
       const order = rotate(kinds, round - 1);
       orders.push(order.map(describe));
       for (const kind of order) {
+        if (kind === 'floor') {
+          const floorWindow = await runFloorWindow(context, round, SECONDS, pacedRate);
+          floors.push(floorWindow);
+          ran.push(floorWindow);
+          console.log(
+            `  round ${round} ${describe(kind)}: ${fmt(floorWindow.load.requestsPerSecond)} req/s answered, ` +
+              `p50 ${ms(floorWindow.load.latencyMs.p50)} ms, p99 ${ms(floorWindow.load.latencyMs.p99)} ms`,
+          );
+          continue;
+        }
         const window = await runWindow(context, kind, round, SECONDS, pacedRate);
         windows.push(window);
+        ran.push(window);
         console.log(
           `  round ${round} ${describe(kind)}: ${fmt(window.load.requestsPerSecond)} req/s answered, ` +
             `p50 ${ms(window.load.latencyMs.p50)} ms, p99 ${ms(window.load.latencyMs.p99)} ms, ` +
@@ -447,6 +524,17 @@ async function main(): Promise<void> {
     };
     const closed = latencyOf('latency');
     const paced = latencyOf('paced');
+    const floorInterval = (pick: (window: FloorWindow) => number) =>
+      bootstrapMedian(floors.map(pick), { confidence: CONFIDENCE, seed: (seed += 1) });
+    const floorP99 = floorInterval((window) => window.load.latencyMs.p99);
+    const floorLatency = {
+      kind: 'floor' as const,
+      rate: pacedRate,
+      p50Ms: floorInterval((window) => window.load.latencyMs.p50),
+      p99Ms: floorP99,
+      answeredPerSecond: floorInterval((window) => window.load.requestsPerSecond),
+      p99Met: Number.isFinite(floorP99.high) && floorP99.high < P99_TARGET_MS,
+    };
     const target = {
       target:
         `p99 of the 200 < ${P99_TARGET_MS} ms at ${CONNECTIONS} connections in a closed loop (the upper bound of ` +
@@ -517,10 +605,11 @@ async function main(): Promise<void> {
       },
       sanity,
       target,
-      latency: { closedLoop: closed, paced },
+      latency: { closedLoop: closed, paced, floor: floorLatency },
       workers: workerRows,
       totals,
       windows,
+      floorWindows: floors,
     };
 
     const summary = [
@@ -528,8 +617,10 @@ async function main(): Promise<void> {
         `${withInterval(closed.p99Ms, ms)} ms when saturated (closed loop, ${fmt(closed.answeredPerSecond.estimate)} ` +
         `requests/s): p99 < ${P99_TARGET_MS} ms **${target.met ? 'met' : 'missed'}**; and p99 ` +
         `${withInterval(paced.p99Ms, ms)} ms at ${fmt(pacedRate)} requests/s: **${paced.p99Met ? 'met' : 'missed'}** ` +
-        "(judged on the upper bound of the p99's 95 % interval). End to end, from accepted (verified) to handler " +
-        'done, with worker processes on one Redis:',
+        "(judged on the upper bound of the p99's 95 % interval). A Node server that does nothing but answer, under " +
+        `the same paced load in the same rounds, has p99 ${withInterval(floorLatency.p99Ms, ms)} ms: what the ` +
+        'machine and the load generator add to any server. End to end, from accepted (verified) to handler done, ' +
+        'with worker processes on one Redis:',
       '',
       markdownTable(
         ['workers', 'deliveries/s [95 %]', 'verified → handled p50 / p99 ms', 'run twice', 'lost'],
@@ -559,19 +650,13 @@ async function main(): Promise<void> {
         'queued',
         'handled once',
       ],
-      windows.map((window) => [
+      ran.map((window) => [
         String(window.round),
         describe(window.kind),
         fmt(window.load.requestsPerSecond),
         ms(window.load.latencyMs.p50),
         ms(window.load.latencyMs.p99),
-        window.endToEndPerSecond === undefined ? '—' : fmt(window.endToEndPerSecond),
-        window.endToEndPerSecond === undefined
-          ? '—'
-          : `${ms(window.accounting.endToEndMs.p50)} / ${ms(window.accounting.endToEndMs.p99)}`,
-        fmt(window.drainMs),
-        fmt(window.accounting.queued),
-        fmt(window.accounting.handledOnce),
+        ...(window.kind === 'floor' ? ['—', '—', '—', '—', '—'] : windowColumns(window)),
       ]),
     );
     const markdown = [
@@ -587,7 +672,7 @@ async function main(): Promise<void> {
         `${CONCURRENCY}) are processes of their own; the load generator in one more, ${CONNECTIONS} connections to ` +
         `\`POST ${PATH}\`, every request a distinct, freshly signed 1 KB Guuru chat. ${ROUNDS} rounds, each with ` +
         `two latency windows, closed loop and paced (no worker running; ${DRAIN_WORKERS} workers drain the queue ` +
-        'afterwards, untimed) and a ' +
+        'afterwards, untimed), the floor (the paced load against a bare Node server) and a ' +
         `window per worker count (${WORKER_COUNTS.join(', ')} fresh worker processes), ${SECONDS} s of load each, ` +
         'in an order rotated every round, after one warm-up window of each kind.',
       '',
@@ -608,15 +693,17 @@ async function main(): Promise<void> {
           `p99 < ${P99_TARGET_MS} ms`,
           "web process's CPU µs per delivery",
         ],
-        [closed, paced].map((row) => [
+        [closed, paced, floorLatency].map((row) => [
           row.kind === 'latency'
             ? `closed loop, ${CONNECTIONS} connections`
-            : `${fmt(pacedRate)} requests/s over ${CONNECTIONS} connections`,
+            : row.kind === 'paced'
+              ? `${fmt(pacedRate)} requests/s over ${CONNECTIONS} connections`
+              : `the floor: a bare Node server, ${fmt(pacedRate)} requests/s over ${CONNECTIONS} connections`,
           withInterval(row.answeredPerSecond, (n) => fmt(n)),
           withInterval(row.p50Ms, ms),
           withInterval(row.p99Ms, ms),
           row.p99Met ? 'met' : 'missed',
-          fmt(row.webCpuMicrosPerDelivery),
+          row.kind === 'floor' ? '—' : fmt(row.webCpuMicrosPerDelivery),
         ]),
       ),
       '',
@@ -631,7 +718,10 @@ async function main(): Promise<void> {
             ? "half what the web process answered in the closed loop's second warm-up window"
             : 'BENCH_QUEUE_PACED_RATE'
         }) evenly over the same connections (an open loop, each request timed from when it was due): the latency of a ` +
-        'web process with room to spare.',
+        'web process with room to spare. The floor is the same paced load, in the same rounds, against a Node HTTP ' +
+        'server that does nothing but read the body and answer 200 (`bench/floor-server.ts`, a process of its own): ' +
+        "its p99 is what the machine, the loopback network and the load generator add to any server's, and no " +
+        'server measured here can answer faster than it.',
       '',
       '## End to end, by worker processes',
       '',
@@ -692,6 +782,7 @@ async function main(): Promise<void> {
     console.log(`written: ${files.join(', ')}`);
   } finally {
     if (web) await stopProcess(web);
+    if (floor) await stopProcess(floor);
     await load.close();
     await redis.stop();
   }
