@@ -67,15 +67,15 @@ export function isSealed(data: unknown, keys: readonly Buffer[]): data is Delive
   return matched;
 }
 
+/** What a seal's MAC begins with: a seal is never a MAC the same key gives in another use. */
+const SEAL_CONTEXT = 'nestjs-signed-webhooks:job\u0000';
+
 /**
  * The MAC of a job's content: every field, in a fixed order, as one JSON array, so no edit of
  * any field (or a field moved into another) keeps it valid. Headers are sorted by name. The trace
  * context comes last, only when the job has one: adding, removing or changing it breaks the seal
  * (the array's length or last element changes), and jobs sealed before it existed stay valid.
  */
-/** What a seal's MAC begins with: a seal is never a MAC the same key gives in another use. */
-const SEAL_CONTEXT = 'nestjs-signed-webhooks:job\u0000';
-
 function sealOf(job: UnsealedDeliveryJob, key: Buffer): Buffer {
   const headers = Object.entries(job.headers ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const fields: unknown[] = [

@@ -138,20 +138,27 @@ async function pingEveryMaster(cluster: Cluster): Promise<void> {
   await Promise.all(cluster.nodes('master').map((node) => node.ping()));
 }
 
-/** The sockets held by {@link writeTogetherThisTurn} until the end of this turn of the event loop. */
+/** The sockets held by {@link writeTogetherThisTurn} until the event loop's next check phase. */
 const heldThisTurn = new WeakSet<Writable>();
 
+/** The real `setImmediate`, as this module found it: what releases a held socket. */
+const realSetImmediate = globalThis.setImmediate;
+
 /**
- * Holds the client's writes until the end of this turn of the event loop, so the commands of
- * every delivery handled in the turn leave together: one system call and one packet, instead
- * of one per command. On a shared machine a loopback write costs tens of microseconds, more
- * than the command itself. Redis still runs the commands in the order they were sent, and none
- * waits longer than the turn. (ioredis's `enableAutoPipelining` batches too, but wraps each
- * command in a pipeline that costs more CPU than the writes it saves.)
+ * Holds the client's writes until the event loop's next check phase (`setImmediate`), so the
+ * commands of every delivery handled in this turn leave together: one system call and one
+ * packet, instead of one per command. On a shared machine a loopback write costs tens of
+ * microseconds, more than the command itself. Redis still runs the commands in the order they
+ * were sent. (ioredis's `enableAutoPipelining` batches too, but wraps each command in a pipeline
+ * that costs more CPU than the writes it saves.) On a cluster it holds the masters' sockets.
+ *
+ * Nothing is held while `setImmediate` is faked (Jest's, Vitest's or Sinon's fake timers): a
+ * faked one might never run, and the commands would never leave.
  */
 export function writeTogetherThisTurn(client: RedisClient): void {
+  if (!setImmediateIsReal()) return;
   if (isClusterClientOf(client)) {
-    for (const node of client.nodes()) holdUntilNextTurn(node.stream);
+    for (const node of client.nodes('master')) holdUntilNextTurn(node.stream);
     return;
   }
   holdUntilNextTurn(client.stream);
@@ -162,10 +169,19 @@ function holdUntilNextTurn(stream: Writable | undefined): void {
   if (!stream?.writable || heldThisTurn.has(stream)) return;
   stream.cork();
   heldThisTurn.add(stream);
-  setImmediate(() => {
+  realSetImmediate(() => {
     heldThisTurn.delete(stream);
     stream.uncork();
   });
+}
+
+/**
+ * Whether `setImmediate` is the real one: not replaced since this module loaded, and not a fake
+ * installed before it (fake timers mark theirs with `clock`; Jest's mocks with `_isMockFunction`).
+ */
+function setImmediateIsReal(): boolean {
+  const current = globalThis.setImmediate as typeof setImmediate & { clock?: unknown; _isMockFunction?: unknown };
+  return current === realSetImmediate && current.clock === undefined && current._isMockFunction === undefined;
 }
 
 /** Closes a client politely, or at once when it never connected or does not answer. */

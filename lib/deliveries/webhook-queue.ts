@@ -136,8 +136,8 @@ export class WebhookQueue {
   async enqueue(jobId: string, data: DeliveryJobData): Promise<'queued' | 'already_queued'> {
     // BullMQ answers a repeat as it answers a new job, and stores nothing: whether the job was there tells. The
     // read is sent before the add, on the same connection (and, on a cluster, the same node: one hash slot), so
-    // Redis runs it first; both leave in one write with those of the turn's other deliveries, one round trip
-    // instead of two. It reads one field, not the job.
+    // Redis runs it first; both leave in one write with those of the other deliveries handled in this turn of the
+    // event loop, one round trip instead of two. It reads one field, not the job.
     // Copies sent at the same moment may both read nothing and both say queued: the job id still makes one job.
     const client = await this.queue.getBackend().client;
     // BullMQ types its client as an interface of its own; it is the ioredis client it opened.

@@ -60,6 +60,38 @@ describe('queued delivery jobs', () => {
     expect(sealJob(job, [KEY]).seal).toBe(seal);
   });
 
+  it('seals a large job with text beyond ASCII and a trace context as the written-out format says', () => {
+    // Over the one-shot HMAC's 16 KB, so the seal streams through createHmac; non-ASCII text is hashed as UTF-8.
+    const large: UnsealedDeliveryJob = {
+      ...job,
+      tenant: 'Zürich-東京',
+      headers: { 'content-type': 'application/json', 'x-note': 'naïve — ✓' },
+      body: Buffer.from(`{"text":"${'é'.repeat(12_000)}"}`).toString('base64'),
+      trace: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    };
+    const content = JSON.stringify([
+      2,
+      large.source,
+      large.tenant,
+      large.scope,
+      large.deliveryId,
+      large.event,
+      large.timestamp,
+      [
+        ['content-type', 'application/json'],
+        ['x-note', 'naïve — ✓'],
+      ],
+      large.body,
+      large.receivedAt,
+      large.acceptedBy,
+      large.trace,
+    ]);
+    expect(Buffer.byteLength(content)).toBeGreaterThan(16 * 1024);
+    const seal = createHmac('sha256', KEY).update('nestjs-signed-webhooks:job\u0000').update(content).digest('hex');
+    expect(sealJob(large, [KEY]).seal).toBe(seal);
+    expect(isSealed(sealJob(large, [KEY]), [KEY])).toBe(true);
+  });
+
   it('accepts its own seal, under any of the rotation keys, and nothing else', () => {
     const sealed = sealJob(job, [KEY]);
     expect(isSealed(sealed, [KEY])).toBe(true);

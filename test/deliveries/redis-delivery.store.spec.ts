@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Writable } from 'node:stream';
 import { Cluster, Redis } from 'ioredis';
 import { closeRedisClient, connectRedis } from '../../lib/deliveries/redis-connection.js';
@@ -114,6 +114,24 @@ describe.each(BACKENDS)('RedisDeliveryStore on %s', (_name, start) => {
       expect(writes()).toBeLessThanOrEqual(connections.length);
       expect(writes()).toBeGreaterThan(0);
     } finally {
+      await closeRedisClient(client);
+    }
+  });
+
+  it('still sends its commands while the test fakes timers, even when they were faked before it loaded', async () => {
+    const client = await connectRedis(backend.connection(), 'the test');
+    jest.useFakeTimers();
+    try {
+      // Faked after the library loaded: what releases a held socket is the real setImmediate it kept.
+      await expect(store.claim('s:fake-timers', 'o', 60)).resolves.toEqual({ state: 'claimed', handledBy: [] });
+      // Faked before it loaded (a fresh copy of the module): it holds nothing, since nothing would release it.
+      await jest.isolateModulesAsync(async () => {
+        const fresh = await import('../../lib/deliveries/redis-connection.js');
+        fresh.writeTogetherThisTurn(client);
+        await expect(client.ping()).resolves.toBe('PONG');
+      });
+    } finally {
+      jest.useRealTimers();
       await closeRedisClient(client);
     }
   });
@@ -293,7 +311,8 @@ describe('WebhookQueue on one redis-server', () => {
         },
         [key],
       );
-    // Once first: BullMQ's script is loaded, and every later add is one command.
+    // Once first: BullMQ's script is loaded, and every later add is one command. BullMQ sends it within the turn
+    // `add` is called in (after a few promise steps, no timer); a version that waited for a timer would fail here.
     await queue.enqueue('warm-up', job(0));
     // The queue's own client: private, and read here only to count what it writes.
     const client = (await queue['queue'].getBackend().client) as unknown as Redis;
