@@ -130,6 +130,13 @@ export class MemoryDashboardStore implements DashboardStore {
    * still running when that many others began (a slow handler) is found here.
    */
   private readonly openPastRecent = new Map<string, Entry>();
+  /**
+   * The attempt ids of the {@link RECENT_ENTRIES} newest verified entries that were opened, at
+   * their sequence modulo that count (`undefined` for one that was not): an attempt's final
+   * outcome finds its entry by comparing a few recent strings, without reading the ring's
+   * entries it passes (old objects, mostly out of the CPU's cache).
+   */
+  private readonly recentOpenedIds = new Array<string | undefined>(RECENT_ENTRIES).fill(undefined);
   /** minute → overview row → its counts. */
   private readonly minutes = new Map<number, Map<string, SourceCounts>>();
   private currentMinute = -1;
@@ -220,6 +227,7 @@ export class MemoryDashboardStore implements DashboardStore {
       entry.open = true;
       this.openCount += 1;
     }
+    this.recentOpenedIds[ring.count % RECENT_ENTRIES] = entry.open ? entry.attemptId : undefined;
     // The entry that just left the recent ones, if its attempt is still running, is looked for by id from now on.
     const leaving = ring.at(ring.count - RECENT_ENTRIES);
     if (leaving?.open) this.openPastRecent.set(leaving.attemptId, leaving);
@@ -230,8 +238,10 @@ export class MemoryDashboardStore implements DashboardStore {
     const ring = this.verifiedRing;
     const oldest = Math.max(ring.oldest, ring.count - RECENT_ENTRIES + 1);
     for (let sequence = ring.count; sequence >= oldest; sequence -= 1) {
+      if (this.recentOpenedIds[sequence % RECENT_ENTRIES] !== attemptId) continue;
+      // Its attempt's entry (an attempt opens one): still open, unless an outcome already completed it.
       const entry = ring.at(sequence);
-      if (entry?.open === true && entry.attemptId === attemptId) return entry;
+      return entry?.open === true ? entry : undefined;
     }
     return this.openPastRecent.size > 0 ? this.openPastRecent.get(attemptId) : undefined;
   }

@@ -166,7 +166,7 @@ class OutcomeEvent implements WebhookOutcomeEvent {
   readonly rawBody: Buffer | undefined;
   #headers: Readonly<Record<string, string | readonly string[]>> | undefined;
   readonly #rawHeaders: WebhookHeaders;
-  readonly #sender: SenderHeaderNames;
+  readonly #source: DeliveryAttempt['source'];
 
   constructor(attempt: DeliveryAttempt, outcome: WebhookOutcome, details: OutcomeDetails) {
     const verified = attempt.verified;
@@ -190,8 +190,7 @@ class OutcomeEvent implements WebhookOutcomeEvent {
     this.handlers = details.handlers ?? NO_RUNS;
     this.rawBody = attempt.rawBody;
     this.#rawHeaders = attempt.headers;
-    const provider = attempt.source?.provider;
-    this.#sender = provider ? senderHeaderNamesOf(provider) : NO_SENDER;
+    this.#source = attempt.source;
   }
 
   get at(): Date {
@@ -199,7 +198,10 @@ class OutcomeEvent implements WebhookOutcomeEvent {
   }
 
   get headers(): Readonly<Record<string, string | readonly string[]>> {
-    this.#headers ??= maskHeaders(this.#rawHeaders, this.#sender);
+    if (this.#headers === undefined) {
+      const provider = this.#source?.provider;
+      this.#headers = maskHeaders(this.#rawHeaders, provider ? senderHeaderNamesOf(provider) : NO_SENDER);
+    }
     return this.#headers;
   }
 

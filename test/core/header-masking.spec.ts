@@ -56,6 +56,14 @@ describe('header masking', () => {
     expect(headers['x-gitlab-token']).toBe('s3cret');
   });
 
+  it('leaves out a header without a value, in a copy of its own', () => {
+    const headers = { 'x-gitlab-token': 's3cret', 'x-absent': undefined, accept: '*/*' };
+    const masked = maskHeaders(headers, gitlab);
+    expect(Object.keys(masked)).toEqual(['x-gitlab-token', 'accept']);
+    expect(Object.keys(headers)).toEqual(['x-gitlab-token', 'x-absent', 'accept']);
+    expect(masked).not.toBe(headers);
+  });
+
   it('judges every name alike after a flood of new names (verdicts are remembered only up to a bound)', () => {
     const sender = { sensitive: ['x-gitlab-token'], declared: ['idempotency-key'] };
     for (let index = 0; index < 5_000; index += 1) {

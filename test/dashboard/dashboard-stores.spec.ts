@@ -402,49 +402,66 @@ describe('the memory dashboard store', () => {
     expect(reads).toBe(1);
   });
 
-  it('joins each final outcome to its entry, however many attempts began meanwhile (a model of the rules)', async () => {
-    // Attempts that finish within a few others are found among the newest entries, slower ones by id: both must
-    // give what a plain list of the rules gives, including attempts whose entry the ring dropped while they ran.
-    const maxEntries = 50;
-    store = new MemoryDashboardStore({ maxEntries });
-    let seed = 7;
-    const random = () => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed / 4294967296;
-    };
-    interface Modelled {
-      readonly attempt: Attempt;
-      outcome: WebhookOutcome;
-      open: boolean;
-    }
-    const ring: Modelled[] = [];
-    const running: Attempt[] = [];
-    const begin = (modelled: Modelled) => {
-      ring.push(modelled);
-      if (ring.length > maxEntries) ring.shift();
-    };
-    for (let step = 0; step < 4000; step += 1) {
-      // Up to 70 attempts run at once, more than the ring holds; most finish soon, some much later.
-      const finishing = running.length > 0 && (running.length >= 70 || random() < 0.5);
-      if (!finishing) {
-        const attempt = { attemptId: nextId(), deliveryId: `d${step}` };
-        emit(attempt, 'verified');
-        running.push(attempt);
-        begin({ attempt, outcome: 'verified', open: true });
-        continue;
-      }
-      const recent = random() < 0.7;
-      const index = Math.floor(random() * (recent ? Math.min(8, running.length) : running.length));
-      const [attempt] = running.splice(recent ? running.length - 1 - index : index, 1) as [Attempt];
-      const outcome: WebhookOutcome = random() < 0.5 ? 'handled' : 'failed';
-      emit(attempt, outcome);
-      const entry = ring.find((modelled) => modelled.attempt === attempt && modelled.open);
-      if (entry) Object.assign(entry, { outcome, open: false });
-      else begin({ attempt, outcome, open: false });
-    }
-    const shown = (await store.list({})).map((record) => `${record.deliveryId}:${record.outcome}`);
-    expect(shown).toEqual(ring.map(({ attempt, outcome }) => `${attempt.deliveryId}:${outcome}`).reverse());
+  it("never reopens a completed entry: an attempt's second final outcome is a record of its own", async () => {
+    store = new MemoryDashboardStore({ maxEntries: 10 });
+    // Another attempt still running, so the store looks for an open entry at all.
+    const running = { attemptId: nextId(), deliveryId: 'still-running' };
+    emit(running, 'verified');
+    const attempt = deliver('told-twice', 'handled');
+    emit(attempt, 'failed', { reason: 'handler_failed' });
+    expect((await store.list({})).map((record) => `${record.deliveryId}:${record.outcome}`)).toEqual([
+      'told-twice:failed',
+      'told-twice:handled',
+      'still-running:verified',
+    ]);
   });
+
+  // Rings larger than, smaller than and as large as the store's window of recent entries (32).
+  it.each([50, 20, 32])(
+    'joins each final outcome to its entry, however many attempts began meanwhile (a model of the rules; %i entries)',
+    async (maxEntries) => {
+      // Attempts that finish within a few others are found among the newest entries, slower ones by id: both must
+      // give what a plain list of the rules gives, including attempts whose entry the ring dropped while they ran.
+      store = new MemoryDashboardStore({ maxEntries });
+      let seed = 7;
+      const random = () => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return seed / 4294967296;
+      };
+      interface Modelled {
+        readonly attempt: Attempt;
+        outcome: WebhookOutcome;
+        open: boolean;
+      }
+      const ring: Modelled[] = [];
+      const running: Attempt[] = [];
+      const begin = (modelled: Modelled) => {
+        ring.push(modelled);
+        if (ring.length > maxEntries) ring.shift();
+      };
+      for (let step = 0; step < 4000; step += 1) {
+        // Up to 70 attempts run at once, more than the ring holds; most finish soon, some much later.
+        const finishing = running.length > 0 && (running.length >= 70 || random() < 0.5);
+        if (!finishing) {
+          const attempt = { attemptId: nextId(), deliveryId: `d${step}` };
+          emit(attempt, 'verified');
+          running.push(attempt);
+          begin({ attempt, outcome: 'verified', open: true });
+          continue;
+        }
+        const recent = random() < 0.7;
+        const index = Math.floor(random() * (recent ? Math.min(8, running.length) : running.length));
+        const [attempt] = running.splice(recent ? running.length - 1 - index : index, 1) as [Attempt];
+        const outcome: WebhookOutcome = random() < 0.5 ? 'handled' : 'failed';
+        emit(attempt, outcome);
+        const entry = ring.find((modelled) => modelled.attempt === attempt && modelled.open);
+        if (entry) Object.assign(entry, { outcome, open: false });
+        else begin({ attempt, outcome, open: false });
+      }
+      const shown = (await store.list({})).map((record) => `${record.deliveryId}:${record.outcome}`);
+      expect(shown).toEqual(ring.map(({ attempt, outcome }) => `${attempt.deliveryId}:${outcome}`).reverse());
+    },
+  );
 
   it('keeps no body alive: a ring full of 1 MiB requests, forged or verified, holds none of them', async () => {
     store = new MemoryDashboardStore({ maxEntries: 20 });
