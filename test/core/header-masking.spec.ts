@@ -64,6 +64,13 @@ describe('header masking', () => {
     expect(masked).not.toBe(headers);
   });
 
+  it('copies a header named __proto__ as a header, never as the copy’s prototype', () => {
+    const headers = JSON.parse('{"__proto__": "x", "accept": "*/*"}') as Record<string, string>;
+    const masked = maskHeaders(headers, gitlab);
+    expect(Object.keys(masked)).toEqual(['__proto__', 'accept']);
+    expect(Object.getPrototypeOf(masked)).toBe(Object.prototype);
+  });
+
   it('judges every name alike after a flood of new names (verdicts are remembered only up to a bound)', () => {
     const sender = { sensitive: ['x-gitlab-token'], declared: ['idempotency-key'] };
     for (let index = 0; index < 5_000; index += 1) {
