@@ -11,7 +11,7 @@
 //   started afresh for every block of rounds, in alternating order, and blocks are the unit of the statistics;
 //   BENCH_CALIBRATE=1 runs two apps without the dashboard, to show how far from 1.00 that noise alone goes.
 //
-//   npm run bench:dashboard                         (BENCH_PAIRS=450 pairs of BENCH_WINDOW_MS=200 ms windows)
+//   npm run bench:dashboard                         (BENCH_PAIRS=1800 pairs of BENCH_WINDOW_MS=200 ms windows)
 //   BENCH_MODE=processes npm run bench:dashboard    (BENCH_BLOCKS=8, BENCH_ROUNDS=2, BENCH_SECONDS=5)
 //   BENCH_PAIRS=20 npm run bench:dashboard          (a quick run)
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -39,7 +39,7 @@ import type { RecordingWindow } from './http-server.js';
 import { runLoad } from './load-process.js';
 
 const MODE = process.env.BENCH_MODE ?? 'interleaved';
-const PAIRS = Math.round(envNumber('BENCH_PAIRS', 900));
+const PAIRS = Math.round(envNumber('BENCH_PAIRS', 1800));
 const WINDOW_MS = Math.round(envNumber('BENCH_WINDOW_MS', 200));
 const BLOCKS = Math.round(envNumber('BENCH_BLOCKS', 8));
 const ROUNDS = Math.round(envNumber('BENCH_ROUNDS', 2));
