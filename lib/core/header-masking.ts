@@ -80,14 +80,15 @@ function judgeHeader(name: string, sender: SenderHeaderNames): boolean {
 
 /**
  * A copy of `headers` with the sender's sensitive headers and anything named like a credential masked.
- * Copied whole and then masked in place: a request's headers come in the same order every time,
- * so the copy reuses their shape, where adding each name one by one would look every one up.
+ * Copied whole, then masked in place: one copy instead of adding each name one by one. Keys that are
+ * symbols are no headers (HTTP/2 lists its sensitive names under one) and are left out, as before.
  */
 export function maskHeaders(
   headers: WebhookHeaders,
   sender: SenderHeaderNames,
 ): Record<string, string | readonly string[]> {
-  const masked: Record<string, string | readonly string[] | undefined> = { ...headers };
+  const masked: Record<string | symbol, string | readonly string[] | undefined> = { ...headers };
+  for (const symbol of Object.getOwnPropertySymbols(masked)) delete masked[symbol];
   const verdicts = verdictsOf(sender);
   const names = Object.keys(masked);
   for (let index = 0; index < names.length; index += 1) {

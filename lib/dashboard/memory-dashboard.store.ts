@@ -239,9 +239,9 @@ export class MemoryDashboardStore implements DashboardStore {
     const oldest = Math.max(ring.oldest, ring.count - RECENT_ENTRIES + 1);
     for (let sequence = ring.count; sequence >= oldest; sequence -= 1) {
       if (this.recentOpenedIds[sequence % RECENT_ENTRIES] !== attemptId) continue;
-      // Its attempt's entry (an attempt opens one): still open, unless an outcome already completed it.
+      // Read only on a match: the entry of that sequence, if the attempt still waits in it.
       const entry = ring.at(sequence);
-      return entry?.open === true ? entry : undefined;
+      if (entry?.open === true && entry.attemptId === attemptId) return entry;
     }
     return this.openPastRecent.size > 0 ? this.openPastRecent.get(attemptId) : undefined;
   }

@@ -65,10 +65,20 @@ describe('header masking', () => {
   });
 
   it('copies a header named __proto__ as a header, never as the copy’s prototype', () => {
-    const headers = JSON.parse('{"__proto__": "x", "accept": "*/*"}') as Record<string, string>;
+    const headers = JSON.parse('{"__proto__": ["x"], "x-gitlab-token": "s3cret"}') as Record<string, string[]>;
     const masked = maskHeaders(headers, gitlab);
-    expect(Object.keys(masked)).toEqual(['__proto__', 'accept']);
+    expect(Object.keys(masked)).toEqual(['__proto__', 'x-gitlab-token']);
     expect(Object.getPrototypeOf(masked)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(masked, '__proto__')?.value).toEqual(['x']);
+    expect(masked['x-gitlab-token']).toBe(MASKED_HEADER_VALUE);
+  });
+
+  it('leaves out keys that are symbols: they are no headers (HTTP/2 keeps its list of sensitive names under one)', () => {
+    const hidden = Symbol('sensitive');
+    const headers = { [hidden]: ['authorization'], accept: '*/*' };
+    const masked = maskHeaders(headers, gitlab);
+    expect(Object.getOwnPropertySymbols(masked)).toEqual([]);
+    expect(masked).toEqual({ accept: '*/*' });
   });
 
   it('judges every name alike after a flood of new names (verdicts are remembered only up to a bound)', () => {

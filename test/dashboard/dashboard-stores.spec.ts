@@ -416,6 +416,16 @@ describe('the memory dashboard store', () => {
     ]);
   });
 
+  it('completes the newest open entry of an attempt whose id opened two (a caller of append, not the module)', async () => {
+    store = new MemoryDashboardStore({ maxEntries: 10 });
+    const attempt = { attemptId: nextId(), deliveryId: 'opened-twice' };
+    emit(attempt, 'verified');
+    emit(attempt, 'verified');
+    emit(attempt, 'handled');
+    emit(attempt, 'failed', { reason: 'handler_failed' });
+    expect((await store.list({})).map((record) => record.outcome)).toEqual(['handled', 'failed']);
+  });
+
   // Rings larger than, smaller than and as large as the store's window of recent entries (32).
   it.each([50, 20, 32])(
     'joins each final outcome to its entry, however many attempts began meanwhile (a model of the rules; %i entries)',
