@@ -18,9 +18,6 @@ import {
   type MinuteCounts,
 } from './dashboard.store.js';
 
-const NO_RUNS: readonly WebhookHandlerRun[] = [];
-const NO_HEADERS: Readonly<Record<string, string | readonly string[]>> = Object.freeze({});
-
 /**
  * How many of the newest verified entries an attempt's final outcome is looked for in, before
  * the map of entries still open past them: attempts of a few concurrent requests finish within
@@ -32,45 +29,75 @@ const RECENT_ENTRIES = 32;
 type RingKind = 'v' | 'r';
 
 /**
- * One attempt in a ring. An entry is allocated the first time the ring reaches it and
- * overwritten in place when it comes round: recording allocates no record or copy of its own
- * per attempt. An entry keeps the masked headers of its attempt's first event (the event masks
- * them once, when first read), never the event itself: that would keep its raw body alive too,
- * and a ring of forged 1 MB requests would hold a gigabyte. Nor the request's own headers: their
- * credentials must not outlive the request. Numbers are never `undefined`
- * (`NaN`, or `-1` for a count, stands for "none"), so V8 keeps them in the entry's own fields
- * instead of holding on to each delivery's number objects.
+ * One attempt in a ring, made when its first outcome is recorded and completed in place by its
+ * final one (a moment later, while it is still a young object in the CPU's cache). A new entry
+ * per attempt, rather than the ring's oldest one overwritten: that one is an old object, out of
+ * the cache, and each of its fields written to point at the new attempt's strings would be
+ * one more old-to-young pointer for the garbage collector to track. An entry keeps the masked
+ * headers of its attempt's first event (the event masks them once, when first read), never
+ * the event itself: that would keep its raw body alive too, and a ring of forged 1 MB requests
+ * would hold a gigabyte. Nor the request's own headers: their credentials must not outlive the
+ * request. Numbers are never `undefined` (`NaN`, or `-1` for a count, stands for "none"), so
+ * V8 keeps them in the entry's own fields instead of holding on to each delivery's number objects.
  */
 class Entry {
-  /** The entry's place in its ring's sequence, from 1 (0: never used). */
-  sequence = 0;
-  /** Its place among the entries of both rings, to list them newest first. */
-  order = 0;
-  at = 0;
-  attemptId = '';
-  source = '';
-  tenant: string | undefined = undefined;
-  deliveryId: string | undefined = undefined;
-  event: string | undefined = undefined;
-  outcome: WebhookOutcome = 'verified';
-  reason: string | undefined = undefined;
-  detail: string | undefined = undefined;
-  status = -1;
-  via: 'request' | 'queue' = 'request';
-  verifyMs = NaN;
-  validateMs = NaN;
-  handlersMs = NaN;
-  verified = false;
-  handlers: readonly WebhookHandlerRun[] = NO_RUNS;
+  at: number;
+  attemptId: string;
+  source: string;
+  tenant: string | undefined;
+  deliveryId: string | undefined;
+  event: string | undefined;
+  outcome: WebhookOutcome;
+  reason: string | undefined;
+  detail: string | undefined;
+  status: number;
+  via: 'request' | 'queue';
+  verifyMs: number;
+  validateMs: number;
+  handlersMs: number;
+  verified: boolean;
+  handlers: readonly WebhookHandlerRun[];
   /** Its attempt's headers, as its first event gives them: masked. */
-  headers: Readonly<Record<string, string | readonly string[]>> = NO_HEADERS;
-  body: string | undefined = undefined;
-  bodyBytes = -1;
+  headers: Readonly<Record<string, string | readonly string[]>>;
+  body: string | undefined;
+  bodyBytes: number;
   /** Whether it waits for its attempt's final outcome. */
   open = false;
+
+  constructor(
+    /** The entry's place in its ring's sequence, from 1. */
+    readonly sequence: number,
+    /** Its place among the entries of both rings, to list them newest first. */
+    readonly order: number,
+    event: WebhookOutcomeEvent,
+    headers: Readonly<Record<string, string | readonly string[]>>,
+    showBodies: boolean,
+  ) {
+    const durations = event.durations;
+    const rawBody = event.rawBody;
+    this.at = event.atMs;
+    this.attemptId = event.attemptId;
+    this.source = event.source;
+    this.tenant = event.tenant;
+    this.deliveryId = event.deliveryId;
+    this.event = event.event;
+    this.outcome = event.outcome;
+    this.reason = event.reason;
+    this.detail = event.detail;
+    this.status = event.status ?? -1;
+    this.via = event.via;
+    this.verifyMs = durations.verifyMs ?? NaN;
+    this.validateMs = durations.validateMs ?? NaN;
+    this.handlersMs = durations.handlersMs ?? NaN;
+    this.verified = provesAuthentic(event);
+    this.handlers = event.handlers;
+    this.headers = headers;
+    this.body = showBodies && rawBody ? rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8') : undefined;
+    this.bodyBytes = rawBody?.length ?? -1;
+  }
 }
 
-/** The last `size` entries of one kind, overwritten in place as the ring comes round. */
+/** The last `size` entries of one kind, each replaced by a new one as the ring comes round. */
 class Ring {
   /** Allocated as the ring first fills: a large `maxEntries` costs memory only once used. */
   private readonly entries: (Entry | undefined)[];
@@ -84,11 +111,15 @@ class Ring {
     this.entries = new Array<Entry | undefined>(size);
   }
 
-  /** The oldest entry, to be overwritten with a new attempt (its sequence set). */
-  take(): Entry {
+  /** The next sequence's place: the oldest entry (or nothing, while the ring first fills), to be replaced. */
+  advance(): Entry | undefined {
     this.count += 1;
-    const entry = (this.entries[this.count % this.size] ??= new Entry());
-    return entry;
+    return this.entries[this.count % this.size];
+  }
+
+  /** Puts the entry of the newest sequence in its place. */
+  put(entry: Entry): void {
+    this.entries[entry.sequence % this.size] = entry;
   }
 
   /** The entry of a sequence, while the ring still holds that attempt. */
@@ -116,8 +147,8 @@ export interface MemoryDashboardStoreOptions {
  * The default dashboard store: two ring buffers in this process's memory, of the last
  * `maxEntries` attempts that were verified (or ran on a queue worker), and of the last
  * `maxEntries` requests refused before verification, which anyone can send and so can only
- * push out their like; and per-minute counters for a day. An append writes a few fields into
- * an existing entry; a record is built only when a page reads it.
+ * push out their like; and per-minute counters for a day. An append makes one small entry (or
+ * completes one); a record is built only when a page reads it.
  */
 export class MemoryDashboardStore implements DashboardStore {
   private readonly verifiedRing: Ring;
@@ -131,12 +162,13 @@ export class MemoryDashboardStore implements DashboardStore {
    */
   private readonly openPastRecent = new Map<string, Entry>();
   /**
-   * The attempt ids of the {@link RECENT_ENTRIES} newest verified entries that were opened, at
-   * their sequence modulo that count (`undefined` for one that was not): an attempt's final
-   * outcome finds its entry by comparing a few recent strings, without reading the ring's
-   * entries it passes (old objects, mostly out of the CPU's cache).
+   * The attempt ids of the {@link RECENT_ENTRIES} newest verified entries that are open, at
+   * their sequence modulo that count (`undefined` for one that was never opened, or is closed):
+   * an attempt's final outcome finds its entry by comparing a few recent strings, and an entry
+   * leaving the recent ones is known to be closed, without reading the entries themselves
+   * (objects that are mostly out of the CPU's cache by then).
    */
-  private readonly recentOpenedIds = new Array<string | undefined>(RECENT_ENTRIES).fill(undefined);
+  private readonly recentOpenIds = new Array<string | undefined>(RECENT_ENTRIES).fill(undefined);
   /** minute → overview row → its counts. */
   private readonly minutes = new Map<number, Map<string, SourceCounts>>();
   private currentMinute = -1;
@@ -212,23 +244,31 @@ export class MemoryDashboardStore implements DashboardStore {
     return Promise.resolve(found.sort((a, b) => a.minute - b.minute));
   }
 
-  /** An attempt's first outcome takes the oldest entry of its ring. */
+  /** An attempt's first outcome replaces the oldest entry of its ring. */
   private start(event: WebhookOutcomeEvent, refused: boolean): void {
-    // Read first: whatever reading the event does, no entry is left half overwritten.
+    // Read first: whatever reading the event does, no entry is left half made.
     const headers = event.headers;
     const ring = refused ? this.refusedRing : this.verifiedRing;
-    const entry = ring.take();
-    // Its attempt never completed (or not yet): it is forgotten with its entry.
-    if (entry.open) this.closeEntry(entry);
+    const replaced = ring.advance();
+    // Its attempt never completed (or not yet): it is forgotten with its entry. An entry still open when the ring
+    // comes round is in the map of those past the recent ones: when the map is empty, the old entry is not read.
+    if ((ring.size <= RECENT_ENTRIES || this.openPastRecent.size > 0) && replaced?.open === true) {
+      this.closeEntry(replaced);
+    }
     this.order += 1;
-    fill(entry, ring.count, this.order, event, headers, this.options.showBodies === true);
+    const entry = new Entry(ring.count, this.order, event, headers, this.options.showBodies === true);
+    ring.put(entry);
     if (refused) return;
     if (event.outcome === 'verified') {
       entry.open = true;
       this.openCount += 1;
     }
-    this.recentOpenedIds[ring.count % RECENT_ENTRIES] = entry.open ? entry.attemptId : undefined;
-    // The entry that just left the recent ones, if its attempt is still running, is looked for by id from now on.
+    const slot = ring.count % RECENT_ENTRIES;
+    // The slot's id was the entry's that just left the recent ones, if its attempt is still running: from now on
+    // it is looked for by id.
+    const leavingId = this.recentOpenIds[slot];
+    this.recentOpenIds[slot] = entry.open ? entry.attemptId : undefined;
+    if (leavingId === undefined) return;
     const leaving = ring.at(ring.count - RECENT_ENTRIES);
     if (leaving?.open) this.openPastRecent.set(leaving.attemptId, leaving);
   }
@@ -238,7 +278,7 @@ export class MemoryDashboardStore implements DashboardStore {
     const ring = this.verifiedRing;
     const oldest = Math.max(ring.oldest, ring.count - RECENT_ENTRIES + 1);
     for (let sequence = ring.count; sequence >= oldest; sequence -= 1) {
-      if (this.recentOpenedIds[sequence % RECENT_ENTRIES] !== attemptId) continue;
+      if (this.recentOpenIds[sequence % RECENT_ENTRIES] !== attemptId) continue;
       // Read only on a match: the entry of that sequence, if the attempt still waits in it.
       const entry = ring.at(sequence);
       if (entry?.open === true && entry.attemptId === attemptId) return entry;
@@ -249,6 +289,10 @@ export class MemoryDashboardStore implements DashboardStore {
   private closeEntry(entry: Entry): void {
     entry.open = false;
     this.openCount -= 1;
+    const slot = entry.sequence % RECENT_ENTRIES;
+    if (entry.sequence > this.verifiedRing.count - RECENT_ENTRIES && this.recentOpenIds[slot] === entry.attemptId) {
+      this.recentOpenIds[slot] = undefined;
+    }
     if (this.openPastRecent.size > 0 && this.openPastRecent.get(entry.attemptId) === entry) {
       this.openPastRecent.delete(entry.attemptId);
     }
@@ -329,40 +373,6 @@ class SourceCounts {
     for (const [column, count] of counted) if (count > 0) yield [column, count];
     yield* this.rejected;
   }
-}
-
-/** Overwrites an entry with an attempt's first outcome. */
-function fill(
-  entry: Entry,
-  sequence: number,
-  order: number,
-  event: WebhookOutcomeEvent,
-  headers: Readonly<Record<string, string | readonly string[]>>,
-  showBodies: boolean,
-): void {
-  const durations = event.durations;
-  entry.sequence = sequence;
-  entry.order = order;
-  entry.at = event.atMs;
-  entry.attemptId = event.attemptId;
-  entry.source = event.source;
-  entry.tenant = event.tenant;
-  entry.deliveryId = event.deliveryId;
-  entry.event = event.event;
-  entry.outcome = event.outcome;
-  entry.reason = event.reason;
-  entry.detail = event.detail;
-  entry.status = event.status ?? -1;
-  entry.via = event.via;
-  entry.verifyMs = durations.verifyMs ?? NaN;
-  entry.validateMs = durations.validateMs ?? NaN;
-  entry.handlersMs = durations.handlersMs ?? NaN;
-  entry.verified = provesAuthentic(event);
-  entry.handlers = event.handlers;
-  entry.headers = headers;
-  const rawBody = event.rawBody;
-  entry.body = showBodies && rawBody ? rawBody.subarray(0, MAX_SHOWN_BODY_BYTES).toString('utf8') : undefined;
-  entry.bodyBytes = rawBody?.length ?? -1;
 }
 
 /**
