@@ -11,6 +11,8 @@
 //   - paced: the same at a fixed rate, evenly spaced over the 100 connections, latency from when each request was due
 //     (BENCH_QUEUE_PACED_RATE; default half what the web process answered in a closed loop while warming up): the
 //     latency of a web process that is not saturated;
+//   - paced on Fastify: the same paced load against a second web process, the same in all but its platform (Nest's
+//     Fastify adapter instead of Express), which is up beside the first and idle in every other window;
 //   - floor: the paced load against a Node server that does nothing but answer (bench/floor-server.ts): what the
 //     machine and the load generator add to any server's latency;
 //   - for W = 1, 2, 4: W fresh worker processes, then the same load; end to end, the deliveries handled ÷ the time
@@ -82,9 +84,10 @@ interface QueueProcess {
   readonly base?: string;
 }
 
-function startProcess(role: QueueRole, redis: TestRedis): Promise<QueueProcess> {
+function startProcess(role: QueueRole, redis: TestRedis, platform: 'express' | 'fastify' = 'express') {
   return startScript(role, PROCESS_SCRIPT, {
     BENCH_QUEUE_ROLE: role,
+    BENCH_PLATFORM: platform,
     REDIS_URL: redis.url,
     QUEUE_NAME,
     BENCH_QUEUE_CONCURRENCY: String(CONCURRENCY),
@@ -214,8 +217,11 @@ function account(web: QueueProcessReport, workers: readonly QueueProcessReport[]
   };
 }
 
-/** `latency`: closed loop, no worker; `paced`: at a fixed rate, no worker; a number: that many workers. */
-type WindowKind = 'latency' | 'paced' | number;
+/**
+ * `latency`: closed loop, no worker; `paced`: at a fixed rate, no worker; `paced-fastify`: the same against the web
+ * process on Fastify; a number: that many workers.
+ */
+type WindowKind = 'latency' | 'paced' | 'paced-fastify' | number;
 
 /** What a round runs: the web process's windows, and the floor's. */
 type RoundKind = WindowKind | 'floor';
@@ -244,6 +250,8 @@ interface Window {
 interface Context {
   readonly redis: TestRedis;
   readonly web: QueueProcess;
+  /** The same web process on Fastify, for the `paced-fastify` windows. */
+  readonly fastifyWeb: QueueProcess;
   readonly floor: QueueProcess;
   readonly load: LoadGenerator;
 }
@@ -277,7 +285,8 @@ async function runWindow(
   seconds: number,
   rate?: number,
 ): Promise<Window> {
-  const { redis, web, load } = context;
+  const { redis, load } = context;
+  const web = kind === 'paced-fastify' ? context.fastifyWeb : context.web;
   const workerCount = typeof kind === 'number' ? kind : 0;
   const workers = await Promise.all(Array.from({ length: workerCount }, () => startProcess('worker', redis)));
   const drainers: QueueProcess[] = [];
@@ -293,7 +302,7 @@ async function runWindow(
       sender: 'guuru',
       tag: `q${round}-${kind}-${Date.now().toString(36)}`,
       bodyBytes: BODY_BYTES,
-      rate: kind === 'paced' ? rate : undefined,
+      rate: kind === 'paced' || kind === 'paced-fastify' ? rate : undefined,
     });
     const stoppedAt = Date.now();
     // What the web process queued, once the requests cut off when the load stopped are answered too.
@@ -352,9 +361,19 @@ function windowColumns(window: Window): string[] {
   ];
 }
 
+/** The first column of the latency table. */
+function latencyRowName(kind: 'latency' | 'paced' | 'paced-fastify' | 'floor', pacedRate: number): string {
+  const paced = `${fmt(pacedRate)} requests/s over ${CONNECTIONS} connections`;
+  if (kind === 'latency') return `closed loop, ${CONNECTIONS} connections`;
+  if (kind === 'paced') return paced;
+  if (kind === 'paced-fastify') return `${paced}, the web process on Fastify`;
+  return `the floor: a bare Node server, ${paced}`;
+}
+
 function describe(kind: RoundKind): string {
   if (kind === 'latency') return 'latency (closed loop, no worker)';
   if (kind === 'paced') return 'latency (paced, no worker)';
+  if (kind === 'paced-fastify') return 'latency (paced, no worker, Fastify)';
   if (kind === 'floor') return 'floor (paced, a bare Node server)';
   return `${kind} worker${kind === 1 ? '' : 's'}`;
 }
@@ -446,16 +465,18 @@ async function main(): Promise<void> {
   const redis = await startTestRedis();
   const load = startLoadGenerator();
   let web: QueueProcess | undefined;
+  let fastifyWeb: QueueProcess | undefined;
   let floor: QueueProcess | undefined;
   try {
     web = await startProcess('web', redis);
+    fastifyWeb = await startProcess('web', redis, 'fastify');
     floor = await startScript('floor', FLOOR_SCRIPT);
-    const context: Context = { redis, web, floor, load };
+    const context: Context = { redis, web, fastifyWeb, floor, load };
     const sanity = await sanityChecks(context);
     const failed = sanity.filter((check) => !check.ok);
     if (failed.length > 0) throw new Error(`Sanity checks failed: ${JSON.stringify(failed, undefined, 2)}`);
 
-    const kinds: RoundKind[] = ['latency', 'paced', 'floor', ...WORKER_COUNTS];
+    const kinds: RoundKind[] = ['latency', 'paced', 'paced-fastify', 'floor', ...WORKER_COUNTS];
     console.log(
       `queue: ${ROUNDS} rounds × (${kinds.map(describe).join(', ')}) × ${SECONDS} s, ${CONNECTIONS} connections ` +
         `(load average ${loadBefore.map((v) => v.toFixed(1)).join(', ')})`,
@@ -518,12 +539,12 @@ async function main(): Promise<void> {
         answeredPerSecond: interval((load) => load.requestsPerSecond),
       };
     };
-    const latencyOf = (kind: 'latency' | 'paced') => {
+    const latencyOf = (kind: 'latency' | 'paced' | 'paced-fastify') => {
       const list = windows.filter((window) => window.kind === kind);
       const intervals = loadIntervals(list.map((window) => window.load));
       return {
         kind,
-        rate: kind === 'paced' ? pacedRate : undefined,
+        rate: kind === 'latency' ? undefined : pacedRate,
         ...intervals,
         webCpuMicrosPerDelivery: median(list.map((window) => window.webCpuMicrosPerDelivery)),
         p99Met: Number.isFinite(intervals.p99Ms.high) && intervals.p99Ms.high < P99_TARGET_MS,
@@ -531,6 +552,7 @@ async function main(): Promise<void> {
     };
     const closed = latencyOf('latency');
     const paced = latencyOf('paced');
+    const pacedFastify = latencyOf('paced-fastify');
     // No verdict for the floor: the target is the web process's.
     const floorLatency = {
       kind: 'floor' as const,
@@ -546,6 +568,10 @@ async function main(): Promise<void> {
       paced: {
         target: `the same at ${fmt(pacedRate)} requests/s`,
         met: paced.p99Met,
+      },
+      pacedFastify: {
+        target: `the same at ${fmt(pacedRate)} requests/s, the web process on Fastify`,
+        met: pacedFastify.p99Met,
       },
     };
     const workerRows = WORKER_COUNTS.map((count) => {
@@ -595,7 +621,8 @@ async function main(): Promise<void> {
         drainWorkers: DRAIN_WORKERS,
         redis: 'one redis-server started by the benchmark (no persistence), on 127.0.0.1',
         processes:
-          'bench/queue-process.ts: the web process (NestFactory.create, Express, queue.worker false) and each worker ' +
+          'bench/queue-process.ts: the web process (NestFactory.create, Express, queue.worker false; a second one on ' +
+          'Fastify for the paced-fastify windows) and each worker ' +
           '(NestFactory.createApplicationContext), with the same WebhooksModule configuration',
         loadGenerator:
           'one separate Node process, kept up across windows: autocannon (API) for closed loops; paced windows an ' +
@@ -607,7 +634,7 @@ async function main(): Promise<void> {
       },
       sanity,
       target,
-      latency: { closedLoop: closed, paced, floor: floorLatency },
+      latency: { closedLoop: closed, paced, pacedFastify, floor: floorLatency },
       workers: workerRows,
       totals,
       windows,
@@ -619,7 +646,9 @@ async function main(): Promise<void> {
         `${withInterval(closed.p99Ms, ms)} ms when saturated (closed loop, ${fmt(closed.answeredPerSecond.estimate)} ` +
         `requests/s): p99 < ${P99_TARGET_MS} ms **${target.met ? 'met' : 'missed'}**; and p99 ` +
         `${withInterval(paced.p99Ms, ms)} ms at ${fmt(pacedRate)} requests/s: **${paced.p99Met ? 'met' : 'missed'}** ` +
-        "(judged on the upper bound of the p99's 95 % interval). A Node server that does nothing but answer, under " +
+        "(judged on the upper bound of the p99's 95 % interval). The same web process on Fastify, under the same " +
+        `paced load: p99 ${withInterval(pacedFastify.p99Ms, ms)} ms, ` +
+        `**${pacedFastify.p99Met ? 'met' : 'missed'}**. A Node server that does nothing but answer, under ` +
         `the same paced load in the same rounds, has p99 ${withInterval(floorLatency.p99Ms, ms)} ms: what the ` +
         'machine and the load generator add to any server. End to end, from accepted (verified) to handler done, ' +
         'with worker processes on one Redis:',
@@ -669,11 +698,13 @@ async function main(): Promise<void> {
       `- Load average (1, 5, 15 min): ${loadBefore.map((v) => v.toFixed(2)).join(', ')} at the start, ` +
         `${loadAfter.map((v) => v.toFixed(2)).join(', ')} at the end`,
       `- Run: \`npm run bench:queue\`; one redis-server started by the benchmark; the web process ` +
-        '(`processing: "queue"`, `queue.worker: false`, Express) and each worker (an application context with the ' +
+        '(`processing: "queue"`, `queue.worker: false`, Express; a second one on Fastify, up beside it) and each ' +
+        'worker (an application context with the ' +
         'same configuration, `concurrency` ' +
         `${CONCURRENCY}) are processes of their own; the load generator in one more, ${CONNECTIONS} connections to ` +
         `\`POST ${PATH}\`, every request a distinct, freshly signed 1 KB Guuru chat. ${ROUNDS} rounds, each with ` +
-        `two latency windows, closed loop and paced (no worker running; ${DRAIN_WORKERS} workers drain the queue ` +
+        `three latency windows, closed loop, paced, and paced against the web process on Fastify (no worker ` +
+        `running; ${DRAIN_WORKERS} workers drain the queue ` +
         'afterwards, untimed), the floor (the paced load against a bare Node server) and a ' +
         `window per worker count (${WORKER_COUNTS.join(', ')} fresh worker processes), ${SECONDS} s of load each, ` +
         'in an order rotated every round, after one warm-up window of each kind.',
@@ -695,12 +726,8 @@ async function main(): Promise<void> {
           `p99 < ${P99_TARGET_MS} ms`,
           "web process's CPU µs per delivery",
         ],
-        [closed, paced, floorLatency].map((row) => [
-          row.kind === 'latency'
-            ? `closed loop, ${CONNECTIONS} connections`
-            : row.kind === 'paced'
-              ? `${fmt(pacedRate)} requests/s over ${CONNECTIONS} connections`
-              : `the floor: a bare Node server, ${fmt(pacedRate)} requests/s over ${CONNECTIONS} connections`,
+        [closed, paced, pacedFastify, floorLatency].map((row) => [
+          latencyRowName(row.kind, pacedRate),
           withInterval(row.answeredPerSecond, (n) => fmt(n)),
           withInterval(row.p50Ms, ms),
           withInterval(row.p99Ms, ms),
@@ -720,7 +747,10 @@ async function main(): Promise<void> {
             ? "half what the web process answered in the closed loop's second warm-up window"
             : 'BENCH_QUEUE_PACED_RATE'
         }) evenly over the same connections (an open loop, each request timed from when it was due): the latency of a ` +
-        'web process with room to spare. The floor is the same paced load, in the same rounds, against a Node HTTP ' +
+        'web process with room to spare. The row on Fastify is the same paced load, in the same rounds, against a ' +
+        "second web process that differs only in its platform (Nest's Fastify adapter), so the two rows differ by " +
+        'what the platform costs. ' +
+        'The floor is the same paced load, in the same rounds, against a Node HTTP ' +
         'server that does nothing but read the body and answer 200 (`bench/floor-server.ts`, a process of its own): ' +
         "its p99 is what the machine, the loopback network and the load generator add to any server's, so the web " +
         "process's is expected to be higher (the two run in different windows, so one round may show the reverse).",
@@ -784,6 +814,7 @@ async function main(): Promise<void> {
     console.log(`written: ${files.join(', ')}`);
   } finally {
     if (web) await stopProcess(web);
+    if (fastifyWeb) await stopProcess(fastifyWeb);
     if (floor) await stopProcess(floor);
     await load.close();
     await redis.stop();
