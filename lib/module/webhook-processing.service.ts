@@ -33,6 +33,7 @@ import { MemoryDeliveryStore } from '../deliveries/memory-delivery.store.js';
 import { RedisDeliveryStore } from '../deliveries/redis-delivery.store.js';
 import { WebhookQueue } from '../deliveries/webhook-queue.js';
 import { nextAttemptId, type DeliveryAttempt, type VerifiedAttempt } from './delivery-attempt.js';
+import { InFlightRuns } from './in-flight-runs.js';
 import { WebhookDispatcher, type DispatchReport } from './webhook.dispatcher.js';
 import { isSensitiveHeader, senderHeaderNamesOf } from '../core/header-masking.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
@@ -77,7 +78,7 @@ export class WebhookProcessing
   private readonly ttlSeconds: number;
   private readonly leaseSeconds: number;
   private readonly jobKeys: readonly Buffer[];
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly inFlight = new InFlightRuns();
   private readonly claims: DeliveryClaims;
 
   constructor(
@@ -152,7 +153,7 @@ export class WebhookProcessing
 
   /** In-flight handlers finish, and the worker finishes its jobs, before the app exits. */
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+    await this.inFlight.idle();
     await this.queue?.close();
   }
 
@@ -176,14 +177,13 @@ export class WebhookProcessing
         verified.acknowledgement ?? { ...receipt(attempt, 0), queued: true, ...(queued ? {} : { duplicate: true }) }
       );
     }
-    const run = this.handleOnce(attempt, `request:${attempt.attemptId}`);
-    this.inFlight.add(run);
+    const generation = this.inFlight.begin();
     try {
-      const report = await run;
+      const report = await this.handleOnce(attempt, `request:${attempt.attemptId}`);
       if (report === 'duplicate') return verified.acknowledgement ?? { ...receipt(attempt, 0), duplicate: true };
       return report.response ?? verified.acknowledgement ?? receipt(attempt, report.handled);
     } finally {
-      this.inFlight.delete(run);
+      this.inFlight.end(generation);
     }
   }
 
