@@ -3,9 +3,13 @@
 // shows what the machine, the loopback network and the load generator add to the p99 of any server: no library, no
 // Nest, no Express, no Redis.
 //   node dist-bench/bench/floor-server.js
-// Prints one JSON line `{ "port": n }` once it listens; exits on SIGTERM.
+// Prints one JSON line `{ "port": n }` once it listens; exits on SIGTERM. Over IPC it answers `{ id, latency: true }`
+// with what happened inside it since the last such message (process-latency.ts), as the web processes do.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerLatencyRequests, watchProcessLatency } from './process-latency.js';
+
+answerLatencyRequests(watchProcessLatency());
 
 const RECEIPT = JSON.stringify({ received: true, queued: true });
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(RECEIPT) };

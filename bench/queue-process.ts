@@ -10,7 +10,8 @@
 // Over IPC it answers `{ id, take: true }` with `{ id, report: QueueProcessReport }` and forgets what it reported:
 // the web process the deliveries it queued (its `WebhookEvents.onOutcome` listener), a worker the handler runs. It
 // answers once no attempt is in flight (every verified attempt has its outcome) and none began for 100 ms, so that
-// requests still being answered when the load stopped are in the report.
+// requests still being answered when the load stopped are in the report. The web process also answers
+// `{ id, latency: true }` with what happened inside it since the last such message (process-latency.ts).
 import 'reflect-metadata';
 import { Injectable, Module, type INestApplicationContext, type NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -19,6 +20,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GuuruChatDto, WebhookEvents, WebhookHandler, WebhooksModule, type WebhookContext } from '../lib/index.js';
 import { GUURU_SECRET } from './http-senders.js';
+import { answerLatencyRequests, watchProcessLatency } from './process-latency.js';
 
 /** The key that seals every job; the web and worker processes share it (at least 32 characters). */
 export const JOB_SIGNING_KEY = 'bench-queue-job-signing-key-0f6c2e9a4b71';
@@ -121,6 +123,7 @@ function listen(app: INestApplicationContext): void {
 
 let app: INestApplicationContext;
 if (role === 'web') {
+  answerLatencyRequests(watchProcessLatency());
   const options: NestApplicationOptions = { rawBody: true, logger: ['error', 'warn'] };
   const web =
     process.env.BENCH_PLATFORM === 'fastify'

@@ -48,6 +48,7 @@ import {
 import type { LoadResult } from './http-load.js';
 import { GUURU_SECRET, signedDelivery } from './http-senders.js';
 import { startLoadGenerator, type LoadGenerator } from './load-process.js';
+import type { ProcessLatency } from './process-latency.js';
 import type { QueueProcessReport, QueueRole } from './queue-process.js';
 
 const ROUNDS = Math.round(envNumber('BENCH_ROUNDS', 6));
@@ -123,18 +124,29 @@ async function stopProcess(running: QueueProcess): Promise<void> {
 
 let requests = 0;
 
-/** What a process did since its last report (and it forgets it). */
-function take(running: QueueProcess): Promise<QueueProcessReport> {
+/** Asks a process over IPC (`{ id, [question]: true }`) and resolves with the `answer` field of its reply. */
+function ask<T>(running: QueueProcess, question: 'take' | 'latency', answer: 'report' | 'latency'): Promise<T> {
   const id = (requests += 1);
   return new Promise((resolve) => {
-    const listener = (message: { id?: number; report?: QueueProcessReport }) => {
-      if (message.id !== id || !message.report) return;
+    const listener = (message: { id?: number } & Partial<Record<typeof answer, T>>) => {
+      const value = message[answer];
+      if (message.id !== id || value === undefined) return;
       running.child.off('message', listener);
-      resolve(message.report);
+      resolve(value);
     };
     running.child.on('message', listener);
-    running.child.send({ id, take: true });
+    running.child.send({ id, [question]: true });
   });
+}
+
+/** What a process did since its last report (and it forgets it). */
+function take(running: QueueProcess): Promise<QueueProcessReport> {
+  return ask(running, 'take', 'report');
+}
+
+/** What happened inside a process (a web process, or the floor) since it was last asked (process-latency.ts). */
+function takeLatency(running: QueueProcess): Promise<ProcessLatency> {
+  return ask(running, 'latency', 'latency');
 }
 
 // ---- Windows -----------------------------------------------------------------------------------------------------
@@ -231,6 +243,8 @@ interface FloorWindow {
   readonly kind: 'floor';
   readonly round: number;
   readonly load: LoadResult;
+  /** Inside the floor server, during the load. */
+  readonly inside: ProcessLatency;
 }
 
 interface Window {
@@ -238,6 +252,8 @@ interface Window {
   readonly round: number;
   readonly workers: number;
   readonly load: LoadResult;
+  /** Inside the web process, during the load. */
+  readonly inside: ProcessLatency;
   readonly accounting: Accounting;
   /** The web process's CPU time per delivery it queued during the load, in µs. */
   readonly webCpuMicrosPerDelivery: number;
@@ -258,6 +274,7 @@ interface Context {
 
 /** The paced load against the floor server: every request must be answered 200, as by the web process. */
 async function runFloorWindow(context: Context, round: number, seconds: number, rate: number): Promise<FloorWindow> {
+  await takeLatency(context.floor);
   const result = await context.load.run({
     url: context.floor.base!,
     path: PATH,
@@ -275,7 +292,7 @@ async function runFloorWindow(context: Context, round: number, seconds: number, 
         `${result.errors}, timeouts ${result.timeouts}.`,
     );
   }
-  return { kind: 'floor', round, load: result };
+  return { kind: 'floor', round, load: result, inside: await takeLatency(context.floor) };
 }
 
 async function runWindow(
@@ -293,6 +310,7 @@ async function runWindow(
   try {
     const before = await take(web);
     if (before.queued.length > 0) throw new Error('The web process queued deliveries between windows.');
+    await takeLatency(web);
     const result = await load.run({
       url: web.base!,
       path: PATH,
@@ -305,6 +323,7 @@ async function runWindow(
       rate: kind === 'paced' || kind === 'paced-fastify' ? rate : undefined,
     });
     const stoppedAt = Date.now();
+    const inside = await takeLatency(web);
     // What the web process queued, once the requests cut off when the load stopped are answered too.
     const queuedReport = await take(web);
     if (workerCount === 0) {
@@ -338,6 +357,7 @@ async function runWindow(
       round,
       workers: workerCount,
       load: result,
+      inside,
       accounting,
       webCpuMicrosPerDelivery: (queuedReport.cpuMicros - before.cpuMicros) / Math.max(1, accounting.queued),
       endToEndPerSecond: workerCount === 0 ? undefined : accounting.handledOnce / spanSeconds,
@@ -451,6 +471,14 @@ function ms(value: number): string {
   return Number.isFinite(value) ? value.toFixed(value < 10 ? 2 : 1) : 'n/a';
 }
 
+/** A window's inside view, for the progress lines. */
+function insideText(inside: ProcessLatency): string {
+  return (
+    `request → answer p99 ${ms(inside.serverMs.p99)} ms, event-loop delay p99 ` +
+    `${ms(inside.eventLoopDelayMs.p99)} ms (max ${ms(inside.eventLoopDelayMs.max)})`
+  );
+}
+
 function withInterval(value: Interval, format: (n: number) => string): string {
   if (!Number.isFinite(value.estimate)) return 'n/a';
   return Number.isFinite(value.low)
@@ -505,7 +533,8 @@ async function main(): Promise<void> {
           ran.push(floorWindow);
           console.log(
             `  round ${round} ${describe(kind)}: ${fmt(floorWindow.load.requestsPerSecond)} req/s answered, ` +
-              `p50 ${ms(floorWindow.load.latencyMs.p50)} ms, p99 ${ms(floorWindow.load.latencyMs.p99)} ms`,
+              `p50 ${ms(floorWindow.load.latencyMs.p50)} ms, p99 ${ms(floorWindow.load.latencyMs.p99)} ms; inside ` +
+              insideText(floorWindow.inside),
           );
           continue;
         }
@@ -515,7 +544,7 @@ async function main(): Promise<void> {
         console.log(
           `  round ${round} ${describe(kind)}: ${fmt(window.load.requestsPerSecond)} req/s answered, ` +
             `p50 ${ms(window.load.latencyMs.p50)} ms, p99 ${ms(window.load.latencyMs.p99)} ms, ` +
-            `web ${fmt(window.webCpuMicrosPerDelivery)} µs CPU/delivery` +
+            `web ${fmt(window.webCpuMicrosPerDelivery)} µs CPU/delivery; inside ${insideText(window.inside)}` +
             (window.endToEndPerSecond === undefined
               ? ''
               : `; end to end ${fmt(window.endToEndPerSecond)} deliveries/s, verified → handled p50 ` +
@@ -528,20 +557,32 @@ async function main(): Promise<void> {
     const loadAfter = loadavg();
 
     let seed = 0x9e3779b9;
-    /** p99, p50 and answers per second of some windows' loads, each a median over them with its interval. */
-    const loadIntervals = (loads: readonly LoadResult[]) => {
+    /**
+     * p99, p50 and answers per second of some windows' loads, and the p99 inside the server, each a median over
+     * them with its interval; the server's event-loop delay, medians over them.
+     */
+    const loadIntervals = (list: readonly { readonly load: LoadResult; readonly inside: ProcessLatency }[]) => {
       const interval = (pick: (load: LoadResult) => number) =>
-        bootstrapMedian(loads.map(pick), { confidence: CONFIDENCE, seed: (seed += 1) });
+        bootstrapMedian(
+          list.map((window) => pick(window.load)),
+          { confidence: CONFIDENCE, seed: (seed += 1) },
+        );
       const p99Ms = interval((load) => load.latencyMs.p99);
       return {
         p99Ms,
         p50Ms: interval((load) => load.latencyMs.p50),
         answeredPerSecond: interval((load) => load.requestsPerSecond),
+        insideP99Ms: bootstrapMedian(
+          list.map((window) => window.inside.serverMs.p99),
+          { confidence: CONFIDENCE, seed: (seed += 1) },
+        ),
+        eventLoopDelayP99Ms: median(list.map((window) => window.inside.eventLoopDelayMs.p99)),
+        eventLoopDelayMaxMs: median(list.map((window) => window.inside.eventLoopDelayMs.max)),
       };
     };
     const latencyOf = (kind: 'latency' | 'paced' | 'paced-fastify') => {
       const list = windows.filter((window) => window.kind === kind);
-      const intervals = loadIntervals(list.map((window) => window.load));
+      const intervals = loadIntervals(list);
       return {
         kind,
         rate: kind === 'latency' ? undefined : pacedRate,
@@ -557,7 +598,7 @@ async function main(): Promise<void> {
     const floorLatency = {
       kind: 'floor' as const,
       rate: pacedRate,
-      ...loadIntervals(floors.map((window) => window.load)),
+      ...loadIntervals(floors),
     };
     const target = {
       target:
@@ -650,8 +691,12 @@ async function main(): Promise<void> {
         `paced load: p99 ${withInterval(pacedFastify.p99Ms, ms)} ms, ` +
         `**${pacedFastify.p99Met ? 'met' : 'missed'}**. A Node server that does nothing but answer, under ` +
         `the same paced load in the same rounds, has p99 ${withInterval(floorLatency.p99Ms, ms)} ms: what the ` +
-        'machine and the load generator add to any server. End to end, from accepted (verified) to handler done, ' +
-        'with worker processes on one Redis:',
+        'machine and the load generator add to any server. Inside the web process (Express, paced), from a ' +
+        `request's headers to its answer, p99 ${withInterval(paced.insideP99Ms, ms)} ms, while its event loop ran ` +
+        `late by ${ms(paced.eventLoopDelayP99Ms)} ms at p99 (at most ${ms(paced.eventLoopDelayMaxMs)} ms): what ` +
+        'the p99 of the 200 has beyond the first is spent outside the process (the kernel, a wait for a core, the ' +
+        'load generator), and what the first has beyond the second is a wait with the event loop free (for Redis). ' +
+        'End to end, from accepted (verified) to handler done, with worker processes on one Redis:',
       '',
       markdownTable(
         ['workers', 'deliveries/s [95 %]', 'verified → handled p50 / p99 ms', 'run twice', 'lost'],
@@ -675,6 +720,8 @@ async function main(): Promise<void> {
         'answered req/s',
         'p50 ms',
         'p99 ms',
+        'inside: request → answer p99 ms',
+        'event-loop delay p99 / max ms',
         'end to end deliveries/s',
         'verified → handled p50 / p99 ms',
         'queue idle after ms',
@@ -687,6 +734,8 @@ async function main(): Promise<void> {
         fmt(window.load.requestsPerSecond),
         ms(window.load.latencyMs.p50),
         ms(window.load.latencyMs.p99),
+        ms(window.inside.serverMs.p99),
+        `${ms(window.inside.eventLoopDelayMs.p99)} / ${ms(window.inside.eventLoopDelayMs.max)}`,
         ...(window.kind === 'floor' ? ['—', '—', '—', '—', '—'] : windowColumns(window)),
       ]),
     );
@@ -724,6 +773,8 @@ async function main(): Promise<void> {
           'p50 ms [95 %]',
           'p99 ms [95 %]',
           `p99 < ${P99_TARGET_MS} ms`,
+          'inside the server: request → answer p99 ms [95 %]',
+          "server's event-loop delay p99 / max ms",
           "web process's CPU µs per delivery",
         ],
         [closed, paced, pacedFastify, floorLatency].map((row) => [
@@ -732,6 +783,8 @@ async function main(): Promise<void> {
           withInterval(row.p50Ms, ms),
           withInterval(row.p99Ms, ms),
           row.kind === 'floor' ? '—' : row.p99Met ? 'met' : 'missed',
+          withInterval(row.insideP99Ms, ms),
+          `${ms(row.eventLoopDelayP99Ms)} / ${ms(row.eventLoopDelayMaxMs)}`,
           row.kind === 'floor' ? '—' : fmt(row.webCpuMicrosPerDelivery),
         ]),
       ),
@@ -753,7 +806,13 @@ async function main(): Promise<void> {
         'The floor is the same paced load, in the same rounds, against a Node HTTP ' +
         'server that does nothing but read the body and answer 200 (`bench/floor-server.ts`, a process of its own): ' +
         "its p99 is what the machine, the loopback network and the load generator add to any server's, so the web " +
-        "process's is expected to be higher (the two run in different windows, so one round may show the reverse).",
+        "process's is expected to be higher (the two run in different windows, so one round may show the reverse). " +
+        '"Inside the server" is measured in the server process itself (`bench/process-latency.ts`, through ' +
+        "Node's HTTP diagnostics channels): from the moment it has a request's headers to the moment its answer is " +
+        'written; the p99 of the 200 minus this is time spent outside the process (in the kernel, waiting for a ' +
+        'core, in the load generator). The event-loop delay is how late a 1 ms timer ran in that process (a blocked ' +
+        'event loop: a long task, a garbage collection); a request-to-answer p99 well above it is time spent waiting ' +
+        'with the event loop free (in the queue mode web process: for Redis to answer).',
       '',
       '## End to end, by worker processes',
       '',
