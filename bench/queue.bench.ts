@@ -692,10 +692,12 @@ async function main(): Promise<void> {
         `**${pacedFastify.p99Met ? 'met' : 'missed'}**. A Node server that does nothing but answer, under ` +
         `the same paced load in the same rounds, has p99 ${withInterval(floorLatency.p99Ms, ms)} ms: what the ` +
         'machine and the load generator add to any server. Inside the web process (Express, paced), from a ' +
-        `request's headers to its answer, p99 ${withInterval(paced.insideP99Ms, ms)} ms, while its event loop ran ` +
-        `late by ${ms(paced.eventLoopDelayP99Ms)} ms at p99 (at most ${ms(paced.eventLoopDelayMaxMs)} ms): what ` +
-        'the p99 of the 200 has beyond the first is spent outside the process (the kernel, a wait for a core, the ' +
-        'load generator), and what the first has beyond the second is a wait with the event loop free (for Redis). ' +
+        `request's headers to its answer, p99 ${withInterval(paced.insideP99Ms, ms)} ms (on Fastify ` +
+        `${withInterval(pacedFastify.insideP99Ms, ms)} ms), while its event loop ran late by ` +
+        `${ms(paced.eventLoopDelayP99Ms)} ms at p99 (at most ${ms(paced.eventLoopDelayMaxMs)} ms). The rest of the ` +
+        'p99 of the 200 is spent outside the process (the kernel, a wait for a core, the load generator); inside ' +
+        'it, a request waits for Redis and in line behind the requests that arrived before it, which a single ' +
+        'block of the event loop does not show. ' +
         'End to end, from accepted (verified) to handler done, with worker processes on one Redis:',
       '',
       markdownTable(
@@ -810,9 +812,11 @@ async function main(): Promise<void> {
         '"Inside the server" is measured in the server process itself (`bench/process-latency.ts`, through ' +
         "Node's HTTP diagnostics channels): from the moment it has a request's headers to the moment its answer is " +
         'written; the p99 of the 200 minus this is time spent outside the process (in the kernel, waiting for a ' +
-        'core, in the load generator). The event-loop delay is how late a 1 ms timer ran in that process (a blocked ' +
-        'event loop: a long task, a garbage collection); a request-to-answer p99 well above it is time spent waiting ' +
-        'with the event loop free (in the queue mode web process: for Redis to answer).',
+        'core, in the load generator). The event-loop delay is how late a 1 ms timer ran in that process: it shows ' +
+        'single blocks of the event loop (a long task, a garbage collection). A request-to-answer p99 well above it ' +
+        'is a wait for Redis, or in line behind the requests that arrived before it: that wait grows with the share ' +
+        'of a core the process needs (the paced rate times its CPU per delivery), since after each block the ' +
+        'requests that arrived during it are answered one after the other.',
       '',
       '## End to end, by worker processes',
       '',
