@@ -6,6 +6,8 @@
 //                                                of BENCH_SECONDS=3 per route)
 //   BENCH_PLATFORMS=fastify npm run bench:profile
 //   BENCH_PROFILE_DIR=/tmp/profiles npm run bench:profile   (keeps each window's .cpuprofile there, for DevTools)
+// Then the same for the dashboard: the app of bench:dashboard (Express, with the dashboard, the Guuru route), its
+// recording paused and resumed in turns (BENCH_PROFILE_DASHBOARD=0 leaves it out).
 // Profiles are one run each, with the profiler's own cost in them: they say where the time goes, not how fast
 // anything is (that is bench:http's ratios). The sum of the buckets is the app's CPU per request.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -24,7 +26,7 @@ import {
   markdownTable,
   writeResults,
 } from './common.js';
-import { SECRETS } from './http-senders.js';
+import { SECRETS, type Sender } from './http-senders.js';
 import { runLoad } from './load-process.js';
 
 const SECONDS = envNumber('BENCH_SECONDS', 3);
@@ -41,6 +43,11 @@ const ROUTES = [
 const BUCKETS: readonly (readonly [string, RegExp])[] = [
   ['garbage collection', /^\(garbage collector\)$/],
   ['socket writes (system call)', /^(writev|writeBuffer|writeUtf8String|writeLatin1String)$/],
+  ['the dashboard’s recording (its store, its listener)', /lib\/dashboard\//],
+  [
+    'outcome events (the recorder, the event, header masking)',
+    /lib\/module\/webhook-(outcome-recorder\.service|events)\.js|lib\/core\/header-masking\.js/,
+  ],
   [
     'signature check',
     /lib\/(core|providers)\/|node:internal\/crypto|bench\/http-app\.js|^(hash|compare|base64Write|latin1Write|base64Slice)$/,
@@ -109,41 +116,55 @@ function addInto(into: Record<string, number>, from: Record<string, number>): vo
   for (const [bucket, micros] of Object.entries(from)) into[bucket] = (into[bucket] ?? 0) + micros;
 }
 
+/** One of the two things profiled in turns in one app: a route, or a route with the dashboard's recording set. */
+interface Turn {
+  readonly path: string;
+  readonly sender: Sender;
+  /** Sent to the app before each of this turn's windows: the dashboard's switch, if any. */
+  readonly prepare?: (child: ChildProcess) => Promise<void>;
+}
+
+/** A turn's profile: µs of app CPU per answered request, by bucket. */
+interface TurnProfile {
+  readonly requests: number;
+  readonly cpuMicrosPerRequest: number;
+  readonly buckets: Record<string, number>;
+}
+
 /**
- * One app process per platform serving both routes, profiled in turns (ROUNDS of SECONDS per route, the order
- * alternating), so that both see the same process and the same machine.
+ * One app process (bench/http-server.ts with `env`) profiled in turns (ROUNDS of SECONDS per turn, the order
+ * alternating), so that both turns see the same process and the same machine.
  */
-async function profilePlatform(platform: string): Promise<RouteProfile[]> {
+async function profileTurns(name: string, env: Record<string, string>, turns: readonly [Turn, Turn]) {
   const kept = process.env.BENCH_PROFILE_DIR;
-  const dir = kept ? join(kept, platform) : mkdtempSync(join(tmpdir(), 'http-profile-'));
+  const dir = kept ? join(kept, name) : mkdtempSync(join(tmpdir(), 'http-profile-'));
   if (kept) mkdirSync(dir, { recursive: true });
   const child = spawn(process.execPath, [SERVER_SCRIPT], {
-    env: { ...process.env, BENCH_PLATFORM: platform, BENCH_STANDARD: '1', BENCH_DELIVERY_TTL_SECONDS: '300' },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const lines = createInterface({ input: child.stdout! });
   const { port } = JSON.parse(await new Promise<string>((resolve) => lines.once('line', resolve))) as { port: number };
-  const load = (path: string, seconds: number, tag: string) =>
-    runLoad({
+  const load = async (turn: Turn, seconds: number, tag: string) => {
+    await turn.prepare?.(child);
+    // Only the measured window is profiled: start-up, warm-up and the switch are not a delivery's cost.
+    if (tag.startsWith('profile-')) await profilerCommand(child, 'start');
+    return runLoad({
       url: `http://127.0.0.1:${port}`,
-      path,
+      path: turn.path,
       connections: CONNECTIONS,
       seconds,
-      secret: SECRETS.standard,
-      sender: 'standard',
+      secret: SECRETS[turn.sender],
+      sender: turn.sender,
       tag,
       bodyBytes: 1024,
     });
-  for (const route of ROUTES) await load(route.path, 3, `warm-${platform}-${route.path}`);
-  const totals: { micros: Record<string, number>; requests: number }[] = ROUTES.map(() => ({
-    micros: {},
-    requests: 0,
-  }));
+  };
+  for (const [index, turn] of turns.entries()) await load(turn, 3, `warm-${name}-${index}`);
+  const totals: { micros: Record<string, number>; requests: number }[] = turns.map(() => ({ micros: {}, requests: 0 }));
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const index of round % 2 === 0 ? [0, 1] : [1, 0]) {
-      // Only the measured window is profiled: start-up and warm-up are not a delivery's cost.
-      await profilerCommand(child, 'start');
-      const result = await load(ROUTES[index]!.path, SECONDS, `profile-${platform}-${round}-${index}`);
+      const result = await load(turns[index]!, SECONDS, `profile-${name}-${round}-${index}`);
       const file = join(dir, `${round}-${index}.cpuprofile`);
       await profilerCommand(child, file);
       const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
@@ -155,12 +176,45 @@ async function profilePlatform(platform: string): Promise<RouteProfile[]> {
   child.kill('SIGTERM');
   await exited;
   if (!kept) rmSync(dir, { recursive: true, force: true });
-  return ROUTES.map((route, index) => {
-    const { micros, requests } = totals[index]!;
+  return totals.map(({ micros, requests }): TurnProfile => {
     const buckets = Object.fromEntries(Object.entries(micros).map(([bucket, total]) => [bucket, total / requests]));
     const cpuMicrosPerRequest = Object.values(buckets).reduce((sum, value) => sum + value, 0);
-    return { platform, path: route.path, requests, cpuMicrosPerRequest, buckets };
+    return { requests, cpuMicrosPerRequest, buckets };
   });
+}
+
+/** One app process per platform serving both routes (the module's and the hand-written one), in turns. */
+async function profilePlatform(platform: string): Promise<RouteProfile[]> {
+  const env = { BENCH_PLATFORM: platform, BENCH_STANDARD: '1', BENCH_DELIVERY_TTL_SECONDS: '300' };
+  const turns = ROUTES.map((route): Turn => ({ path: route.path, sender: 'standard' }));
+  const profiled = await profileTurns(platform, env, [turns[0]!, turns[1]!]);
+  return ROUTES.map((route, index) => ({ platform, path: route.path, ...profiled[index]! }));
+}
+
+/** Asks the app (with the dashboard) to pause or resume its recording, and waits until it did. */
+function setRecording(child: ChildProcess, record: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { recording?: boolean }) => {
+      if (message.recording !== record) return;
+      child.off('message', onMessage);
+      resolve();
+    };
+    child.on('message', onMessage);
+    child.send({ record });
+  });
+}
+
+/**
+ * The app of bench:dashboard (Express, the dashboard's memory store, the Guuru route, deliveries remembered for
+ * 30 s), its recording paused and resumed in turns: where what recording costs goes.
+ */
+async function profileDashboard(): Promise<{ paused: TurnProfile; recording: TurnProfile }> {
+  const env = { BENCH_DASHBOARD: '1', BENCH_DELIVERY_TTL_SECONDS: '30' };
+  const [paused, recording] = await profileTurns('dashboard', env, [
+    { path: '/webhooks/guuru', sender: 'guuru', prepare: (child) => setRecording(child, false) },
+    { path: '/webhooks/guuru', sender: 'guuru', prepare: (child) => setRecording(child, true) },
+  ]);
+  return { paused: paused!, recording: recording! };
 }
 
 const profiles: RouteProfile[] = [];
@@ -169,31 +223,53 @@ for (const platform of PLATFORMS) {
   profiles.push(...(await profilePlatform(platform)));
 }
 
+const withDashboard = process.env.BENCH_PROFILE_DASHBOARD !== '0';
+if (withDashboard) console.log('profiling the dashboard');
+const dashboard = withDashboard ? await profileDashboard() : undefined;
+
 const bucketNames = [...BUCKETS.map(([name]) => name), OTHER];
+
+/** Two profiles side by side, bucket by bucket, and their difference. */
+function comparison(first: TurnProfile, second: TurnProfile, names: readonly [string, string, string]): string {
+  const difference = (a: number, b: number) => `${a - b >= 0 ? '+' : ''}${fmt(a - b, 1)}`;
+  const rows = bucketNames.map((bucket) => {
+    const a = first.buckets[bucket] ?? 0;
+    const b = second.buckets[bucket] ?? 0;
+    return [bucket, fmt(a, 1), fmt(b, 1), difference(a, b)];
+  });
+  rows.push([
+    '**all**',
+    `**${fmt(first.cpuMicrosPerRequest, 1)}**`,
+    `**${fmt(second.cpuMicrosPerRequest, 1)}**`,
+    `**${difference(first.cpuMicrosPerRequest, second.cpuMicrosPerRequest)}**`,
+  ]);
+  return markdownTable(['µs of app CPU per request, by bucket', ...names], rows);
+}
+
 const sections = PLATFORMS.map((platform) => {
   const [module, manual] = ROUTES.map((route) =>
     profiles.find((p) => p.platform === platform && p.path === route.path)!,
   );
-  const rows = bucketNames.map((bucket) => {
-    const a = module!.buckets[bucket] ?? 0;
-    const b = manual!.buckets[bucket] ?? 0;
-    return [bucket, fmt(a, 1), fmt(b, 1), `${a - b >= 0 ? '+' : ''}${fmt(a - b, 1)}`];
-  });
-  rows.push([
-    '**all**',
-    `**${fmt(module!.cpuMicrosPerRequest, 1)}**`,
-    `**${fmt(manual!.cpuMicrosPerRequest, 1)}**`,
-    `**${fmt(module!.cpuMicrosPerRequest - manual!.cpuMicrosPerRequest, 1)}**`,
-  ]);
   return [
     `## ${platform}`,
     '',
-    markdownTable(
-      ['µs of app CPU per request, by bucket', ROUTES[0].name, ROUTES[1].name, 'module − hand-written'],
-      rows,
-    ),
+    comparison(module!, manual!, [ROUTES[0].name, ROUTES[1].name, 'module − hand-written']),
   ].join('\n');
 });
+if (dashboard) {
+  sections.push(
+    [
+      '## The dashboard’s recording (express, `POST /webhooks/guuru`)',
+      '',
+      'The app of bench:dashboard (`WebhooksDashboardModule` with its memory store, deliveries remembered for 30 s), ' +
+        'its recording paused (`WebhooksDashboard.pause()`: nothing listens for outcomes, so no outcome event is ' +
+        'built) and resumed in turns, under the same load of distinct 1 KB Guuru chats. What recording costs is the ' +
+        'last column; the buckets that recording does not touch differ only by the run’s noise.',
+      '',
+      comparison(dashboard.recording, dashboard.paused, ['recording', 'paused', 'recording − paused']),
+    ].join('\n'),
+  );
+}
 const markdown = [
   '# Where an HTTP delivery’s CPU goes',
   '',
@@ -204,10 +280,13 @@ const markdown = [
     "order alternating) under V8's sampling profiler (a sample every 100 µs), 1 KB Standard Webhooks deliveries " +
     'signed ' +
     'afresh. One run each, with the profiler’s own cost in it: the split of the time, not a speed (bench:http has ' +
-    'the ratios). Buckets by the file each sampled function is in (bench/http-profile.ts, `BUCKETS`).',
+    'the ratios). Buckets by the file each sampled function is in (bench/http-profile.ts, `BUCKETS`). ' +
+    (dashboard
+      ? 'Then the app of bench:dashboard, the same way, its recording paused and resumed in turns (the last section).'
+      : ''),
   '',
   ...sections,
   '',
 ].join('\n');
-const files = await writeResults(process.env.BENCH_RESULTS_NAME ?? 'http-profile', { profiles }, markdown);
+const files = await writeResults(process.env.BENCH_RESULTS_NAME ?? 'http-profile', { profiles, dashboard }, markdown);
 console.log(`written: ${files.join(', ')}`);

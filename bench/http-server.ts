@@ -7,6 +7,8 @@
 // - `{ alternate: { windowMs, windows } }` (with the dashboard) by pausing and resuming the dashboard's recording
 //   (`WebhooksDashboard.pause()` / `resume()`, the public switch) every `windowMs` (paused first), `windows` times,
 //   and sends back what each window did: `{ windows: Window[] }`;
+// - `{ record: boolean }` (with the dashboard) by resuming or pausing the dashboard's recording, answering
+//   `{ recording: boolean }` (bench:profile's dashboard section);
 // - `{ profile: 'start' }` by starting the CPU profiler (a sample every 100 µs), and `{ profile: <file> }` by
 //   stopping it and writing the profile to that file; both answer `{ profiled: <the same> }` (bench:profile).
 import 'reflect-metadata';
@@ -116,7 +118,19 @@ async function profile(command: string): Promise<void> {
 
 process.on(
   'message',
-  (message: { alternate?: { windowMs: number; windows: number }; snapshot?: number; profile?: string }) => {
+  (message: {
+    alternate?: { windowMs: number; windows: number };
+    snapshot?: number;
+    profile?: string;
+    record?: boolean;
+  }) => {
+    if (message.record !== undefined) {
+      const dashboard = app.get(WebhooksDashboard, { strict: false });
+      if (message.record) dashboard.resume();
+      else dashboard.pause();
+      process.send?.({ recording: message.record });
+      return;
+    }
     if (message.profile !== undefined) {
       void profile(message.profile).then(() => process.send?.({ profiled: message.profile }));
       return;
