@@ -98,17 +98,25 @@ function summarize(profile: CpuProfile, requests: number): Record<string, number
   return micros;
 }
 
-/** Sends `message` to the app and waits for its `{ profiled }` answer. */
-function profilerCommand(child: ChildProcess, command: string): Promise<void> {
+/** Sends `message` to the app and waits for the answer whose `field` holds `value`. */
+function command(child: ChildProcess, message: object, field: string, value: unknown): Promise<void> {
   return new Promise((resolve) => {
-    const onMessage = (message: { profiled?: string }) => {
-      if (message.profiled !== command) return;
+    const onMessage = (answer: Record<string, unknown>) => {
+      if (answer[field] !== value) return;
       child.off('message', onMessage);
       resolve();
     };
     child.on('message', onMessage);
-    child.send({ profile: command });
+    child.send(message);
   });
+}
+
+/**
+ * Starts the app's profiler (`'start'`), or stops it and has it write the profile to the file named; the app answers
+ * `{ profiled }`.
+ */
+function profilerCommand(child: ChildProcess, profile: string): Promise<void> {
+  return command(child, { profile }, 'profiled', profile);
 }
 
 /** Adds `from` into `into`, bucket by bucket. */
@@ -193,15 +201,7 @@ async function profilePlatform(platform: string): Promise<RouteProfile[]> {
 
 /** Asks the app (with the dashboard) to pause or resume its recording, and waits until it did. */
 function setRecording(child: ChildProcess, record: boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const onMessage = (message: { recording?: boolean }) => {
-      if (message.recording !== record) return;
-      child.off('message', onMessage);
-      resolve();
-    };
-    child.on('message', onMessage);
-    child.send({ record });
-  });
+  return command(child, { record }, 'recording', record);
 }
 
 /**
