@@ -29,6 +29,50 @@ const RECENT_ENTRIES = 32;
 type RingKind = 'v' | 'r';
 
 /**
+ * An entry's fractional numbers, kept in its ring's typed arrays rather than in the entry: an
+ * object's field holding a fraction (or a time in ms) is a number object of its own, one more
+ * per field to be copied and traced by the garbage collector for as long as the ring keeps it.
+ */
+const AT = 0;
+const VERIFY_MS = 1;
+const VALIDATE_MS = 2;
+const HANDLERS_MS = 3;
+const NUMBERS_PER_ENTRY = 4;
+/** Entries per block of a ring's numbers: blocks are made as the ring first fills. */
+const NUMBER_BLOCK_ENTRIES = 1024;
+
+/**
+ * Header values kept by the store's entries, by themselves: most values (a host, a content
+ * type, a user agent) come again with every delivery, and an entry that points at the one kept
+ * here leaves the request's own copy to die young. Bounded; anyone can send new values, so when
+ * full it starts again rather than growing.
+ */
+class HeaderValues {
+  private readonly values = new Map<string, string>();
+
+  /** Replaces each short value of `headers` by the same text kept here (invisible to any reader). */
+  share(headers: Readonly<Record<string, string | readonly string[]>>): void {
+    if (Object.isFrozen(headers)) return;
+    const writable = headers as Record<string, string | readonly string[]>;
+    for (const name of Object.keys(writable)) {
+      const value = writable[name];
+      if (typeof value !== 'string' || value.length > MAX_SHARED_VALUE_LENGTH) continue;
+      const kept = this.values.get(value);
+      if (kept !== undefined) writable[name] = kept;
+      else this.keep(value);
+    }
+  }
+
+  private keep(value: string): void {
+    if (this.values.size >= MAX_SHARED_VALUES) this.values.clear();
+    this.values.set(value, value);
+  }
+}
+
+const MAX_SHARED_VALUES = 512;
+const MAX_SHARED_VALUE_LENGTH = 64;
+
+/**
  * One attempt in a ring, made when its first outcome is recorded and completed in place by its
  * final one (a moment later, while it is still a young object in the CPU's cache). A new entry
  * per attempt, rather than the ring's oldest one overwritten: that one is an old object, out of
@@ -37,11 +81,10 @@ type RingKind = 'v' | 'r';
  * headers of its attempt's first event (the event masks them once, when first read), never
  * the event itself: that would keep its raw body alive too, and a ring of forged 1 MB requests
  * would hold a gigabyte. Nor the request's own headers: their credentials must not outlive the
- * request. Numbers are never `undefined` (`NaN`, or `-1` for a count, stands for "none"), so
- * V8 keeps them in the entry's own fields instead of holding on to each delivery's number objects.
+ * request. Its time and durations are in its ring (see {@link AT}); its other numbers are never
+ * `undefined` (`-1` stands for "none"), so V8 keeps them in the entry's own fields.
  */
 class Entry {
-  at: number;
   attemptId: string;
   source: string;
   tenant: string | undefined;
@@ -52,9 +95,6 @@ class Entry {
   detail: string | undefined;
   status: number;
   via: 'request' | 'queue';
-  verifyMs: number;
-  validateMs: number;
-  handlersMs: number;
   verified: boolean;
   handlers: readonly WebhookHandlerRun[];
   /** Its attempt's headers, as its first event gives them: masked. */
@@ -73,9 +113,7 @@ class Entry {
     headers: Readonly<Record<string, string | readonly string[]>>,
     showBodies: boolean,
   ) {
-    const durations = event.durations;
     const rawBody = event.rawBody;
-    this.at = event.atMs;
     this.attemptId = event.attemptId;
     this.source = event.source;
     this.tenant = event.tenant;
@@ -86,9 +124,6 @@ class Entry {
     this.detail = event.detail;
     this.status = event.status ?? -1;
     this.via = event.via;
-    this.verifyMs = durations.verifyMs ?? NaN;
-    this.validateMs = durations.validateMs ?? NaN;
-    this.handlersMs = durations.handlersMs ?? NaN;
     this.verified = provesAuthentic(event);
     this.handlers = event.handlers;
     this.headers = headers;
@@ -101,6 +136,9 @@ class Entry {
 class Ring {
   /** Allocated as the ring first fills: a large `maxEntries` costs memory only once used. */
   private readonly entries: (Entry | undefined)[];
+  /** The time and durations of each place's entry (`NaN` for none), in blocks. */
+  private readonly numberBlocks: Float64Array[] = [];
+  private readonly blockEntries: number;
   /** How many entries were ever started in it: the newest one's sequence. */
   count = 0;
 
@@ -109,6 +147,21 @@ class Ring {
     readonly size: number,
   ) {
     this.entries = new Array<Entry | undefined>(size);
+    this.blockEntries = Math.min(size, NUMBER_BLOCK_ENTRIES);
+  }
+
+  /** One of the numbers ({@link AT}, {@link VERIFY_MS}, ...) of the entry of a sequence the ring holds. */
+  numberOf(sequence: number, field: number): number {
+    const place = sequence % this.size;
+    const block = this.numberBlocks[Math.floor(place / this.blockEntries)];
+    return block === undefined ? NaN : block[(place % this.blockEntries) * NUMBERS_PER_ENTRY + field]!;
+  }
+
+  setNumber(sequence: number, field: number, value: number): void {
+    const place = sequence % this.size;
+    const index = Math.floor(place / this.blockEntries);
+    const block = (this.numberBlocks[index] ??= new Float64Array(this.blockEntries * NUMBERS_PER_ENTRY));
+    block[(place % this.blockEntries) * NUMBERS_PER_ENTRY + field] = value;
   }
 
   /** The next sequence's place: the oldest entry (or nothing, while the ring first fills), to be replaced. */
@@ -117,9 +170,15 @@ class Ring {
     return this.entries[this.count % this.size];
   }
 
-  /** Puts the entry of the newest sequence in its place. */
-  put(entry: Entry): void {
-    this.entries[entry.sequence % this.size] = entry;
+  /** Puts the entry of the newest sequence in its place, with its event's time and durations. */
+  put(entry: Entry, event: WebhookOutcomeEvent): void {
+    const sequence = entry.sequence;
+    const durations = event.durations;
+    this.entries[sequence % this.size] = entry;
+    this.setNumber(sequence, AT, event.atMs);
+    this.setNumber(sequence, VERIFY_MS, durations.verifyMs ?? NaN);
+    this.setNumber(sequence, VALIDATE_MS, durations.validateMs ?? NaN);
+    this.setNumber(sequence, HANDLERS_MS, durations.handlersMs ?? NaN);
   }
 
   /** The entry of a sequence, while the ring still holds that attempt. */
@@ -173,6 +232,7 @@ export class MemoryDashboardStore implements DashboardStore {
   private readonly minutes = new Map<number, Map<string, SourceCounts>>();
   private currentMinute = -1;
   private currentCounts = new Map<string, SourceCounts>();
+  private readonly headerValues = new HeaderValues();
 
   constructor(private readonly options: MemoryDashboardStoreOptions) {
     this.verifiedRing = new Ring('v', options.maxEntries);
@@ -187,7 +247,7 @@ export class MemoryDashboardStore implements DashboardStore {
       const pending = this.openEntryOf(event.attemptId);
       if (pending !== undefined) {
         this.closeEntry(pending);
-        complete(pending, event);
+        complete(pending, this.verifiedRing, event);
         return;
       }
     }
@@ -208,10 +268,10 @@ export class MemoryDashboardStore implements DashboardStore {
       if (!fromV && !fromR) break;
       let record: DashboardRecord;
       if (fromV && (!fromR || fromV.order > fromR.order)) {
-        record = toRecord(fromV, 'v');
+        record = toRecord(fromV, this.verifiedRing);
         v -= 1;
       } else {
-        record = toRecord(fromR!, 'r');
+        record = toRecord(fromR!, this.refusedRing);
         r -= 1;
       }
       if (matchesFilter(record, filter)) found.push(record);
@@ -226,9 +286,7 @@ export class MemoryDashboardStore implements DashboardStore {
     const entry = ring.at(parseInt(parsed[3]!, 36));
     // The ring may have come round since the link was made: the entry must still be that attempt, and the
     // id written as the store writes it (no leading zeros, the right time: one id per attempt).
-    return Promise.resolve(
-      entry !== undefined && id === idOf(entry, ring.kind) ? toRecord(entry, ring.kind) : undefined,
-    );
+    return Promise.resolve(entry !== undefined && id === idOf(entry, ring) ? toRecord(entry, ring) : undefined);
   }
 
   counts(fromMinute: number): Promise<MinuteCounts[]> {
@@ -248,6 +306,7 @@ export class MemoryDashboardStore implements DashboardStore {
   private start(event: WebhookOutcomeEvent, refused: boolean): void {
     // Read first: whatever reading the event does, no entry is left half made.
     const headers = event.headers;
+    this.headerValues.share(headers);
     const ring = refused ? this.refusedRing : this.verifiedRing;
     const replaced = ring.advance();
     // Its attempt never completed (or not yet): it is forgotten with its entry. An entry still open when the ring
@@ -257,7 +316,7 @@ export class MemoryDashboardStore implements DashboardStore {
     }
     this.order += 1;
     const entry = new Entry(ring.count, this.order, event, headers, this.options.showBodies === true);
-    ring.put(entry);
+    ring.put(entry, event);
     if (refused) return;
     if (event.outcome === 'verified') {
       entry.open = true;
@@ -379,30 +438,35 @@ class SourceCounts {
  * Adds an attempt's final outcome to the entry its `verified` opened: later facts win, earlier ones
  * stay (it stays verified: a refusal after verification, of its payload say, proved nothing false).
  */
-function complete(entry: Entry, event: WebhookOutcomeEvent): void {
+function complete(entry: Entry, ring: Ring, event: WebhookOutcomeEvent): void {
   const durations = event.durations;
+  const sequence = entry.sequence;
   entry.outcome = event.outcome;
   entry.via = event.via;
   entry.event = event.event ?? entry.event;
   entry.reason = event.reason ?? entry.reason;
   entry.detail = event.detail ?? entry.detail;
   entry.status = event.status ?? entry.status;
-  entry.verifyMs = durations.verifyMs ?? entry.verifyMs;
-  entry.validateMs = durations.validateMs ?? entry.validateMs;
-  entry.handlersMs = durations.handlersMs ?? entry.handlersMs;
+  if (durations.verifyMs !== undefined) ring.setNumber(sequence, VERIFY_MS, durations.verifyMs);
+  if (durations.validateMs !== undefined) ring.setNumber(sequence, VALIDATE_MS, durations.validateMs);
+  if (durations.handlersMs !== undefined) ring.setNumber(sequence, HANDLERS_MS, durations.handlersMs);
   if (event.handlers.length > 0) entry.handlers = event.handlers;
 }
 
 /** The dashboard's id of an entry: when its attempt began, its ring, and its place in that ring's sequence. */
-function idOf(entry: Entry, kind: RingKind): string {
-  return `${entry.at.toString(36)}-${kind}${entry.sequence.toString(36)}`;
+function idOf(entry: Entry, ring: Ring): string {
+  return `${ring.numberOf(entry.sequence, AT).toString(36)}-${ring.kind}${entry.sequence.toString(36)}`;
 }
 
 /** What a page gets of an entry: a copy (its masked headers shared: pages only read them). */
-function toRecord(entry: Entry, kind: RingKind): DashboardRecord {
+function toRecord(entry: Entry, ring: Ring): DashboardRecord {
+  const numberOf = (field: number): number | undefined => {
+    const value = ring.numberOf(entry.sequence, field);
+    return Number.isNaN(value) ? undefined : value;
+  };
   return withoutUndefined<DashboardRecord>({
-    id: idOf(entry, kind),
-    at: entry.at,
+    id: idOf(entry, ring),
+    at: ring.numberOf(entry.sequence, AT),
     attemptId: entry.attemptId,
     source: entry.source,
     tenant: entry.tenant,
@@ -413,9 +477,9 @@ function toRecord(entry: Entry, kind: RingKind): DashboardRecord {
     detail: entry.detail,
     status: entry.status < 0 ? undefined : entry.status,
     via: entry.via,
-    verifyMs: Number.isNaN(entry.verifyMs) ? undefined : entry.verifyMs,
-    validateMs: Number.isNaN(entry.validateMs) ? undefined : entry.validateMs,
-    handlersMs: Number.isNaN(entry.handlersMs) ? undefined : entry.handlersMs,
+    verifyMs: numberOf(VERIFY_MS),
+    validateMs: numberOf(VALIDATE_MS),
+    handlersMs: numberOf(HANDLERS_MS),
     verified: entry.verified,
     handlers: entry.handlers,
     headers: entry.headers,

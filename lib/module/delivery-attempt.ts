@@ -49,12 +49,15 @@ export interface VerifiedAttempt extends DeliveryAttempt {
   readonly verifyMs: number;
 }
 
-/** A random prefix per process, so attempt ids of several instances never meet. */
-const PROCESS_PREFIX = randomBytes(6).toString('base64url');
+/**
+ * A random prefix per process, so attempt ids of several instances never meet; with its dash,
+ * so that an id is the prefix and the sequence number joined (not a new copy of the prefix too).
+ */
+const PROCESS_PREFIX = `${randomBytes(6).toString('base64url')}-`;
 let sequence = 0;
 
 /** A new attempt id: unique, cheap (no random bytes per attempt), and safe in logs and keys. */
 export function nextAttemptId(): string {
   sequence += 1;
-  return `${PROCESS_PREFIX}-${sequence.toString(36)}`;
+  return PROCESS_PREFIX + sequence.toString(36);
 }

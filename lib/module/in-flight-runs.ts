@@ -31,7 +31,11 @@ export class InFlightRuns {
     if (this.older === 0) this.wake();
   }
 
-  /** Resolves once every run begun before this call has ended. */
+  /**
+   * Resolves once every run begun before this call has ended. Runs are counted, not told apart:
+   * if it is called again before then, every waiter also waits for the runs begun between the
+   * calls (Nest calls it once, at shutdown).
+   */
   idle(): Promise<void> {
     this.older += this.current;
     this.current = 0;

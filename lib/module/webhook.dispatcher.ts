@@ -122,14 +122,27 @@ function reportOf(
   durations: Partial<WebhookDurations>,
   deliveryId: string,
 ): DispatchReport {
+  let response: WebhookResponse | undefined;
+  for (const [index, outcome] of outcomes.entries()) {
+    if (outcome.status === 'rejected') throw handlerErrorOf(handlers, outcomes, durations, deliveryId);
+    if (handlers[index]!.respond) response = asResponse(outcome.value);
+  }
+  return { handled: handlers.length, runs: succeededRunsOf(handlers), durations, response };
+}
+
+/** The error naming each handler that failed, with every run's result. */
+function handlerErrorOf(
+  handlers: readonly WebhookHandlerDefinition[],
+  outcomes: readonly PromiseSettledResult<unknown>[],
+  durations: Partial<WebhookDurations>,
+  deliveryId: string,
+): WebhookHandlerError {
   const runs: WebhookHandlerRun[] = [];
   const failures: WebhookHandlerFailure[] = [];
-  let response: WebhookResponse | undefined;
   for (const [index, outcome] of outcomes.entries()) {
     const handler = handlers[index]!;
     if (outcome.status === 'fulfilled') {
       runs.push({ handler: handler.name, succeeded: true });
-      if (handler.respond) response = asResponse(outcome.value);
     } else {
       const error: unknown = outcome.reason;
       runs.push({
@@ -140,11 +153,24 @@ function reportOf(
       failures.push({ handler: handler.name, error });
     }
   }
-  if (failures.length > 0) {
-    const succeeded = runs.filter((entry) => entry.succeeded).map((entry) => entry.handler);
-    throw new WebhookHandlerError(failures, deliveryId, succeeded, runs, durations);
+  const succeeded = runs.filter((entry) => entry.succeeded).map((entry) => entry.handler);
+  return new WebhookHandlerError(failures, deliveryId, succeeded, runs, durations);
+}
+
+/**
+ * The runs of a dispatch in which every handler succeeded: one frozen list per list of handlers
+ * (the registry hands out the same list for every delivery of a source and event), so that
+ * whatever keeps a delivery's runs (the dashboard keeps the last thousand) keeps no new objects.
+ */
+const succeededRuns = new WeakMap<readonly WebhookHandlerDefinition[], readonly WebhookHandlerRun[]>();
+
+function succeededRunsOf(handlers: readonly WebhookHandlerDefinition[]): readonly WebhookHandlerRun[] {
+  let runs = succeededRuns.get(handlers);
+  if (!runs) {
+    runs = Object.freeze(handlers.map((handler) => Object.freeze({ handler: handler.name, succeeded: true })));
+    succeededRuns.set(handlers, runs);
   }
-  return { handled: handlers.length, runs, durations, response };
+  return runs;
 }
 
 /** A responding handler's return value as an answer: a `WebhookResponse` as is, anything else as JSON. */

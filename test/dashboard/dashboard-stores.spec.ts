@@ -8,7 +8,7 @@ import { minuteOf } from '../../lib/dashboard/dashboard.store.js';
 import { MemoryDashboardStore } from '../../lib/dashboard/memory-dashboard.store.js';
 import { RedisDashboardStore } from '../../lib/dashboard/redis-dashboard.store.js';
 import type { DeliveryAttempt } from '../../lib/module/delivery-attempt.js';
-import { WebhookEvents, type WebhookOutcome } from '../../lib/module/webhook-events.js';
+import { WebhookEvents, type WebhookOutcome, type WebhookOutcomeEvent } from '../../lib/module/webhook-events.js';
 import { WebhookOutcomeRecorder } from '../../lib/module/webhook-outcome-recorder.service.js';
 import type { WebhookSource, WebhookSources } from '../../lib/module/webhook-sources.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
@@ -442,6 +442,8 @@ describe('the memory dashboard store', () => {
         readonly attempt: Attempt;
         outcome: WebhookOutcome;
         open: boolean;
+        /** Opened by its `verified` (which gave its verifyMs), rather than made by a final outcome alone. */
+        readonly opened: boolean;
       }
       const ring: Modelled[] = [];
       const running: Attempt[] = [];
@@ -454,24 +456,83 @@ describe('the memory dashboard store', () => {
         const finishing = running.length > 0 && (running.length >= 70 || random() < 0.5);
         if (!finishing) {
           const attempt = { attemptId: nextId(), deliveryId: `d${step}` };
-          emit(attempt, 'verified');
+          emit(attempt, 'verified', { verifyMs: step + 0.5 });
           running.push(attempt);
-          begin({ attempt, outcome: 'verified', open: true });
+          begin({ attempt, outcome: 'verified', open: true, opened: true });
           continue;
         }
         const recent = random() < 0.7;
         const index = Math.floor(random() * (recent ? Math.min(8, running.length) : running.length));
         const [attempt] = running.splice(recent ? running.length - 1 - index : index, 1) as [Attempt];
         const outcome: WebhookOutcome = random() < 0.5 ? 'handled' : 'failed';
-        emit(attempt, outcome);
+        emit(attempt, outcome, { handlersMs: step + 0.25 });
         const entry = ring.find((modelled) => modelled.attempt === attempt && modelled.open);
         if (entry) Object.assign(entry, { outcome, open: false });
-        else begin({ attempt, outcome, open: false });
+        else begin({ attempt, outcome, open: false, opened: false });
       }
-      const shown = (await store.list({})).map((record) => `${record.deliveryId}:${record.outcome}`);
-      expect(shown).toEqual(ring.map(({ attempt, outcome }) => `${attempt.deliveryId}:${outcome}`).reverse());
+      // Each entry's durations are its own attempt's (the ring keeps them apart from the entries): a verified
+      // entry's verifyMs is its step + 0.5, a completed one's handlersMs the step that completed it + 0.25.
+      const shown = (await store.list({})).map(
+        (record) => `${record.deliveryId}:${record.outcome}:${record.verifyMs}:${record.handlersMs !== undefined}`,
+      );
+      expect(shown).toEqual(
+        ring
+          .map(({ attempt, outcome, open, opened }) => {
+            const verifyMs = opened ? Number(attempt.deliveryId!.slice(1)) + 0.5 : undefined;
+            return `${attempt.deliveryId}:${outcome}:${verifyMs}:${!open}`;
+          })
+          .reverse(),
+      );
     },
   );
+
+  it("shows each entry's own time and durations in a ring of several blocks of numbers, after it came round", async () => {
+    // 1,024 entries per block: 2,500 entries are three blocks, and 3,100 attempts reuse the first places.
+    store = new MemoryDashboardStore({ maxEntries: 2500 });
+    for (let n = 0; n < 3100; n += 1) {
+      const attempt = { attemptId: nextId(), deliveryId: `n${n}` };
+      emit(attempt, 'verified', { verifyMs: n + 0.5 });
+      emit(attempt, 'handled', { handlersMs: n + 0.25 });
+    }
+    const records = await store.list({});
+    expect(records).toHaveLength(2500);
+    const wrong = records.filter((record) => {
+      const n = Number(record.deliveryId!.slice(1));
+      return record.verifyMs !== n + 0.5 || record.handlersMs !== n + 0.25 || typeof record.at !== 'number';
+    });
+    expect(wrong).toEqual([]);
+    expect(records.map((record) => record.deliveryId)).toEqual(
+      Array.from({ length: 2500 }, (_, index) => `n${3099 - index}`),
+    );
+    const [newest] = records;
+    expect(await store.get(newest!.id)).toEqual(newest);
+  });
+
+  it('shows every header value as sent, while it shares repeated values, past the number of values it keeps', async () => {
+    store = new MemoryDashboardStore({ maxEntries: 700 });
+    // 600 new values (more than the 512 it keeps, so it starts again) beside a value every request repeats.
+    for (let n = 0; n < 600; n += 1) {
+      deliver(`h${n}`, 'handled', { headers: { host: `example.${'org'}`, 'x-n': `value-${n}` } });
+    }
+    // A caller of append (not the module) whose event's headers are frozen: they are kept as they are.
+    let told: WebhookOutcomeEvent | undefined;
+    const stop = events.onOutcome((event) => (told = event));
+    deliver('told', 'handled', { headers: { host: 'example.org' } });
+    stop();
+    const frozen = Object.freeze({ host: 'example.org', 'x-frozen': 'yes' });
+    expect(() =>
+      store.append({ ...told!, attemptId: nextId(), deliveryId: 'frozen', at: told!.at, headers: frozen }),
+    ).not.toThrow();
+    const records = await store.list({});
+    const wrong = records
+      .filter((record) => record.deliveryId?.startsWith('h'))
+      .filter(
+        (record) =>
+          record.headers.host !== 'example.org' || record.headers['x-n'] !== `value-${record.deliveryId!.slice(1)}`,
+      );
+    expect(wrong).toEqual([]);
+    expect(records[0]?.headers).toEqual({ host: 'example.org', 'x-frozen': 'yes' });
+  });
 
   it('keeps no body alive: a ring full of 1 MiB requests, forged or verified, holds none of them', async () => {
     store = new MemoryDashboardStore({ maxEntries: 20 });
